@@ -1,0 +1,45 @@
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+#include "util/errors.hpp"
+
+int main(int argc, char** argv) {
+  using namespace mvt::cli;
+  CLI::App app{"macvtapctl: declarative libvirt direct (macvtap) networking"};
+  app.set_version_flag("--version", std::string("macvtapctl ") + MVT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions g;
+  app.add_option("--host", g.hosts, "limit to these hosts (repeatable)");
+  app.add_option("--connect", g.connect, "override a one-host spec's libvirt URI");
+  app.add_option("--state-dir", g.state_dir, "journal and lock directory")
+      ->capture_default_str();
+  app.add_option("--color", g.color, "colour output")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", g.verbose, "more detail");
+
+  int rc = 0;
+  add_validate(app, g, &rc);
+  add_show(app, g, &rc);
+  add_plan(app, g, &rc);
+  add_drift(app, g, &rc);
+  add_apply(app, g, &rc);
+  add_confirm_rollback(app, g, &rc);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 1;
+  } catch (const mvt::Error& e) {
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "macvtapctl: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return rc;
+}

@@ -1,0 +1,51 @@
+#pragma once
+// Hypervisor: the one interface to libvirt. The real implementation (libvirt_hypervisor.hpp)
+// uses the libvirt C API with RAII handles; errors become LibvirtError carrying libvirt's
+// code and message. A missing domain is absence (nullopt), not an error.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/observed.hpp"
+
+namespace mvt {
+
+struct DomainSummary {
+  std::string name;
+  std::string uuid;
+  bool running = false;
+  std::string state;  // "running", "shut off", "paused", ...
+};
+
+class Hypervisor {
+ public:
+  virtual ~Hypervisor() = default;
+  virtual std::string uri() const = 0;
+  // Every domain, defined or transient, in one call.
+  virtual std::vector<DomainSummary> list_domains() = 0;
+  // Inactive (persistent) or live XML; nullopt when the domain does not exist.
+  virtual std::optional<std::string> domain_xml(const std::string& name, bool inactive) = 0;
+  virtual void define_xml(const std::string& xml) = 0;
+  // Device operations with VIR_DOMAIN_AFFECT_LIVE and/or _CONFIG.
+  virtual void attach_device(const std::string& domain, const std::string& xml, bool live,
+                             bool config) = 0;
+  virtual void detach_device(const std::string& domain, const std::string& xml, bool live,
+                             bool config) = 0;
+  virtual void update_device(const std::string& domain, const std::string& xml, bool live,
+                             bool config) = 0;
+  virtual void start(const std::string& domain) = 0;
+  virtual void shutdown(const std::string& domain) = 0;  // ACPI/agent request, returns at once
+  virtual void destroy(const std::string& domain) = 0;
+  virtual void reboot(const std::string& domain) = 0;
+  // QEMU guest agent command (JSON in, JSON out), bounded by timeout.
+  virtual std::string agent_command(const std::string& domain, const std::string& json,
+                                    std::chrono::seconds timeout) = 0;
+  // Host NICs through libvirt's interface API; nullopt when the driver has none.
+  virtual std::optional<std::vector<HostNicState>> host_interfaces() = 0;
+  // False for the test:/// driver (no attach/detach/update-device).
+  virtual bool supports_hotplug() const = 0;
+};
+
+}  // namespace mvt

@@ -1,0 +1,118 @@
+#include "model/net_types.hpp"
+
+#include <cstdio>
+
+namespace mvt {
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<MacAddress> MacAddress::parse(std::string_view t) {
+  if (t.size() != 17) return std::nullopt;
+  std::array<std::uint8_t, 6> b{};
+  const char sep = t[2];
+  if (sep != ':' && sep != '-') return std::nullopt;
+  for (std::size_t i = 0; i < 6; ++i) {
+    const std::size_t o = i * 3;
+    const int hi = hex_digit(t[o]);
+    const int lo = hex_digit(t[o + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    if (i < 5 && t[o + 2] != sep) return std::nullopt;
+    b[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return MacAddress(b);
+}
+
+std::string MacAddress::str() const {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0], bytes_[1],
+                bytes_[2], bytes_[3], bytes_[4], bytes_[5]);
+  return buf;
+}
+
+bool MacAddress::is_zero() const {
+  for (auto v : bytes_)
+    if (v != 0) return false;
+  return true;
+}
+
+std::optional<Ipv4> Ipv4::parse(std::string_view t) {
+  std::uint32_t v = 0;
+  int parts = 0;
+  std::size_t i = 0;
+  while (parts < 4) {
+    if (i >= t.size() || t[i] < '0' || t[i] > '9') return std::nullopt;
+    std::uint32_t octet = 0;
+    std::size_t digits = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      octet = octet * 10 + static_cast<std::uint32_t>(t[i] - '0');
+      if (++digits > 3 || octet > 255) return std::nullopt;
+      ++i;
+    }
+    v = (v << 8) | octet;
+    ++parts;
+    if (parts < 4) {
+      if (i >= t.size() || t[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != t.size()) return std::nullopt;
+  return Ipv4(v);
+}
+
+std::string Ipv4::str() const {
+  return std::to_string(v_ >> 24) + "." + std::to_string((v_ >> 16) & 255) + "." +
+         std::to_string((v_ >> 8) & 255) + "." + std::to_string(v_ & 255);
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view t) {
+  const auto slash = t.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto a = Ipv4::parse(t.substr(0, slash));
+  if (!a) return std::nullopt;
+  const auto p = t.substr(slash + 1);
+  if (p.empty() || p.size() > 2) return std::nullopt;
+  int prefix = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return std::nullopt;
+    prefix = prefix * 10 + (c - '0');
+  }
+  if (prefix > 32) return std::nullopt;
+  return Cidr(*a, prefix);
+}
+
+std::optional<int> Cidr::prefix_from_netmask(std::string_view netmask) {
+  auto m = Ipv4::parse(netmask);
+  if (!m) return std::nullopt;
+  const std::uint32_t v = m->value();
+  const std::uint32_t inv = ~v;
+  if ((inv & (inv + 1)) != 0) return std::nullopt;  // not contiguous
+  int p = 0;
+  for (std::uint32_t x = v; x & 0x80000000u; x <<= 1) ++p;
+  return p;
+}
+
+Ipv4 Cidr::netmask_for(int prefix) {
+  if (prefix <= 0) return Ipv4(0);
+  if (prefix >= 32) return Ipv4(0xffffffffu);
+  return Ipv4(~((1u << (32 - prefix)) - 1u));
+}
+
+Ipv4 Cidr::network() const { return Ipv4(addr_.value() & netmask().value()); }
+
+Ipv4 Cidr::broadcast() const { return Ipv4(network().value() | ~netmask().value()); }
+
+bool Cidr::contains(Ipv4 a) const {
+  return (a.value() & netmask().value()) == network().value();
+}
+
+std::string Cidr::str() const { return addr_.str() + "/" + std::to_string(prefix_); }
+
+}  // namespace mvt

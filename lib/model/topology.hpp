@@ -1,0 +1,121 @@
+#pragma once
+// The topology model. Desired state (loaded from the spec) and observed state (built from
+// libvirt and files by observe/, printed by `show`) use these same types, so the diff
+// compares like with like.
+//
+// Positions: every object keeps `pos`, a map from field path to where it came from
+// ("" = the object itself, "mac", "ipv4.address", "routes.0.via", ...). For observed
+// objects, SourcePos::file names the origin ("domain XML of web1", ".../ifcfg-ens9").
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/net_types.hpp"
+#include "util/diagnostics.hpp"
+
+namespace mvt {
+
+using Positions = std::map<std::string, SourcePos>;
+
+// Position of `field` or, failing that, of the object itself.
+SourcePos pos_of(const Positions& p, const std::string& field);
+
+enum class MacvtapMode { Vepa, Bridge, Private, Passthrough };
+enum class NicConfig { Unconfigured, Host };
+enum class Activate { Reboot, RestartNetwork, None };
+enum class InterfaceKind { Direct, Network };
+
+std::string to_string(MacvtapMode m);    // "vepa" ...
+std::string to_string(NicConfig c);      // "unconfigured" | "host"
+std::string to_string(Activate a);       // "reboot" | "restart-network" | "none"
+std::string to_string(InterfaceKind k);  // "direct" | "network"
+std::optional<MacvtapMode> parse_macvtap_mode(const std::string& s);
+std::optional<NicConfig> parse_nic_config(const std::string& s);
+std::optional<Activate> parse_activate(const std::string& s);
+
+struct Route {
+  Cidr to;  // a network (host bits clear)
+  Ipv4 via;
+  auto operator<=>(const Route&) const = default;
+};
+
+// ipv4: dhcp | {address: CIDR, gateway: IP}
+struct Ipv4Config {
+  bool dhcp = false;
+  std::optional<Cidr> address;  // static only
+  std::optional<Ipv4> gateway;  // static only, optional
+  bool operator==(const Ipv4Config&) const = default;
+};
+
+struct GuestInterface {
+  std::string name;  // guest device name (ifcfg DEVICE=)
+  InterfaceKind kind = InterfaceKind::Direct;
+  std::string network;     // kind == Network: libvirt network name
+  std::string source_dev;  // kind == Direct: host NIC
+  MacvtapMode mode = MacvtapMode::Vepa;  // kind == Direct
+  std::optional<MacAddress> mac;         // nullopt in a spec = derive (derive_mac)
+  std::optional<std::string> model;      // nullopt = libvirt's default / not managed
+  std::optional<Ipv4Config> ipv4;        // nullopt = guest IP config not managed
+  std::optional<bool> defroute;
+  std::optional<bool> peerdns;
+  std::optional<std::vector<Ipv4>> dns;      // nullopt = not managed
+  std::optional<std::vector<Route>> routes;  // nullopt = not managed
+  Positions pos;
+};
+
+enum class FileSourceKind { Local, Dir, Ssh, Agent, None };
+
+// "local" | "dir:PATH" | "ssh://user@host" | "agent" | "none". For Dir, `path` is resolved
+// against the spec file's directory by the loader (absolute afterwards).
+struct FileSourceSpec {
+  FileSourceKind kind = FileSourceKind::None;
+  std::string path;    // Dir: root directory; Ssh: "user@host"
+  std::string str() const;  // canonical spelling
+  static std::optional<FileSourceSpec> parse(const std::string& text);
+  bool operator==(const FileSourceSpec&) const = default;
+};
+
+struct Guest {
+  std::string name;
+  FileSourceSpec guest_files;  // default: none
+  Activate activate = Activate::None;
+  std::vector<GuestInterface> interfaces;  // order = device order
+  Positions pos;
+};
+
+struct HostNic {
+  std::string name;
+  std::optional<MacAddress> mac;
+  NicConfig config = NicConfig::Host;
+  Positions pos;
+};
+
+struct Host {
+  std::string name;
+  std::string uri;               // libvirt URI (test:PATH already resolved to test:///ABS)
+  FileSourceSpec files;          // host ifcfg access; default: none
+  std::map<std::string, HostNic> nics;
+  std::map<std::string, Guest> guests;
+  Positions pos;
+};
+
+struct Topology {
+  int version = 1;
+  std::map<std::string, Host> hosts;
+  std::vector<std::string> files;  // spec files it was loaded from, in merge order
+};
+
+// Where network-scripts keep ifcfg/route files, relative to a root.
+inline constexpr const char* kNetworkScriptsDir = "etc/sysconfig/network-scripts";
+
+// Stable MAC for an interface without one in the spec: 52:54:00 + 3 bytes of a hash of
+// "host/guest/name". Never multicast, never all-zero.
+MacAddress derive_mac(const std::string& host, const std::string& guest,
+                      const std::string& name);
+
+// The interface's MAC: the spec's or the derived one.
+MacAddress effective_mac(const std::string& host, const std::string& guest,
+                         const GuestInterface& i);
+
+}  // namespace mvt

@@ -1,0 +1,61 @@
+#include "util/diagnostics.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace mvt {
+
+void Diagnostics::error(const SourcePos& pos, std::string rule, std::string message,
+                        std::string source_line) {
+  items_.push_back({Severity::Error, std::move(rule), std::move(message), pos,
+                    std::move(source_line)});
+}
+
+void Diagnostics::warning(const SourcePos& pos, std::string rule, std::string message,
+                          std::string source_line) {
+  items_.push_back({Severity::Warning, std::move(rule), std::move(message), pos,
+                    std::move(source_line)});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+bool Diagnostics::has_errors() const { return error_count() > 0; }
+
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+}
+
+std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
+
+void Diagnostics::sort() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column, a.rule) <
+           std::tie(b.pos.file, b.pos.line, b.pos.column, b.rule);
+  });
+}
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out;
+  if (!d.pos.file.empty()) {
+    out += d.pos.file;
+    if (d.pos.line > 0) out += ":" + std::to_string(d.pos.line);
+    if (d.pos.column > 0) out += ":" + std::to_string(d.pos.column);
+    out += ": ";
+  }
+  out += d.severity == Severity::Error ? "error: " : "warning: ";
+  out += d.message;
+  if (!d.rule.empty()) out += " [" + d.rule + "]";
+  if (!d.source_line.empty() && d.pos.column > 0) {
+    out += "\n  " + d.source_line + "\n  ";
+    // Keep tabs so the caret lines up under tab-indented text.
+    for (int i = 0; i + 1 < d.pos.column && i < static_cast<int>(d.source_line.size()); ++i)
+      out += d.source_line[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
+    out += '^';
+  }
+  return out;
+}
+
+}  // namespace mvt

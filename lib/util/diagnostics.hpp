@@ -1,0 +1,59 @@
+#pragma once
+// Diagnostics: the project's one way to report bad input.
+//
+// Error policy (STYLE.md habit 4):
+//  - bad input (spec, ifcfg, plan file) -> accumulated Diagnostics with a position; the
+//    caller decides the exit code (1 when has_errors()).
+//  - absence -> std::optional.
+//  - environment failures -> typed exceptions (errors.hpp), caught by the executor (to roll
+//    back) and by main (to pick the exit code).
+// The library never prints and never exits.
+#include <string>
+#include <vector>
+
+namespace mvt {
+
+enum class Severity { Error, Warning };
+
+// A position in an input file. line/column are 1-based; 0 means unknown.
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  bool known() const { return line > 0; }
+};
+
+struct Diagnostic {
+  Severity severity = Severity::Error;
+  std::string rule;         // stable id, e.g. "yaml.duplicate-key", "guest.one-defroute"
+  std::string message;      // one line, no trailing period
+  SourcePos pos;
+  std::string source_line;  // the offending line's text (for the caret), may be empty
+};
+
+class Diagnostics {
+ public:
+  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  void error(const SourcePos& pos, std::string rule, std::string message,
+             std::string source_line = {});
+  void warning(const SourcePos& pos, std::string rule, std::string message,
+               std::string source_line = {});
+  void append(const Diagnostics& other);
+
+  bool has_errors() const;
+  std::size_t error_count() const;
+  std::size_t warning_count() const;
+  bool empty() const { return items_.empty(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  // Sorts by file, line, column, then rule: deterministic output.
+  void sort();
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// "file:line:column: error: message", then the source line and a caret under the column
+// (when both are known). No trailing newline after the caret line.
+std::string format_diagnostic(const Diagnostic& d);
+
+}  // namespace mvt
