@@ -1,0 +1,261 @@
+#include "libvirt/libvirt_hypervisor.hpp"
+
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "util/errors.hpp"
+
+namespace mvt {
+namespace {
+
+// RAII for libvirt handles (STYLE.md habit 5).
+struct ConnectDeleter {
+  void operator()(virConnectPtr c) const { virConnectClose(c); }
+};
+struct DomainDeleter {
+  void operator()(virDomainPtr d) const { virDomainFree(d); }
+};
+struct InterfaceDeleter {
+  void operator()(virInterfacePtr i) const { virInterfaceFree(i); }
+};
+struct CharDeleter {
+  void operator()(char* s) const { std::free(s); }
+};
+using ConnectPtr = std::unique_ptr<virConnect, ConnectDeleter>;
+using DomainPtr = std::unique_ptr<virDomain, DomainDeleter>;
+using InterfacePtr = std::unique_ptr<virInterface, InterfaceDeleter>;
+using CharPtr = std::unique_ptr<char, CharDeleter>;
+
+void quiet_handler(void*, virErrorPtr) {}
+
+void install_global_quiet_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    virInitialize();
+    virSetErrorFunc(nullptr, quiet_handler);
+  });
+}
+
+// The last libvirt error of this thread as a LibvirtError, message prefixed with `what`.
+LibvirtError last_error(const std::string& what) {
+  const virError* e = virGetLastError();
+  if (!e) return LibvirtError(what + ": unknown libvirt error", VIR_ERR_INTERNAL_ERROR);
+  std::string msg = e->message ? e->message : "unknown libvirt error";
+  return LibvirtError(what + ": " + msg, e->code, e->domain);
+}
+
+int last_code() {
+  const virError* e = virGetLastError();
+  return e ? e->code : VIR_ERR_OK;
+}
+
+unsigned affect_flags(bool live, bool config) {
+  unsigned f = 0;
+  if (live) f |= VIR_DOMAIN_AFFECT_LIVE;
+  if (config) f |= VIR_DOMAIN_AFFECT_CONFIG;
+  return f;
+}
+
+}  // namespace
+
+struct LibvirtHypervisor::Impl {
+  ConnectPtr conn;
+  bool test_driver = false;
+
+  // The domain, or null when it does not exist (other failures throw).
+  DomainPtr lookup(const std::string& name) {
+    virResetLastError();
+    DomainPtr d(virDomainLookupByName(conn.get(), name.c_str()));
+    if (!d) {
+      if (last_code() == VIR_ERR_NO_DOMAIN) return nullptr;
+      throw last_error("cannot look up domain " + name);
+    }
+    return d;
+  }
+  DomainPtr require(const std::string& name, const std::string& what) {
+    DomainPtr d = lookup(name);
+    if (!d)
+      throw LibvirtError("cannot " + what + " " + name + ": domain not found", VIR_ERR_NO_DOMAIN,
+                         VIR_FROM_DOMAIN);
+    return d;
+  }
+};
+
+std::string domain_state_name(int state) {
+  switch (state) {
+    case VIR_DOMAIN_RUNNING: return "running";
+    case VIR_DOMAIN_BLOCKED: return "idle";
+    case VIR_DOMAIN_PAUSED: return "paused";
+    case VIR_DOMAIN_SHUTDOWN: return "in shutdown";
+    case VIR_DOMAIN_SHUTOFF: return "shut off";
+    case VIR_DOMAIN_CRASHED: return "crashed";
+    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
+    default: return "no state";
+  }
+}
+
+LibvirtHypervisor::LibvirtHypervisor(std::unique_ptr<Impl> impl, std::string uri)
+    : impl_(std::move(impl)), uri_(std::move(uri)) {}
+
+LibvirtHypervisor::~LibvirtHypervisor() = default;
+
+std::unique_ptr<Hypervisor> LibvirtHypervisor::connect(const std::string& uri, bool read_only) {
+  install_global_quiet_handler();
+  virResetLastError();
+  ConnectPtr conn(read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str()));
+  if (!conn) throw last_error("cannot connect to " + uri);
+  virConnSetErrorFunc(conn.get(), nullptr, quiet_handler);
+  auto impl = std::make_unique<Impl>();
+  impl->conn = std::move(conn);
+  impl->test_driver = uri.rfind("test:", 0) == 0 || uri.rfind("test+", 0) == 0;
+  return std::unique_ptr<Hypervisor>(new LibvirtHypervisor(std::move(impl), uri));
+}
+
+std::vector<DomainSummary> LibvirtHypervisor::list_domains() {
+  virDomainPtr* doms = nullptr;
+  virResetLastError();
+  const int n = virConnectListAllDomains(impl_->conn.get(), &doms, 0);
+  if (n < 0) throw last_error("cannot list domains on " + uri_);
+  // Take ownership of every handle first so that nothing leaks if a later call throws.
+  std::vector<DomainPtr> owned;
+  owned.reserve(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) owned.emplace_back(doms[k]);
+  std::free(doms);
+
+  std::vector<DomainSummary> out;
+  for (auto& d : owned) {
+    DomainSummary s;
+    const char* name = virDomainGetName(d.get());
+    s.name = name ? name : "";
+    char uuid[VIR_UUID_STRING_BUFLEN] = {};
+    if (virDomainGetUUIDString(d.get(), uuid) == 0) s.uuid = uuid;
+    int state = 0, reason = 0;
+    if (virDomainGetState(d.get(), &state, &reason, 0) < 0) {
+      if (last_code() == VIR_ERR_NO_DOMAIN) continue;  // vanished meanwhile
+      throw last_error("cannot read the state of domain " + s.name);
+    }
+    s.state = domain_state_name(state);
+    const int active = virDomainIsActive(d.get());
+    if (active < 0) {
+      if (last_code() == VIR_ERR_NO_DOMAIN) continue;
+      throw last_error("cannot read the state of domain " + s.name);
+    }
+    s.running = active == 1;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name, bool inactive) {
+  DomainPtr d = impl_->lookup(name);
+  if (!d) return std::nullopt;
+  virResetLastError();
+  CharPtr xml(virDomainGetXMLDesc(d.get(), inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
+  if (!xml) {
+    if (last_code() == VIR_ERR_NO_DOMAIN) return std::nullopt;
+    throw last_error("cannot read the XML of domain " + name);
+  }
+  return std::string(xml.get());
+}
+
+void LibvirtHypervisor::define_xml(const std::string& xml) {
+  virResetLastError();
+  DomainPtr d(virDomainDefineXML(impl_->conn.get(), xml.c_str()));
+  if (!d) throw last_error("cannot define domain on " + uri_);
+}
+
+void LibvirtHypervisor::attach_device(const std::string& domain, const std::string& xml, bool live,
+                                      bool config) {
+  DomainPtr d = impl_->require(domain, "attach a device to");
+  virResetLastError();
+  if (virDomainAttachDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
+    throw last_error("cannot attach a device to " + domain);
+}
+
+void LibvirtHypervisor::detach_device(const std::string& domain, const std::string& xml, bool live,
+                                      bool config) {
+  DomainPtr d = impl_->require(domain, "detach a device from");
+  virResetLastError();
+  if (virDomainDetachDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
+    throw last_error("cannot detach a device from " + domain);
+}
+
+void LibvirtHypervisor::update_device(const std::string& domain, const std::string& xml, bool live,
+                                      bool config) {
+  DomainPtr d = impl_->require(domain, "update a device of");
+  virResetLastError();
+  if (virDomainUpdateDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
+    throw last_error("cannot update a device of " + domain);
+}
+
+void LibvirtHypervisor::start(const std::string& domain) {
+  DomainPtr d = impl_->require(domain, "start");
+  virResetLastError();
+  if (virDomainCreate(d.get()) < 0) throw last_error("cannot start " + domain);
+}
+
+void LibvirtHypervisor::shutdown(const std::string& domain) {
+  DomainPtr d = impl_->require(domain, "shut down");
+  virResetLastError();
+  if (virDomainShutdown(d.get()) < 0) throw last_error("cannot shut down " + domain);
+}
+
+void LibvirtHypervisor::destroy(const std::string& domain) {
+  DomainPtr d = impl_->require(domain, "destroy");
+  virResetLastError();
+  if (virDomainDestroy(d.get()) < 0) throw last_error("cannot destroy " + domain);
+}
+
+void LibvirtHypervisor::reboot(const std::string& domain) {
+  DomainPtr d = impl_->require(domain, "reboot");
+  virResetLastError();
+  if (virDomainReboot(d.get(), 0) < 0) throw last_error("cannot reboot " + domain);
+}
+
+std::string LibvirtHypervisor::agent_command(const std::string& domain, const std::string& json,
+                                             std::chrono::seconds timeout) {
+  DomainPtr d = impl_->require(domain, "run a guest agent command in");
+  virResetLastError();
+  CharPtr out(virDomainQemuAgentCommand(d.get(), json.c_str(), static_cast<int>(timeout.count()),
+                                        0));
+  if (!out) throw last_error("guest agent command failed in " + domain);
+  return std::string(out.get());
+}
+
+std::optional<std::vector<HostNicState>> LibvirtHypervisor::host_interfaces() {
+  virInterfacePtr* ifs = nullptr;
+  virResetLastError();
+  const int n = virConnectListAllInterfaces(impl_->conn.get(), &ifs, 0);
+  if (n < 0) {
+    const int code = last_code();
+    // No interface driver on this connection (common for qemu:///system without netcf).
+    if (code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_OPERATION_UNSUPPORTED ||
+        code == VIR_ERR_NO_INTERFACE)
+      return std::nullopt;
+    throw last_error("cannot list host interfaces on " + uri_);
+  }
+  std::vector<InterfacePtr> owned;
+  for (int k = 0; k < n; ++k) owned.emplace_back(ifs[k]);
+  std::free(ifs);
+
+  std::vector<HostNicState> out;
+  for (auto& i : owned) {
+    HostNicState s;
+    const char* name = virInterfaceGetName(i.get());
+    s.name = name ? name : "";
+    if (const char* mac = virInterfaceGetMACString(i.get())) s.mac = MacAddress::parse(mac);
+    const int active = virInterfaceIsActive(i.get());
+    s.state = active == 1 ? "up" : active == 0 ? "down" : "unknown";
+    s.source = NicInfoSource::Libvirt;
+    if (!s.name.empty()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool LibvirtHypervisor::supports_hotplug() const { return !impl_->test_driver; }
+
+}  // namespace mvt

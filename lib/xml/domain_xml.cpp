@@ -1,0 +1,129 @@
+#include "xml/domain_xml.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include "xml/xml_handles.hpp"
+
+namespace mvt::xml {
+namespace {
+
+// "0x0000" / "0" / "9" -> value; -1 when not a number.
+long parse_num(const std::string& s) {
+  if (s.empty()) return -1;
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 0);
+  return (end && *end == '\0' && v >= 0) ? v : -1;
+}
+
+std::string pci_address(const xmlNode* addr) {
+  if (!addr || attr(addr, "type") != "pci") return {};
+  const long domain = parse_num(attr(addr, "domain").empty() ? "0" : attr(addr, "domain"));
+  const long bus = parse_num(attr(addr, "bus"));
+  const long slot = parse_num(attr(addr, "slot"));
+  const long function = parse_num(attr(addr, "function").empty() ? "0" : attr(addr, "function"));
+  if (domain < 0 || bus < 0 || slot < 0 || function < 0) return {};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04lx:%02lx:%02lx.%lx", domain, bus, slot, function);
+  return buf;
+}
+
+DomainInterface read_interface(xmlDoc* doc, xmlNode* n, int index, std::string_view what) {
+  static const std::set<std::string> kKnown = {"mac", "source", "model", "target", "alias",
+                                               "address"};
+  DomainInterface i;
+  i.index = index;
+  i.type = attr(n, "type");
+  if (xmlNode* mac = child(n, "mac")) {
+    const std::string text = attr(mac, "address");
+    i.mac = MacAddress::parse(text);
+    if (!i.mac)
+      throw XmlError("malformed " + std::string(what) + ": interface " + std::to_string(index) +
+                     " has an invalid MAC address '" + text + "'");
+  }
+  if (xmlNode* src = child(n, "source")) {
+    if (i.type == "direct") {
+      i.source_dev = attr(src, "dev");
+      i.source_mode = attr(src, "mode");
+    }
+    i.source_network = attr(src, "network");
+    i.source_bridge = attr(src, "bridge");
+  }
+  i.model = attr(child(n, "model"), "type");
+  i.target_dev = attr(child(n, "target"), "dev");
+  i.alias = attr(child(n, "alias"), "name");
+  i.pci_address = pci_address(child(n, "address"));
+  for (xmlNode* c = n->children; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    const std::string name = reinterpret_cast<const char*>(c->name);
+    if (!kKnown.count(name) || (name == "address" && i.pci_address.empty()))
+      i.opaque.push_back(serialize(doc, c));
+  }
+  i.xml = serialize(doc, n);
+  return i;
+}
+
+std::string text_of(xmlDoc* doc, const char* expr) {
+  XPathObjectPtr o = xpath(doc, expr);
+  XmlCharPtr s(xmlXPathCastToString(o.get()));
+  return s ? std::string(reinterpret_cast<const char*>(s.get())) : std::string();
+}
+
+DocPtr parse_or_throw(std::string_view xml, std::string_view what) {
+  std::string err;
+  DocPtr doc = parse_document(xml, &err);
+  if (!doc) throw XmlError("malformed " + std::string(what) + ": " + err);
+  return doc;
+}
+
+bool agent_channel(xmlDoc* doc) {
+  XPathObjectPtr o = xpath(
+      doc, "/domain/devices/channel/target[@type='virtio' and @name='org.qemu.guest_agent.0']");
+  return o->nodesetval && o->nodesetval->nodeNr > 0;
+}
+
+}  // namespace
+
+ParsedDomain parse_domain(std::string_view xml, std::string_view what) {
+  DocPtr doc = parse_or_throw(xml, what);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!xmlStrEqual(root->name, reinterpret_cast<const xmlChar*>("domain")))
+    throw XmlError("malformed " + std::string(what) + ": root element is <" +
+                   reinterpret_cast<const char*>(root->name) + ">, not <domain>");
+  ParsedDomain d;
+  d.name = text_of(doc.get(), "string(/domain/name)");
+  d.uuid = text_of(doc.get(), "string(/domain/uuid)");
+  XPathObjectPtr ifs = xpath(doc.get(), "/domain/devices/interface");
+  if (ifs->nodesetval) {
+    for (int k = 0; k < ifs->nodesetval->nodeNr; ++k)
+      d.interfaces.push_back(read_interface(doc.get(), ifs->nodesetval->nodeTab[k], k, what));
+  }
+  d.has_agent_channel = agent_channel(doc.get());
+  return d;
+}
+
+std::vector<DomainInterface> parse_interfaces(std::string_view xml, std::string_view what) {
+  return parse_domain(xml, what).interfaces;
+}
+
+DomainInterface parse_interface_element(std::string_view xml, std::string_view what) {
+  DocPtr doc = parse_or_throw(xml, what);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!xmlStrEqual(root->name, reinterpret_cast<const xmlChar*>("interface")))
+    throw XmlError("malformed " + std::string(what) + ": root element is not <interface>");
+  return read_interface(doc.get(), root, 0, what);
+}
+
+bool has_agent_channel(std::string_view xml) {
+  DocPtr doc = parse_or_throw(xml, "domain XML");
+  return agent_channel(doc.get());
+}
+
+const DomainInterface* find_by_mac(const std::vector<DomainInterface>& ifs, const MacAddress& mac) {
+  for (const auto& i : ifs)
+    if (i.mac && *i.mac == mac) return &i;
+  return nullptr;
+}
+
+}  // namespace mvt::xml
