@@ -1,17 +1,63 @@
-// Placeholder registration until the validate subcommand lands; it refuses to run.
+// `macvtapctl validate -f PATH... [--format text|json]`: load and check a topology spec.
+// Read-only. Exit 0 when there is no error (warnings allowed), 1 otherwise.
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "spec/loader.hpp"
 
 namespace mvt::cli {
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+};
+
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+int run_validate(const ValidateOptions& o) {
+  const auto r = spec::load(o.paths);
+  const auto& d = r.diagnostics;
+  if (o.format == "json") {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& x : d.items())
+      items.push_back({{"file", x.pos.file},
+                       {"line", x.pos.line},
+                       {"column", x.pos.column},
+                       {"severity", x.severity == Severity::Error ? "error" : "warning"},
+                       {"rule", x.rule},
+                       {"message", x.message}});
+    nlohmann::json out = {{"format_version", 1},
+                          {"valid", !d.has_errors()},
+                          {"files", r.topology.files},
+                          {"digest", r.digest},
+                          {"diagnostics", items}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& x : d.items()) std::cout << format_diagnostic(x) << "\n";
+    std::cout << plural(d.error_count(), "error") << ", " << plural(d.warning_count(), "warning")
+              << "\n";
+  }
+  return d.has_errors() ? 1 : 0;
+}
+
+}  // namespace
 
 void add_validate(CLI::App& app, GlobalOptions&, int* rc) {
-  auto* sub = app.add_subcommand("validate", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([rc] {
-    std::cerr << "macvtapctl: 'validate' is not available in this build\n";
-    *rc = 1;
-  });
+  auto opts = std::make_shared<ValidateOptions>();
+  auto* sub = app.add_subcommand(
+      "validate", "check a topology spec: every problem reported at once (exit 1 on errors)");
+  sub->add_option("-f,--file", opts->paths,
+                  "spec file or directory (every *.yaml inside, lexical order); repeatable, "
+                  "later files override earlier ones")
+      ->required();
+  sub->add_option("--format", opts->format, "output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->callback([opts, rc] { *rc = run_validate(*opts); });
 }
 
 }  // namespace mvt::cli

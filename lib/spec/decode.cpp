@@ -1,0 +1,431 @@
+#include "spec/decode.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <functional>
+
+#include "spec/names.hpp"
+#include "spec/suggest.hpp"
+
+namespace mvt::spec {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Keys = std::vector<std::string>;
+
+const Keys kTopKeys = {"version", "hosts"};
+const Keys kHostKeys = {"uri", "files", "nics", "guests"};
+const Keys kNicKeys = {"mac", "config"};
+const Keys kGuestKeys = {"guest_files", "activate", "interfaces"};
+const Keys kIfaceKeys = {"name", "network", "direct", "mac", "model", "ipv4",
+                         "defroute", "peerdns", "dns", "routes"};
+const Keys kDirectKeys = {"dev", "mode"};
+const Keys kIpv4Keys = {"address", "gateway"};
+const Keys kRouteKeys = {"to", "via"};
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+// Resolves `rel` against the directory of the spec file `file`.
+std::string resolve_path(const std::string& file, const std::string& rel) {
+  fs::path p(rel);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  const fs::path base = fs::absolute(fs::path(file)).parent_path();
+  return (base / p).lexically_normal().string();
+}
+
+class Decoder {
+ public:
+  explicit Decoder(Diagnostics& d) : d_(d) {}
+
+  Topology topology(const SpecNode& root) {
+    Topology t;
+    if (!expect_map(root, "the spec")) return t;
+    check_keys(root, kTopKeys, "at the top level");
+    const SpecNode* hosts = root.find("hosts");
+    if (!hosts) {
+      d_.error(root.pos, "spec.missing-key", "missing required key 'hosts'");
+      return t;
+    }
+    if (hosts->is_null()) return t;
+    if (!expect_map(*hosts, "'hosts'")) return t;
+    for (const auto& e : hosts->entries)
+      if (name_ok(e, "host")) t.hosts[e.key] = host(e);
+    return t;
+  }
+
+  void header(const SpecNode& root) {
+    if (!expect_map(root, "the spec")) return;
+    const SpecNode* v = root.find("version");
+    if (!v) {
+      d_.error(root.pos, "spec.version", "missing 'version: 1' (the only spec version)");
+      return;
+    }
+    if (v->scalar_kind() != ScalarKind::Int || v->text != "1") {
+      d_.error(v->pos, "spec.version",
+               "unsupported spec version " + (v->is_scalar() ? quote(v->text) : v->describe()) +
+                   " (this macvtapctl reads version 1 only)");
+    }
+  }
+
+ private:
+  Diagnostics& d_;
+
+  bool expect_map(const SpecNode& n, const std::string& what) {
+    if (n.is_map()) return true;
+    d_.error(n.pos, "spec.type", what + " must be a mapping, got " + n.describe());
+    return false;
+  }
+
+  void check_keys(const SpecNode& n, const Keys& allowed, const std::string& where) {
+    for (const auto& e : n.entries) {
+      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+      d_.error(e.key_pos, "spec.unknown-key",
+               "unknown key " + quote(e.key) + " " + where + did_you_mean(e.key, allowed));
+    }
+  }
+
+  bool name_ok(const SpecNode::Entry& e, const std::string& what) {
+    if (auto why = object_name_problem(e.key)) {
+      d_.error(e.key_pos, "spec.name", what + " name " + quote(e.key) + " " + *why);
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::string> str(const SpecNode& n, const std::string& field) {
+    if (n.is_scalar() && n.scalar_kind() == ScalarKind::String) return n.text;
+    d_.error(n.pos, "spec.type", quote(field) + " must be a string, got " + n.describe() +
+                                     (n.is_scalar() && !n.text.empty() ? " (" + n.text + ")" : ""));
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const SpecNode& n, const std::string& field) {
+    bool b = false;
+    if (n.is_scalar() && !n.quoted && parse_yaml_bool(n.text, &b)) return b;
+    d_.error(n.pos, "spec.type", quote(field) + " must be true or false, got " + n.describe() +
+                                     (n.is_scalar() ? " " + quote(n.text) : ""));
+    return std::nullopt;
+  }
+
+  template <class T, class Parse>
+  std::optional<T> enum_value(const SpecNode& n, const std::string& field, const Keys& allowed,
+                              Parse parse) {
+    auto s = str(n, field);
+    if (!s) return std::nullopt;
+    if (auto v = parse(*s)) return v;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
+    d_.error(n.pos, "spec.value", quote(field) + " must be one of " + list + ", got " +
+                                      quote(*s) + did_you_mean(*s, allowed));
+    return std::nullopt;
+  }
+
+  std::optional<MacAddress> mac(const SpecNode& n, const std::string& field) {
+    auto s = str(n, field);
+    if (!s) return std::nullopt;
+    if (auto m = MacAddress::parse(*s)) return m;
+    d_.error(n.pos, "spec.mac", "malformed MAC address " + quote(*s) +
+                                    " (expected six hex octets, like 52:54:00:12:34:56)");
+    return std::nullopt;
+  }
+
+  std::optional<Ipv4> ip(const SpecNode& n, const std::string& field) {
+    auto s = str(n, field);
+    if (!s) return std::nullopt;
+    if (auto a = Ipv4::parse(*s)) return a;
+    d_.error(n.pos, "spec.ipv4", "malformed IPv4 address " + quote(*s) + " in " + quote(field) +
+                                     " (expected a dotted quad, like 192.0.2.1)");
+    return std::nullopt;
+  }
+
+  std::optional<Cidr> cidr(const SpecNode& n, const std::string& field) {
+    auto s = str(n, field);
+    if (!s) return std::nullopt;
+    if (auto c = Cidr::parse(*s)) return c;
+    d_.error(n.pos, "spec.cidr", "malformed address/prefix " + quote(*s) + " in " +
+                                     quote(field) + " (expected CIDR, like 192.0.2.10/24)");
+    return std::nullopt;
+  }
+
+  std::optional<FileSourceSpec> file_source(const SpecNode& n, const std::string& field,
+                                            const std::vector<FileSourceKind>& kinds,
+                                            const std::string& allowed) {
+    auto s = str(n, field);
+    if (!s) return std::nullopt;
+    auto f = FileSourceSpec::parse(*s);
+    if (f && std::find(kinds.begin(), kinds.end(), f->kind) != kinds.end()) {
+      if (f->kind == FileSourceKind::Dir) f->path = resolve_path(n.pos.file, f->path);
+      return f;
+    }
+    d_.error(n.pos, "spec.file-source",
+             quote(field) + " must be " + allowed + ", got " + quote(*s));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> uri(const SpecNode& n) {
+    auto s = str(n, "uri");
+    if (!s) return std::nullopt;
+    const auto colon = s->find(':');
+    bool ok = colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>((*s)[0]));
+    for (std::size_t i = 0; ok && i < colon; ++i) {
+      const char c = (*s)[i];
+      ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    }
+    for (unsigned char c : *s) ok = ok && c > 0x20 && c != 0x7f;
+    if (!ok || colon + 1 >= s->size()) {
+      d_.error(n.pos, "spec.uri", "'uri' must be a libvirt URI (like qemu:///system), got " +
+                                      quote(*s));
+      return std::nullopt;
+    }
+    // test:RELPATH (no "//"): a libvirt test-driver node file next to the spec.
+    if (s->rfind("test:", 0) == 0 && s->compare(5, 2, "//") != 0)
+      return "test://" + resolve_path(n.pos.file, s->substr(5));
+    return s;
+  }
+
+  Host host(const SpecNode::Entry& e) {
+    Host h;
+    h.name = e.key;
+    h.pos[""] = e.key_pos;
+    const SpecNode& n = e.value;
+    if (!expect_map(n, "host " + quote(e.key))) return h;
+    check_keys(n, kHostKeys, "in host " + quote(e.key));
+    if (auto* v = n.find("uri")) {
+      h.pos["uri"] = v->pos;
+      if (auto u = uri(*v)) h.uri = *u;
+    } else {
+      d_.error(e.key_pos, "spec.missing-key", "host " + quote(e.key) + " needs a 'uri'");
+    }
+    if (auto* v = n.find("files")) {
+      h.pos["files"] = v->pos;
+      if (auto f = file_source(*v, "files",
+                               {FileSourceKind::Local, FileSourceKind::Dir, FileSourceKind::Ssh,
+                                FileSourceKind::None},
+                               "local | dir:PATH | ssh://[USER@]HOST | none"))
+        h.files = *f;
+    }
+    if (auto* v = n.find("nics"); v && !v->is_null()) {
+      h.pos["nics"] = v->pos;
+      if (expect_map(*v, "'nics'"))
+        for (const auto& ne : v->entries) h.nics[ne.key] = nic(ne);
+    }
+    if (auto* v = n.find("guests"); v && !v->is_null()) {
+      h.pos["guests"] = v->pos;
+      if (expect_map(*v, "'guests'"))
+        for (const auto& ge : v->entries)
+          if (name_ok(ge, "guest")) h.guests[ge.key] = guest(ge);
+    }
+    return h;
+  }
+
+  HostNic nic(const SpecNode::Entry& e) {
+    HostNic c;
+    c.name = e.key;
+    c.pos[""] = e.key_pos;
+    const SpecNode& n = e.value;
+    if (n.is_null()) return c;
+    if (!expect_map(n, "NIC " + quote(e.key))) return c;
+    check_keys(n, kNicKeys, "in NIC " + quote(e.key));
+    if (auto* v = n.find("mac")) {
+      c.pos["mac"] = v->pos;
+      c.mac = mac(*v, "mac");
+    }
+    if (auto* v = n.find("config")) {
+      c.pos["config"] = v->pos;
+      if (auto x = enum_value<NicConfig>(*v, "config", {"unconfigured", "host"}, parse_nic_config))
+        c.config = *x;
+    }
+    return c;
+  }
+
+  Guest guest(const SpecNode::Entry& e) {
+    Guest g;
+    g.name = e.key;
+    g.pos[""] = e.key_pos;
+    const SpecNode& n = e.value;
+    if (n.is_null()) return g;
+    if (!expect_map(n, "guest " + quote(e.key))) return g;
+    check_keys(n, kGuestKeys, "in guest " + quote(e.key));
+    if (auto* v = n.find("guest_files")) {
+      g.pos["guest_files"] = v->pos;
+      if (auto f = file_source(*v, "guest_files",
+                               {FileSourceKind::Agent, FileSourceKind::Dir, FileSourceKind::Ssh,
+                                FileSourceKind::None},
+                               "agent | dir:PATH | ssh://[USER@]HOST | none"))
+        g.guest_files = *f;
+    }
+    if (auto* v = n.find("activate")) {
+      g.pos["activate"] = v->pos;
+      if (auto a = enum_value<Activate>(*v, "activate", {"reboot", "restart-network", "none"},
+                                        parse_activate))
+        g.activate = *a;
+    }
+    if (auto* v = n.find("interfaces"); v && !v->is_null()) {
+      g.pos["interfaces"] = v->pos;
+      if (!v->is_seq()) {
+        d_.error(v->pos, "spec.type", "'interfaces' must be a list, got " + v->describe());
+      } else {
+        for (const auto& item : v->items) g.interfaces.push_back(iface(item));
+      }
+    }
+    return g;
+  }
+
+  GuestInterface iface(const SpecNode& n) {
+    GuestInterface i;
+    i.pos[""] = n.pos;
+    if (!expect_map(n, "an interface")) return i;
+    check_keys(n, kIfaceKeys, "in an interface");
+    if (auto* v = n.find("name")) {
+      i.pos["name"] = v->pos;
+      if (auto s = str(*v, "name")) i.name = *s;
+    } else {
+      d_.error(n.pos, "spec.missing-key", "interface needs a 'name'");
+    }
+    const std::string label = i.name.empty() ? "interface" : "interface " + quote(i.name);
+    const SpecNode* net = n.find("network");
+    const SpecNode* dir = n.find("direct");
+    if (net && dir) {
+      const auto& later = net->pos.line > dir->pos.line ? *net : *dir;
+      d_.error(later.pos, "spec.interface-kind",
+               label + " has both 'network:' and 'direct:' (it needs exactly one)");
+    } else if (!net && !dir) {
+      d_.error(n.pos, "spec.interface-kind",
+               label + " needs exactly one of 'network:' or 'direct:'");
+    }
+    if (net && !dir) {
+      i.kind = InterfaceKind::Network;
+      i.pos["network"] = net->pos;
+      if (auto s = str(*net, "network")) {
+        if (s->empty()) d_.error(net->pos, "spec.value", "'network' must not be empty");
+        i.network = *s;
+      }
+    }
+    if (dir) {
+      i.kind = InterfaceKind::Direct;
+      i.pos["direct"] = dir->pos;
+      if (expect_map(*dir, "'direct'")) {
+        check_keys(*dir, kDirectKeys, "in 'direct'");
+        if (auto* v = dir->find("dev")) {
+          i.pos["direct.dev"] = v->pos;
+          if (auto s = str(*v, "direct.dev")) i.source_dev = *s;
+        } else {
+          d_.error(dir->pos, "spec.missing-key", "'direct' needs 'dev' (the host NIC)");
+        }
+        if (auto* v = dir->find("mode")) {
+          i.pos["direct.mode"] = v->pos;
+          if (auto m = enum_value<MacvtapMode>(*v, "direct.mode",
+                                               {"vepa", "bridge", "private", "passthrough"},
+                                               parse_macvtap_mode))
+            i.mode = *m;
+        }
+      }
+    }
+    if (auto* v = n.find("mac")) {
+      i.pos["mac"] = v->pos;
+      i.mac = mac(*v, "mac");
+    }
+    if (auto* v = n.find("model")) {
+      i.pos["model"] = v->pos;
+      if (auto s = str(*v, "model")) {
+        const bool ok = !s->empty() && s->find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+                            std::string::npos;
+        if (ok) i.model = *s;
+        else d_.error(v->pos, "spec.value", "'model' must be a NIC model name like virtio or rtl8139, got " + quote(*s));
+      }
+    }
+    if (auto* v = n.find("ipv4")) ipv4(*v, i);
+    if (auto* v = n.find("defroute")) {
+      i.pos["defroute"] = v->pos;
+      i.defroute = boolean(*v, "defroute");
+    }
+    if (auto* v = n.find("peerdns")) {
+      i.pos["peerdns"] = v->pos;
+      i.peerdns = boolean(*v, "peerdns");
+    }
+    if (auto* v = n.find("dns")) {
+      i.pos["dns"] = v->pos;
+      if (!v->is_seq()) {
+        d_.error(v->pos, "spec.type", "'dns' must be a list of IPv4 addresses, got " + v->describe());
+      } else {
+        i.dns.emplace();
+        for (std::size_t k = 0; k < v->items.size(); ++k) {
+          i.pos["dns." + std::to_string(k)] = v->items[k].pos;
+          if (auto a = ip(v->items[k], "dns")) i.dns->push_back(*a);
+        }
+      }
+    }
+    if (auto* v = n.find("routes")) routes(*v, i);
+    return i;
+  }
+
+  void ipv4(const SpecNode& v, GuestInterface& i) {
+    i.pos["ipv4"] = v.pos;
+    if (v.is_scalar() && v.scalar_kind() == ScalarKind::String && v.text == "dhcp") {
+      i.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
+      return;
+    }
+    if (!v.is_map()) {
+      d_.error(v.pos, "spec.type", "'ipv4' must be 'dhcp' or a mapping {address, gateway}, got " +
+                                       v.describe() + (v.is_scalar() ? " " + quote(v.text) : ""));
+      return;
+    }
+    check_keys(v, kIpv4Keys, "in 'ipv4'");
+    Ipv4Config c;
+    if (auto* a = v.find("address")) {
+      i.pos["ipv4.address"] = a->pos;
+      c.address = cidr(*a, "ipv4.address");
+    } else {
+      d_.error(v.pos, "spec.missing-key", "static 'ipv4' needs an 'address' (CIDR)");
+    }
+    if (auto* g = v.find("gateway")) {
+      i.pos["ipv4.gateway"] = g->pos;
+      c.gateway = ip(*g, "ipv4.gateway");
+    }
+    if (c.address) i.ipv4 = c;
+  }
+
+  void routes(const SpecNode& v, GuestInterface& i) {
+    i.pos["routes"] = v.pos;
+    if (!v.is_seq()) {
+      d_.error(v.pos, "spec.type", "'routes' must be a list of {to, via}, got " + v.describe());
+      return;
+    }
+    i.routes.emplace();
+    for (std::size_t k = 0; k < v.items.size(); ++k) {
+      const SpecNode& r = v.items[k];
+      const std::string base = "routes." + std::to_string(k);
+      i.pos[base] = r.pos;
+      if (!expect_map(r, "a route")) continue;
+      check_keys(r, kRouteKeys, "in a route");
+      std::optional<Cidr> to;
+      std::optional<Ipv4> via;
+      if (auto* t = r.find("to")) {
+        i.pos[base + ".to"] = t->pos;
+        to = cidr(*t, "to");
+      } else {
+        d_.error(r.pos, "spec.missing-key", "a route needs 'to' (a network in CIDR form)");
+      }
+      if (auto* t = r.find("via")) {
+        i.pos[base + ".via"] = t->pos;
+        via = ip(*t, "via");
+      } else {
+        d_.error(r.pos, "spec.missing-key", "a route needs 'via' (a gateway address)");
+      }
+      if (to && via) i.routes->push_back(Route{*to, *via});
+    }
+  }
+};
+
+}  // namespace
+
+Topology decode_topology(const SpecNode& root, Diagnostics& diags) {
+  return Decoder(diags).topology(root);
+}
+
+void check_file_header(const SpecNode& root, Diagnostics& diags) { Decoder(diags).header(root); }
+
+}  // namespace mvt::spec

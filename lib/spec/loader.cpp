@@ -1,0 +1,143 @@
+#include "spec/loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "spec/decode.hpp"
+#include "spec/rules.hpp"
+#include "spec/yaml_reader.hpp"
+#include "util/hash.hpp"
+
+namespace mvt::spec {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_yaml_name(const std::string& name) {
+  if (name.empty() || name.front() == '.') return false;
+  auto ends = [&](const std::string& suf) {
+    return name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  return ends(".yaml") || ends(".yml");
+}
+
+bool read_bytes(const std::string& path, std::string& out, std::string& why) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    why = "is a directory";
+    return false;
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = errno ? std::strerror(errno) : "cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    why = errno ? std::strerror(errno) : "read error";
+    return false;
+  }
+  out = ss.str();
+  return true;
+}
+
+std::string line_of(const std::string& bytes, int line) {
+  if (line <= 0) return {};
+  std::size_t start = 0;
+  for (int l = 1; l < line; ++l) {
+    start = bytes.find('\n', start);
+    if (start == std::string::npos) return {};
+    ++start;
+  }
+  std::size_t end = bytes.find('\n', start);
+  std::string s = bytes.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (!s.empty() && s.back() == '\r') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_paths(const std::vector<std::string>& paths, Diagnostics& diags) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    const auto st = fs::status(p, ec);
+    if (ec || !fs::exists(st)) {
+      diags.error({p, 0, 0}, "file.unreadable",
+                  "cannot read '" + p + "': " + (ec ? ec.message() : "no such file or directory"));
+      continue;
+    }
+    if (!fs::is_directory(st)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      std::error_code fe;
+      if (is_yaml_name(name) && it->is_regular_file(fe)) names.push_back(name);
+    }
+    if (ec) {
+      diags.error({p, 0, 0}, "file.unreadable", "cannot list directory '" + p + "': " + ec.message());
+      continue;
+    }
+    if (names.empty()) {
+      diags.error({p, 0, 0}, "file.no-yaml", "directory '" + p + "' holds no *.yaml or *.yml file");
+      continue;
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) files.push_back((fs::path(p) / n).string());
+  }
+  return files;
+}
+
+LoadResult load(const std::vector<std::string>& paths) {
+  LoadResult r;
+  Diagnostics& d = r.diagnostics;
+  if (paths.empty()) d.error({}, "file.unreadable", "no spec file or directory given");
+  std::map<std::string, std::string> contents;
+  std::string digest_input;
+  std::optional<SpecNode> merged;
+  for (const auto& file : expand_paths(paths, d)) {
+    std::string bytes, why;
+    if (!read_bytes(file, bytes, why)) {
+      d.error({file, 0, 0}, "file.unreadable", "cannot read '" + file + "': " + why);
+      continue;
+    }
+    contents[file] = bytes;
+    r.topology.files.push_back(file);
+    digest_input += fs::path(file).filename().string() + "\n" + std::to_string(bytes.size()) +
+                    "\n" + bytes;
+    auto root = read_yaml(file, bytes, d);
+    if (!root) continue;
+    check_file_header(*root, d);
+    if (!merged) merged = std::move(*root);
+    else merge_into(*merged, *root);
+  }
+  r.digest = sha256_hex(digest_input);
+  if (merged) {
+    std::vector<std::string> files = std::move(r.topology.files);
+    r.topology = decode_topology(*merged, d);
+    r.topology.files = std::move(files);
+    check_rules(r.topology, d);
+  }
+  Diagnostics out;
+  for (Diagnostic x : d.items()) {
+    if (x.source_line.empty())
+      if (auto it = contents.find(x.pos.file); it != contents.end())
+        x.source_line = line_of(it->second, x.pos.line);
+    out.add(std::move(x));
+  }
+  out.sort();
+  r.diagnostics = std::move(out);
+  return r;
+}
+
+}  // namespace mvt::spec

@@ -1,0 +1,42 @@
+#pragma once
+// Semantic rules of a topology (DESIGN.md "The spec", the procedure's rules). Each rule has a
+// stable id, reported with the position of the offending value (Topology objects' `pos`).
+// Pure: plain values in, diagnostics out; run by spec::load after structural decoding, and
+// callable on any Topology (e.g. one built in a test or by `show`).
+//
+// Errors:
+//   guest.one-defroute      at most one interface per guest with `defroute: true`
+//   iface.gateway-in-subnet the static gateway lies inside the address's subnet and is not
+//                           the interface's own address
+//   iface.address-not-network-or-broadcast
+//                           a static address is neither the subnet's network nor broadcast
+//                           address (prefixes up to /30; /31 and /32 have neither)
+//   route.to-network        a route's `to` is a network (host bits clear)
+//   mac.unique              guest interface MACs (spec or derived) unique across the
+//                           topology; host NIC MACs unique too
+//   mac.not-host-nic        a guest MAC differs from every host NIC MAC (the procedure: the
+//                           macvtap MAC must differ from the NIC's own)
+//   mac.unicast             no multicast or all-zero MAC (guest interfaces and host NICs)
+//   nic.passthrough-exclusive
+//                           a NIC used in passthrough mode serves that one guest interface
+//                           only, and is not also used by the host (`config: host`)
+//   direct.dev-declared     `direct.dev` names a NIC declared under the same host
+//   iface.name-valid        a guest device name is a valid Linux interface name
+//   iface.name-unique       device names are unique within a guest
+//   nic.name-valid          a host NIC name is a valid Linux interface name
+// Warnings:
+//   guest.no-defroute       a guest with managed IPv4 but no `defroute: true` interface
+//   nic.host-shared-no-host-reach
+//                           a direct interface on a `config: host` NIC: macvtap guests cannot
+//                           reach the host itself through it
+//   guest.name-swap-risk    two or more interfaces of a guest without a pinned `mac:` - the
+//                           eth0/eth1 name instability the procedure describes
+#include "model/topology.hpp"
+#include "util/diagnostics.hpp"
+
+namespace mvt::spec {
+
+// Appends every rule's findings for `t` to `diags` (no sorting, no source lines).
+void check_rules(const Topology& t, Diagnostics& diags);
+
+}  // namespace mvt::spec

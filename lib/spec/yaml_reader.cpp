@@ -1,0 +1,159 @@
+#include "spec/yaml_reader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace mvt::spec {
+namespace {
+
+SourcePos pos_from_mark(const std::string& file, const YAML::Mark& m, const SourcePos& fallback) {
+  if (m.line < 0 || m.column < 0) return fallback;
+  return SourcePos{file, m.line + 1, m.column + 1};
+}
+
+SpecNode convert(const YAML::Node& n, const std::string& file, const SourcePos& fallback,
+                 Diagnostics& diags, int depth) {
+  SpecNode out;
+  out.pos = pos_from_mark(file, n.Mark(), fallback);
+  if (depth > 64) {
+    diags.error(out.pos, "yaml.syntax", "nesting deeper than 64 levels");
+    return out;
+  }
+  switch (n.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out.kind = SpecNode::Kind::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = SpecNode::Kind::Scalar;
+      out.text = n.Scalar();
+      out.quoted = n.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = SpecNode::Kind::Seq;
+      for (const auto& item : n) out.items.push_back(convert(item, file, out.pos, diags, depth + 1));
+      break;
+    case YAML::NodeType::Map: {
+      out.kind = SpecNode::Kind::Map;
+      std::set<std::string> seen;
+      for (const auto& kv : n) {
+        const SourcePos key_pos = pos_from_mark(file, kv.first.Mark(), out.pos);
+        if (!kv.first.IsScalar()) {
+          diags.error(key_pos, "yaml.key", "a key must be a plain string, not a " +
+                                               std::string(kv.first.IsMap() ? "mapping" : "list"));
+          continue;
+        }
+        const std::string key = kv.first.Scalar();
+        if (!seen.insert(key).second) {
+          diags.error(key_pos, "yaml.duplicate-key", "duplicate key '" + key + "'");
+          continue;
+        }
+        out.entries.push_back({key, key_pos, convert(kv.second, file, key_pos, diags, depth + 1)});
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+SourcePos pos_at_offset(const std::string& file, std::string_view bytes, std::size_t off) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < off && i < bytes.size(); ++i) {
+    if (bytes[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {file, line, col};
+}
+
+bool only_comments(std::string_view bytes) {
+  bool in_comment = false;
+  for (char c : bytes) {
+    if (in_comment) {
+      if (c == '\n') in_comment = false;
+      continue;
+    }
+    if (c == '#') in_comment = true;
+    else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = b[i];
+    if (c < 0x80) { ++i; continue; }
+    int len = 0;
+    unsigned cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return i;
+    if (i + static_cast<std::size_t>(len) > n) return i;
+    for (int k = 1; k < len; ++k) {
+      const unsigned cc = b[i + static_cast<std::size_t>(k)];
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += static_cast<std::size_t>(len);
+  }
+  return std::nullopt;
+}
+
+std::optional<SpecNode> read_yaml(const std::string& file, std::string_view bytes,
+                                  Diagnostics& diags) {
+  if (auto bad = first_invalid_utf8(bytes)) {
+    diags.error(pos_at_offset(file, bytes, *bad), "file.encoding",
+                "file is not valid UTF-8 (byte 0x" +
+                    [&] {
+                      static const char* hex = "0123456789abcdef";
+                      const auto v = static_cast<unsigned char>(bytes[*bad]);
+                      return std::string{hex[v >> 4], hex[v & 15]};
+                    }() +
+                    " at offset " + std::to_string(*bad) + ")");
+    return std::nullopt;
+  }
+  if (only_comments(bytes)) {
+    diags.error({file, 1, 1}, "file.empty", "spec file is empty (no YAML content)");
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(bytes));
+  } catch (const YAML::Exception& e) {
+    SourcePos p{file, e.mark.line >= 0 ? e.mark.line + 1 : 1,
+                e.mark.column >= 0 ? e.mark.column + 1 : 1};
+    diags.error(p, "yaml.syntax", "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  }
+  if (docs.empty()) {
+    diags.error({file, 1, 1}, "file.empty", "spec file is empty (no YAML content)");
+    return std::nullopt;
+  }
+  if (docs.size() > 1) {
+    diags.error(pos_from_mark(file, docs[1].Mark(), {file, 1, 1}), "yaml.syntax",
+                "a spec file holds one YAML document; found " + std::to_string(docs.size()) +
+                    " (split them into separate files)");
+    return std::nullopt;
+  }
+  SpecNode root = convert(docs[0], file, SourcePos{file, 1, 1}, diags, 0);
+  if (root.is_null()) {
+    diags.error({file, 1, 1}, "file.empty", "spec file is empty (no YAML content)");
+    return std::nullopt;
+  }
+  return root;
+}
+
+}  // namespace mvt::spec
