@@ -1,0 +1,184 @@
+#include "observe/observe.hpp"
+
+#include <set>
+
+#include "files/dir_source.hpp"
+#include "libvirt/libvirt_hypervisor.hpp"
+#include "observe/nic_info.hpp"
+#include "util/errors.hpp"
+#include "xml/domain_xml.hpp"
+
+namespace mvt {
+namespace {
+
+bool wanted(const ObserveOptions& o, const std::string& host) {
+  if (o.hosts.empty()) return true;
+  for (const auto& h : o.hosts)
+    if (h == host) return true;
+  return false;
+}
+
+// "Where this file is", for messages: the real path for a directory source, else
+// "<source>:/<path>".
+std::string origin_of(FileAccess& fa, const std::string& rel) {
+  if (auto* d = dynamic_cast<DirSource*>(&fa)) return (d->root() / rel).lexically_normal().string();
+  return fa.describe() + ":/" + rel;
+}
+
+bool is_script(const std::string& name) {
+  return (name.rfind("ifcfg-", 0) == 0 && name.size() > 6) ||
+         (name.rfind("route-", 0) == 0 && name.size() > 6);
+}
+
+DomainState read_domain(Hypervisor& hv, const DomainSummary& s) {
+  DomainState d;
+  d.name = s.name;
+  d.uuid = s.uuid;
+  d.running = s.running;
+  d.state = s.state;
+  auto inactive = hv.domain_xml(s.name, true);
+  if (!inactive) return d;  // undefined meanwhile: an empty state, not an error
+  d.inactive_xml = std::move(*inactive);
+  auto parsed = xml::parse_domain(d.inactive_xml, "domain XML of " + s.name);
+  d.config = std::move(parsed.interfaces);
+  d.has_agent_channel = parsed.has_agent_channel;
+  if (s.running) {
+    if (auto live = hv.domain_xml(s.name, false)) {
+      d.live_xml = std::move(*live);
+      auto lp = xml::parse_domain(*d.live_xml, "live domain XML of " + s.name);
+      d.live = std::move(lp.interfaces);
+      d.has_agent_channel = d.has_agent_channel || lp.has_agent_channel;
+    }
+  }
+  return d;
+}
+
+// Opens a source through the factory; records why not on failure.
+std::unique_ptr<FileAccess> open_source(const ObserveOptions& opts, const std::string& host,
+                                        const std::string& guest, const FileSourceSpec& spec,
+                                        std::string* error) {
+  if (spec.kind == FileSourceKind::None) {
+    *error = "no file source (none)";
+    return nullptr;
+  }
+  FileAccessFactory factory = opts.files ? opts.files : default_file_access_factory(opts.read_only);
+  try {
+    auto fa = factory(host, guest, spec);
+    if (!fa) *error = "file source " + spec.str() + " is not available to this command";
+    return fa;
+  } catch (const Error& e) {
+    *error = e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+FileAccessFactory default_file_access_factory(bool read_only) {
+  return [read_only](const std::string&, const std::string&,
+                     const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
+    if (spec.kind == FileSourceKind::Local || spec.kind == FileSourceKind::Dir)
+      return open_dir_source(spec, read_only);
+    return nullptr;
+  };
+}
+
+NetworkScripts read_network_scripts(FileAccess& fa) {
+  NetworkScripts out;
+  for (const auto& name : fa.list(kNetworkScriptsDir)) {
+    if (!is_script(name)) continue;
+    const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
+    FileState f;
+    f.path = rel;
+    f.origin = origin_of(fa, rel);
+    if (auto info = fa.read(rel)) {
+      f.bytes = std::move(info->bytes);
+      f.mode = info->mode;
+      f.uid = info->uid;
+      f.gid = info->gid;
+    }
+    out.emplace(name, std::move(f));
+  }
+  return out;
+}
+
+HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOptions& opts) {
+  HostObservation h;
+  h.host = host.name;
+  h.uri = hv.uri();
+  h.reachable = true;
+  h.files_source = host.files;
+
+  for (const auto& s : hv.list_domains()) h.domains.emplace(s.name, read_domain(hv, s));
+
+  std::unique_ptr<FileAccess> host_fa =
+      open_source(opts, host.name, "", host.files, &h.files_error);
+  if (host_fa) {
+    try {
+      h.files = read_network_scripts(*host_fa);
+      h.files_read = true;
+    } catch (const Error& e) {
+      h.files_error = e.what();
+    }
+  }
+
+  // NIC names worth asking the files about: declared, used by a guest, or with an ifcfg.
+  std::set<std::string> names;
+  for (const auto& [n, _] : host.nics) names.insert(n);
+  for (const auto& [_, d] : h.domains) {
+    for (const auto& i : d.config)
+      if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
+    if (d.live)
+      for (const auto& i : *d.live)
+        if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
+  }
+  for (const auto& [file, _] : h.files)
+    if (file.rfind("ifcfg-", 0) == 0 && file != "ifcfg-lo") names.insert(file.substr(6));
+  try {
+    h.nics = observe_nics(hv, host_fa.get(), host.files.kind == FileSourceKind::Local, names);
+  } catch (const AccessError&) {
+    h.nics.clear();
+  }
+
+  for (const auto& [gname, guest] : host.guests) {
+    GuestObservation g;
+    g.guest = gname;
+    g.source = guest.guest_files;
+    auto fa = open_source(opts, host.name, gname, guest.guest_files, &g.files_error);
+    if (fa) {
+      try {
+        g.files = read_network_scripts(*fa);
+        g.files_read = true;
+      } catch (const Error& e) {
+        g.files_error = e.what();
+      }
+    }
+    h.guests.emplace(gname, std::move(g));
+  }
+  return h;
+}
+
+Observation observe(const Topology& desired, const ObserveOptions& opts) {
+  Observation obs;
+  for (const auto& [name, host] : desired.hosts) {
+    if (!wanted(opts, name)) continue;
+    std::unique_ptr<Hypervisor> hv;
+    try {
+      hv = opts.hypervisor ? opts.hypervisor(host.uri, opts.read_only)
+                           : LibvirtHypervisor::connect(host.uri, opts.read_only);
+    } catch (const LibvirtError& e) {
+      HostObservation h;
+      h.host = name;
+      h.uri = host.uri;
+      h.reachable = false;
+      h.error = e.what();
+      h.files_source = host.files;
+      obs.hosts.emplace(name, std::move(h));
+      continue;
+    }
+    obs.hosts.emplace(name, observe_host(host, *hv, opts));
+  }
+  return obs;
+}
+
+}  // namespace mvt

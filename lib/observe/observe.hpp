@@ -1,0 +1,55 @@
+#pragma once
+// observe(): reads the live state of every host of a topology, read-only.
+//
+// Per host, in ONE pass: one libvirt connection (read-only by default), list all domains,
+// the inactive XML of each and the live XML of each running one (each XML parsed once into
+// DomainState), the host NICs (nic_info.hpp), the host's network-scripts files (ifcfg-*,
+// route-* under etc/sysconfig/network-scripts through the host's FileAccess) and each
+// guest's files (its guest_files source). Nothing is written, no command runs in a guest.
+//
+// Errors: an unreachable host is recorded (HostObservation::reachable = false, ::error
+// "cannot connect to URI: ...") and the other hosts are still read; a file source that
+// cannot be opened or read is recorded (files_read = false, files_error). A malformed domain
+// XML throws xml::XmlError naming the domain: the observation could not be trusted.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "files/file_access.hpp"
+#include "libvirt/hypervisor.hpp"
+#include "model/observed.hpp"
+#include "model/topology.hpp"
+
+namespace mvt {
+
+// Opens the file source of a host (guest == "") or of one guest. May return nullptr: the
+// source kind is not available here (files_read = false, with the reason recorded).
+using FileAccessFactory = std::function<std::unique_ptr<FileAccess>(
+    const std::string& host, const std::string& guest, const FileSourceSpec& spec)>;
+
+// Opens the libvirt connection of a host; throws LibvirtError when it cannot.
+using HypervisorFactory =
+    std::function<std::unique_ptr<Hypervisor>(const std::string& uri, bool read_only)>;
+
+struct ObserveOptions {
+  bool read_only = true;           // read-only libvirt connections and file sources
+  FileAccessFactory files;         // empty -> default_file_access_factory(read_only)
+  HypervisorFactory hypervisor;    // empty -> LibvirtHypervisor::connect
+  std::vector<std::string> hosts;  // limit to these hosts; empty = every host
+};
+
+// The default factory: DirSource for local and dir:PATH; nullptr for agent and ssh (those
+// sources are opened by their own modules, see agent_source.hpp / ssh_source.hpp) and none.
+FileAccessFactory default_file_access_factory(bool read_only);
+
+Observation observe(const Topology& desired, const ObserveOptions& opts = {});
+
+// One host over an already open connection (used by observe() and by the executor's
+// verification). `host` supplies the name, the file sources and which guests' files to read.
+HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOptions& opts);
+
+// Reads every ifcfg-* and route-* file of kNetworkScriptsDir through `fa`.
+NetworkScripts read_network_scripts(FileAccess& fa);
+
+}  // namespace mvt

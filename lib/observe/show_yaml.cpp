@@ -1,0 +1,153 @@
+#include "observe/show_yaml.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+
+namespace mvt {
+namespace {
+
+bool same_interface(const DomainInterface& a, const DomainInterface& b) {
+  return a.type == b.type && a.mac == b.mac && a.source_dev == b.source_dev &&
+         a.source_mode == b.source_mode && a.source_network == b.source_network &&
+         a.source_bridge == b.source_bridge && a.model == b.model;
+}
+
+void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
+  y << YAML::BeginMap;
+  y << YAML::Key << "name" << YAML::Value << i.name;
+  if (i.kind == InterfaceKind::Network) {
+    y << YAML::Key << "network" << YAML::Value << i.network;
+  } else {
+    y << YAML::Key << "direct" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    y << YAML::Key << "dev" << YAML::Value << i.source_dev;
+    y << YAML::Key << "mode" << YAML::Value << to_string(i.mode);
+    y << YAML::EndMap;
+  }
+  if (i.mac) y << YAML::Key << "mac" << YAML::Value << YAML::DoubleQuoted << i.mac->str();
+  if (i.model) y << YAML::Key << "model" << YAML::Value << *i.model;
+  if (i.ipv4) {
+    y << YAML::Key << "ipv4" << YAML::Value;
+    if (i.ipv4->dhcp) {
+      y << "dhcp";
+    } else {
+      y << YAML::Flow << YAML::BeginMap;
+      if (i.ipv4->address) y << YAML::Key << "address" << YAML::Value << i.ipv4->address->str();
+      if (i.ipv4->gateway) y << YAML::Key << "gateway" << YAML::Value << i.ipv4->gateway->str();
+      y << YAML::EndMap;
+    }
+  }
+  if (i.defroute) y << YAML::Key << "defroute" << YAML::Value << *i.defroute;
+  if (i.peerdns) y << YAML::Key << "peerdns" << YAML::Value << *i.peerdns;
+  if (i.dns) {
+    y << YAML::Key << "dns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& d : *i.dns) y << d.str();
+    y << YAML::EndSeq;
+  }
+  if (i.routes) {
+    y << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : *i.routes) {
+      y << YAML::Flow << YAML::BeginMap;
+      y << YAML::Key << "to" << YAML::Value << r.to.str();
+      y << YAML::Key << "via" << YAML::Value << r.via.str();
+      y << YAML::EndMap;
+    }
+    y << YAML::EndSeq;
+  }
+  y << YAML::EndMap;
+}
+
+std::string header(const Observation& obs) {
+  std::ostringstream c;
+  c << "Live state read by `macvtapctl show` (read-only).";
+  for (const auto& [name, h] : obs.hosts) {
+    c << "\nhost " << name << " (" << h.uri << "):";
+    if (!h.reachable) {
+      c << " unreachable: " << h.error;
+      continue;
+    }
+    if (h.nics.empty()) c << "\n  NICs: no information (no libvirt interface API, no host files)";
+    for (const auto& [n, nic] : h.nics)
+      c << "\n  NIC " << n << ": " << (nic.mac ? nic.mac->str() : "no MAC") << ", " << nic.state
+        << " (from " << (nic.source == NicInfoSource::Libvirt ? "libvirt's interface API"
+                         : nic.source == NicInfoSource::Files ? "the host's sys/class/net files"
+                                                              : "nowhere")
+        << ")";
+    if (h.files_source.kind != FileSourceKind::None && !h.files_read)
+      c << "\n  host files " << h.files_source.str() << " not read: " << h.files_error;
+    for (const auto& [g, go] : h.guests)
+      if (!go.files_read && go.source.kind != FileSourceKind::None)
+        c << "\n  guest " << g << ": files " << go.source.str() << " not read: " << go.files_error;
+    for (const auto& [d, ds] : h.domains) {
+      if (live_differs(ds))
+        c << "\n  guest " << d
+          << ": its live interfaces differ from the persistent config shown here";
+      if (h.guests.find(d) == h.guests.end())
+        c << "\n  guest " << d << ": no guest files given (--guest-files " << d
+          << "=SRC), IP configuration not shown";
+    }
+  }
+  return c.str();
+}
+
+}  // namespace
+
+bool live_differs(const DomainState& d) {
+  if (!d.live) return false;
+  if (d.live->size() != d.config.size()) return true;
+  for (std::size_t k = 0; k < d.config.size(); ++k)
+    if (!same_interface(d.config[k], (*d.live)[k])) return true;
+  return false;
+}
+
+std::string show_yaml(const Topology& t, const Observation& obs) {
+  YAML::Emitter y;
+  y << YAML::Comment(header(obs)) << YAML::Newline;
+  y << YAML::BeginMap;
+  y << YAML::Key << "version" << YAML::Value << t.version;
+  y << YAML::Key << "hosts" << YAML::Value << YAML::BeginMap;
+  for (const auto& [hname, h] : t.hosts) {
+    y << YAML::Key << hname << YAML::Value << YAML::BeginMap;
+    y << YAML::Key << "uri" << YAML::Value << h.uri;
+    if (h.files.kind != FileSourceKind::None)
+      y << YAML::Key << "files" << YAML::Value << h.files.str();
+    if (!h.nics.empty()) {
+      y << YAML::Key << "nics" << YAML::Value << YAML::BeginMap;
+      for (const auto& [n, nic] : h.nics) {
+        y << YAML::Key << n << YAML::Value << YAML::Flow << YAML::BeginMap;
+        if (nic.mac) y << YAML::Key << "mac" << YAML::Value << YAML::DoubleQuoted << nic.mac->str();
+        y << YAML::Key << "config" << YAML::Value << to_string(nic.config);
+        y << YAML::EndMap;
+      }
+      y << YAML::EndMap;
+    }
+    if (!h.guests.empty()) {
+      y << YAML::Key << "guests" << YAML::Value << YAML::BeginMap;
+      for (const auto& [gname, g] : h.guests) {
+        y << YAML::Key << gname << YAML::Value << YAML::BeginMap;
+        if (g.guest_files.kind != FileSourceKind::None)
+          y << YAML::Key << "guest_files" << YAML::Value << g.guest_files.str();
+        if (g.activate != Activate::None)
+          y << YAML::Key << "activate" << YAML::Value << to_string(g.activate);
+        y << YAML::Key << "interfaces" << YAML::Value;
+        if (g.interfaces.empty()) {
+          y << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        } else {
+          y << YAML::BeginSeq;
+          for (const auto& i : g.interfaces) emit_interface(y, i);
+          y << YAML::EndSeq;
+        }
+        y << YAML::EndMap;
+      }
+      y << YAML::EndMap;
+    }
+    y << YAML::EndMap;
+  }
+  y << YAML::EndMap;
+  y << YAML::EndMap;
+  std::string out = y.c_str();
+  out += "\n";
+  return out;
+}
+
+}  // namespace mvt
