@@ -1,0 +1,34 @@
+#include "apply/confirm.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "apply/journal.hpp"
+#include "apply/state_dir.hpp"
+
+namespace mvt::apply {
+
+std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir) {
+  std::vector<Confirmed> out;
+  for (const auto& host : journal_hosts(state_dir)) {
+    auto jn = read_host_journal(state_dir, host);
+    if (!jn || jn->status != "trying") continue;
+    write_state_file(state_dir, host_file_stem(host) + ".confirm", jn->apply_id + "\n");
+    out.push_back({host, jn->apply_id});
+  }
+  return out;
+}
+
+bool is_confirmed(const std::filesystem::path& state_dir, const std::string& host,
+                  const std::string& apply_id) {
+  std::ifstream in(state_dir / (host_file_stem(host) + ".confirm"));
+  std::string id;
+  return in && std::getline(in, id) && id == apply_id;
+}
+
+void clear_confirm(const std::filesystem::path& state_dir, const std::string& host) {
+  std::error_code ec;
+  std::filesystem::remove(state_dir / (host_file_stem(host) + ".confirm"), ec);
+}
+
+}  // namespace mvt::apply

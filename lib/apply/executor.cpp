@@ -1,0 +1,213 @@
+#include "apply/executor.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "apply/confirm.hpp"
+#include "apply/state_dir.hpp"
+#include "apply/step_runner.hpp"
+#include "util/errors.hpp"
+#include "util/hash.hpp"
+
+namespace mvt::apply {
+namespace {
+
+// The fault point (see executor.hpp): -1 when not set.
+int fault_after_step() {
+  const char* e = std::getenv("MVT_FAULT_AFTER_STEP");
+  if (!e || !*e) return -1;
+  char* end = nullptr;
+  long v = std::strtol(e, &end, 10);
+  return (end && *end == '\0' && v > 0) ? static_cast<int>(v) : -1;
+}
+
+std::string label(const plan::Step& s) { return s.id + " " + s.target; }
+
+std::string default_apply_id() {
+  std::string t = utc_now();
+  std::string id;
+  for (char c : t)
+    if (c != '-' && c != ':') id += c;
+  return id + "-" + std::to_string(::getpid());
+}
+
+std::string or_absent(const std::optional<std::string>& v) { return v ? *v : "(absent)"; }
+
+}  // namespace
+
+std::vector<std::string> describe_remaining(const plan::Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.steps) {
+    if (s.op.kind == plan::OpKind::Verify) continue;
+    if (s.changes.empty()) {
+      out.push_back(s.target + ": " + plan::to_string(s.action) + " still needed" +
+                    (s.reason.empty() ? "" : " (" + s.reason + ")"));
+      continue;
+    }
+    for (const auto& c : s.changes)
+      out.push_back(s.target + ": " + c.field + ": desired " + or_absent(c.after) + ", live " +
+                    or_absent(c.before));
+  }
+  return out;
+}
+
+ApplySession::ApplySession(Backends backends, ApplyOptions options)
+    : backends_(std::move(backends)), options_(std::move(options)) {
+  if (options_.apply_id.empty()) options_.apply_id = default_apply_id();
+}
+
+ApplySession::~ApplySession() = default;
+
+void ApplySession::verify(ApplyResult& r) {
+  if (!options_.replan) {
+    r.notes.push_back("verification skipped: no re-plan available");
+    return;
+  }
+  const int attempts = std::max(1, options_.verify_attempts);
+  for (int i = 1; i <= attempts; ++i) {
+    plan::Plan again = options_.replan();
+    if (!again.has_changes()) {
+      r.verify_diffs.clear();
+      return;
+    }
+    r.verify_diffs = describe_remaining(again);
+    if (i < attempts) std::this_thread::sleep_for(options_.verify_interval);
+  }
+  std::string msg = "verification failed: the live state differs from the spec after " +
+                    std::to_string(attempts) + " attempts:";
+  for (const auto& d : r.verify_diffs) msg += "\n  " + d;
+  throw Error(msg);
+}
+
+ApplyResult ApplySession::apply(const plan::Plan& p) {
+  ApplyResult r;
+  if (!p.has_changes()) {
+    r.ok = true;
+    r.no_changes = true;
+    return r;
+  }
+  // Every host of the plan: backends, lock, journal - before anything runs.
+  std::set<std::string> hosts;
+  for (const auto& s : p.steps) hosts.insert(s.host);
+  for (const auto& h : hosts) {
+    if (!backends_.count(h)) {
+      r.error = "no backends for host " + h;
+      return r;
+    }
+  }
+  for (const auto& h : hosts) {
+    locks_.push_back(std::make_unique<HostLock>(options_.state_dir, h));
+    if (const auto& old = locks_.back()->took_over_from())
+      r.notes.push_back("host " + h + ": took over a stale lock (" + *old + ", no longer running)");
+  }
+  for (const auto& h : hosts) {
+    journals_[h] = std::make_unique<JournalWriter>(options_.state_dir, h, options_.apply_id,
+                                                   p.spec_digest, backends_.at(h).sources);
+    if (const auto& prev = journals_[h]->previous())
+      r.notes.push_back("host " + h + ": continuing interrupted apply journal " + *prev +
+                        " (rollback undoes both)");
+  }
+
+  const int fault = fault_after_step();
+  bool verified = false;
+  int seq = 0;
+  for (const auto& step : p.steps) {
+    ++seq;
+    HostBackends& b = backends_.at(step.host);
+    JournalWriter& jw = *journals_.at(step.host);
+    const bool started_journal = [&] {
+      try {
+        JournalStep js;
+        js.seq = seq;
+        js.id = step.id;
+        js.host = step.host;
+        js.target = step.target;
+        js.op = step.op;
+        js.op.content.clear();
+        if (step.op.kind == plan::OpKind::WriteFile) js.content_sha256 = sha256_hex(step.op.content);
+        js.before = capture_before(step, b);
+        jw.step_started(js);
+        return true;
+      } catch (const std::exception& e) {
+        r.failed_step = label(step);
+        r.error = e.what();
+        return false;
+      }
+    }();
+    if (!started_journal) break;
+    if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
+    try {
+      if (step.op.kind == plan::OpKind::Verify) {
+        verify(r);
+        verified = true;
+      } else {
+        run_operation(step, b, options_.timeouts, r.pending);
+      }
+    } catch (const std::exception& e) {
+      r.failed_step = label(step);
+      r.error = e.what();
+      try {
+        jw.step_failed(seq, e.what());
+      } catch (const std::exception&) {
+      }
+      break;
+    }
+    jw.step_done(seq);
+    ++r.steps_done;
+    if (seq == fault) ::_exit(99);
+  }
+  if (r.failed_step.empty() && !verified) {
+    try {
+      verify(r);
+    } catch (const std::exception& e) {
+      r.failed_step = "verify";
+      r.error = e.what();
+    }
+  }
+  r.ok = r.failed_step.empty() && r.error.empty();
+  if (!r.ok && options_.rollback_on_failure) r.rollback = rollback();
+  return r;
+}
+
+void ApplySession::commit() {
+  for (auto& [h, jw] : journals_) jw->status("applied");
+}
+
+bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
+  for (auto& [h, jw] : journals_) {
+    clear_confirm(options_.state_dir, h);
+    jw->status("trying");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool all = true;
+    for (auto& [h, jw] : journals_)
+      all = all && is_confirmed(options_.state_dir, h, options_.apply_id);
+    if (all) {
+      for (auto& [h, jw] : journals_) clear_confirm(options_.state_dir, h);
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+RollbackReport ApplySession::rollback() {
+  RollbackReport all;
+  // Hosts in reverse order of name; within a host, steps newest first.
+  for (auto it = journals_.rbegin(); it != journals_.rend(); ++it) {
+    const std::string& h = it->first;
+    it->second.reset();  // the rollback appends through its own writer
+    auto rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts);
+    all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
+    all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());
+    all.pending.insert(all.pending.end(), rep.pending.begin(), rep.pending.end());
+  }
+  journals_.clear();
+  return all;
+}
+
+}  // namespace mvt::apply

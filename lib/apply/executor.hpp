@@ -1,0 +1,93 @@
+#pragma once
+// The executor: runs a plan's steps in order, journaled, through HostBackends only; verifies
+// by re-planning; on a failed step rolls the finished ones back in reverse order.
+//
+//   ApplySession s(backends, options);   // nothing happens yet
+//   ApplyResult r = s.apply(plan);       // takes every host's lock (held until s dies)
+//   if (r.ok && trying) { if (!s.wait_for_confirm(120s)) s.rollback(); else s.commit(); }
+//   else if (r.ok) s.commit();
+//
+// Per step: capture the before-image (a WriteFile/RemoveFile whose file is not what the plan
+// was made against fails here: "the world moved"), journal it (fsync), run the operation,
+// journal its completion (fsync). Verify steps re-plan through options.replan until the plan
+// is empty (attempts x interval); when the plan has changes but no Verify step, the same
+// verification runs after the last step.
+//
+// Test-only fault point (documented in tests/unit/apply_crash_test.cpp): when the environment
+// variable MVT_FAULT_AFTER_STEP=k is set, the process calls _exit(99) right after the
+// completion of the k-th executed step (1-based, in plan order) has been journaled. It exists
+// so that tests can prove crash safety; nothing else in the library exits.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apply/backends.hpp"
+#include "apply/domain_ops.hpp"
+#include "apply/host_lock.hpp"
+#include "apply/journal.hpp"
+#include "apply/rollback.hpp"
+#include "plan/plan.hpp"
+
+namespace mvt::apply {
+
+struct ApplyOptions {
+  std::filesystem::path state_dir = "/var/lib/macvtapctl";
+  bool rollback_on_failure = true;  // --no-rollback clears it
+  int verify_attempts = 5;
+  std::chrono::milliseconds verify_interval{1000};
+  Timeouts timeouts;
+  // Re-observes and re-plans (with the same connections). Unset: verification is skipped
+  // and ApplyResult::notes says so.
+  std::function<plan::Plan()> replan;
+  // Progress lines for people ("s03 update guest/web1/file/ifcfg-ens9 ... done").
+  std::function<void(const std::string&)> progress;
+  std::string apply_id;  // default: UTC time + pid
+};
+
+struct ApplyResult {
+  bool ok = false;
+  bool no_changes = false;          // the plan had nothing to do; nothing was locked or run
+  std::string failed_step;          // "s03 guest/web1/file/ifcfg-ens9"
+  std::string error;                // libvirt's or the OS's message
+  std::vector<std::string> verify_diffs;  // "target: field: desired X, live Y"
+  int steps_done = 0;
+  std::vector<std::string> pending;  // activations left to the operator
+  std::vector<std::string> notes;
+  std::optional<RollbackReport> rollback;  // set when a failure rolled back
+};
+
+class ApplySession {
+ public:
+  ApplySession(Backends backends, ApplyOptions options);
+  ~ApplySession();
+  ApplySession(const ApplySession&) = delete;
+  ApplySession& operator=(const ApplySession&) = delete;
+
+  // Runs the plan. Throws LockHeldError when another process holds a host's lock (before
+  // anything ran). Failures of steps are reported in the result, not thrown.
+  ApplyResult apply(const plan::Plan& p);
+  // Marks every journal of this apply "applied" (what `rollback` undoes later).
+  void commit();
+  // --try: marks the journals "trying" and waits for `macvtapctl confirm` (confirm.hpp) of
+  // every host; false on timeout.
+  bool wait_for_confirm(std::chrono::milliseconds timeout);
+  // Undoes this apply on every host it touched.
+  RollbackReport rollback();
+  const std::string& apply_id() const { return options_.apply_id; }
+
+ private:
+  void verify(ApplyResult& r);
+  Backends backends_;
+  ApplyOptions options_;
+  std::vector<std::unique_ptr<HostLock>> locks_;
+  std::map<std::string, std::unique_ptr<JournalWriter>> journals_;
+};
+
+// "desired X, live Y" lines for every change a (re-)plan still has.
+std::vector<std::string> describe_remaining(const plan::Plan& p);
+
+}  // namespace mvt::apply

@@ -1,0 +1,80 @@
+#include "apply/rollback.hpp"
+
+#include <set>
+
+#include "apply/step_runner.hpp"
+#include "util/errors.hpp"
+
+namespace mvt::apply {
+
+std::vector<Journal> rollback_chain(const std::filesystem::path& state_dir,
+                                    const std::string& host) {
+  std::vector<Journal> chain;
+  auto jn = read_host_journal(state_dir, host);
+  if (!jn || jn->status == "rolled-back") return chain;
+  chain.push_back(std::move(*jn));
+  for (int guard = 0; guard < 100 && chain.back().previous; ++guard) {
+    const auto p = state_dir / *chain.back().previous;
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) break;
+    Journal prev = read_journal(p);
+    if (prev.status == "rolled-back") break;
+    chain.push_back(std::move(prev));
+  }
+  return chain;
+}
+
+RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::string& host,
+                             HostBackends& b, const Timeouts& t) {
+  RollbackReport rep;
+  auto chain = rollback_chain(state_dir, host);
+  if (chain.empty()) {
+    rep.nothing_to_do = true;
+    return rep;
+  }
+  struct Reactivation {
+    std::string guest;
+    plan::ActivationMethod method;
+    JournalWriter* writer;
+    int seq;
+    std::string label;
+  };
+  std::vector<Reactivation> reactivate;  // oldest journal's first activation first
+  std::vector<std::unique_ptr<JournalWriter>> writers;
+  for (auto& jn : chain) {
+    writers.push_back(std::make_unique<JournalWriter>(jn.path));
+    JournalWriter& w = *writers.back();
+    w.status("rolling-back");
+    for (auto it = jn.steps.rbegin(); it != jn.steps.rend(); ++it) {
+      const JournalStep& s = *it;
+      if (s.undone) continue;
+      const std::string label = s.id + " " + s.target;
+      if (s.op.kind == plan::OpKind::Activate) {
+        reactivate.insert(reactivate.begin(), {s.op.guest, s.op.method, &w, s.seq, label});
+        continue;
+      }
+      try {
+        undo_operation(s, b, t);
+        w.step_undone(s.seq);
+        rep.undone.push_back(label);
+      } catch (const std::exception& e) {
+        rep.errors.push_back(label + ": " + e.what());
+      }
+    }
+  }
+  std::set<std::string> seen;
+  for (auto& r : reactivate) {
+    try {
+      if (seen.insert(r.guest).second)
+        activate_guest(host, r.guest, r.method, b, t, rep.pending);
+      r.writer->step_undone(r.seq);
+      rep.undone.push_back(r.label);
+    } catch (const std::exception& e) {
+      rep.errors.push_back(r.label + ": re-activation failed: " + e.what());
+    }
+  }
+  for (auto& w : writers) w->status(rep.errors.empty() ? "rolled-back" : "rollback-incomplete");
+  return rep;
+}
+
+}  // namespace mvt::apply
