@@ -1,0 +1,66 @@
+#pragma once
+// Helpers for the apply tests: hand-made plans over dir: temp roots and libvirt's test:///
+// driver (until the planner exists, and to test the executor alone).
+#include <string>
+
+#include "plan/plan.hpp"
+#include "util/hash.hpp"
+
+namespace mvt::test {
+
+inline plan::Step write_step(std::string id, std::string host, std::string guest,
+                             std::string path, std::string content,
+                             std::optional<std::string> before_bytes,
+                             plan::FileScope scope = plan::FileScope::Guest) {
+  plan::Step s;
+  s.id = std::move(id);
+  s.host = std::move(host);
+  s.target = (scope == plan::FileScope::Guest ? "guest/" + guest : "host/" + s.host) + "/file/" + path;
+  s.action = before_bytes ? plan::Action::Update : plan::Action::Create;
+  s.op.kind = plan::OpKind::WriteFile;
+  s.op.guest = std::move(guest);
+  s.op.scope = scope;
+  s.op.path = std::move(path);
+  s.op.content = std::move(content);
+  if (before_bytes) s.op.before_sha256 = sha256_hex(*before_bytes);
+  return s;
+}
+
+inline plan::Step remove_step(std::string id, std::string host, std::string guest,
+                              std::string path, const std::string& before_bytes) {
+  plan::Step s;
+  s.id = std::move(id);
+  s.host = std::move(host);
+  s.target = "guest/" + guest + "/file/" + path;
+  s.action = plan::Action::Delete;
+  s.op.kind = plan::OpKind::RemoveFile;
+  s.op.guest = std::move(guest);
+  s.op.path = std::move(path);
+  s.op.before_sha256 = sha256_hex(before_bytes);
+  return s;
+}
+
+inline plan::Step activate_step(std::string id, std::string host, std::string guest,
+                                plan::ActivationMethod m) {
+  plan::Step s;
+  s.id = std::move(id);
+  s.host = std::move(host);
+  s.target = "guest/" + guest;
+  s.action = plan::Action::Activate;
+  s.op.kind = plan::OpKind::Activate;
+  s.op.guest = std::move(guest);
+  s.op.method = m;
+  return s;
+}
+
+inline plan::Step verify_step(std::string id, std::string host) {
+  plan::Step s;
+  s.id = std::move(id);
+  s.host = host;
+  s.target = "host/" + host;
+  s.action = plan::Action::Verify;
+  s.op.kind = plan::OpKind::Verify;
+  return s;
+}
+
+}  // namespace mvt::test
