@@ -14,6 +14,10 @@ struct GlobalOptions {
   std::string state_dir = "/var/lib/macvtapctl";
   std::string color = "auto";      // auto | always | never
   int verbose = 0;
+  // Trust guard (SECURITY.md): allow-lists given outside the spec; plus MVT_ALLOW_URIS /
+  // MVT_ALLOW_ROOTS from the environment.
+  std::vector<std::string> allow_uris;
+  std::vector<std::string> allow_roots;
 };
 
 // Each add_* registers a subcommand on app; when it runs it stores its exit code in *rc.

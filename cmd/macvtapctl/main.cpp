@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", g.verbose, "more detail");
+  app.add_option("--allow-uri", g.allow_uris,
+                 "only contact libvirt/ssh URIs matching these patterns (also MVT_ALLOW_URIS)");
+  app.add_option("--allow-root", g.allow_roots,
+                 "only read/write dir: roots inside these directories (also MVT_ALLOW_ROOTS)");
 
   int rc = 0;
   add_validate(app, g, &rc);
