@@ -1,17 +1,114 @@
-// Placeholder registration until the apply subcommand lands; it refuses to run.
+// `macvtapctl confirm`: keeps the changes of an `apply --try` that is waiting in another
+// process (writes STATE_DIR/HOST.confirm; exit 1 when no apply is waiting).
+// `macvtapctl rollback [--host NAME]`: undoes the last apply of every host with a journal
+// in the state dir (or only the --host ones), from the journal alone: no spec needed, also
+// after a crash. Takes each host's lock. Exit 0 when everything was undone (or nothing was
+// left to undo), 1 when a step could not be undone (listed; a later rollback retries).
 #include <iostream>
 
+#include "apply/backends.hpp"
+#include "apply/confirm.hpp"
+#include "apply/host_lock.hpp"
+#include "apply/journal.hpp"
+#include "apply/rollback.hpp"
 #include "commands.hpp"
+#include "libvirt/libvirt_hypervisor.hpp"
+#include "util/errors.hpp"
 
 namespace mvt::cli {
+namespace {
 
-void add_confirm_rollback(CLI::App& app, GlobalOptions&, int* rc) {
-  auto* sub = app.add_subcommand("confirm", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([rc] {
-    std::cerr << "macvtapctl: 'confirm' is not available in this build\n";
-    *rc = 1;
-  });
+int run_confirm(const GlobalOptions& g) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(g.state_dir, ec)) {
+    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting (state dir "
+              << g.state_dir << " does not exist)\n";
+    return 1;
+  }
+  auto confirmed = apply::confirm_trying(g.state_dir);
+  if (confirmed.empty()) {
+    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting\n";
+    return 1;
+  }
+  for (const auto& c : confirmed)
+    std::cout << "Confirmed apply " << c.apply_id << " on host " << c.host << "\n";
+  return 0;
+}
+
+int run_rollback(const GlobalOptions& g) {
+  std::error_code ec;
+  std::vector<std::string> hosts = g.hosts;
+  if (hosts.empty() && std::filesystem::is_directory(g.state_dir, ec))
+    hosts = apply::journal_hosts(g.state_dir);
+  if (hosts.empty()) {
+    std::cout << "Nothing to roll back: no apply journal in " << g.state_dir << "\n";
+    return 0;
+  }
+  int rc = 0;
+  for (const auto& host : hosts) {
+    try {
+      apply::HostLock lock(g.state_dir, host);
+      auto chain = apply::rollback_chain(g.state_dir, host);
+      if (chain.empty()) {
+        std::cout << "host " << host << ": nothing to roll back\n";
+        continue;
+      }
+      const apply::Journal& newest = chain.front();
+      // Reopen the host's backends from the journal. A connection or source that cannot be
+      // opened leaves its steps undone (reported), the others are still undone.
+      std::vector<std::string> open_errors;
+      auto owned = apply::open_backends(
+          {{host, newest.sources}},
+          [&](const std::string& uri) -> std::unique_ptr<Hypervisor> {
+            try {
+              return LibvirtHypervisor::connect(uri, false);
+            } catch (const Error& e) {
+              open_errors.push_back(e.what());
+              return nullptr;
+            }
+          },
+          [&](const FileSourceSpec& spec, Hypervisor& hv, const std::string& guest)
+              -> std::unique_ptr<FileAccess> {
+            try {
+              return apply::default_file_source(spec, hv, guest);
+            } catch (const Error& e) {
+              open_errors.push_back((guest.empty() ? "host files" : "guest " + guest) + ": " +
+                                    e.what());
+              return nullptr;
+            }
+          });
+      for (const auto& e : open_errors) std::cerr << "macvtapctl: warning: " << e << "\n";
+      auto rep = apply::rollback_host(g.state_dir, host, owned.view.at(host), {});
+      std::cout << "host " << host << ": rolled back apply " << newest.apply_id;
+      if (chain.size() > 1) std::cout << " (and " << chain.size() - 1 << " interrupted earlier apply)";
+      std::cout << ": " << rep.undone.size() << " step" << (rep.undone.size() == 1 ? "" : "s")
+                << " undone\n";
+      if (g.verbose)
+        for (const auto& u : rep.undone) std::cout << "  undone " << u << "\n";
+      for (const auto& p : rep.pending) std::cout << "  pending: " << p << "\n";
+      for (const auto& e : rep.errors) std::cerr << "macvtapctl: error: could not undo " << e << "\n";
+      if (!rep.ok()) {
+        std::cerr << "macvtapctl: rollback of host " << host
+                  << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
+        rc = 1;
+      }
+    } catch (const Error& e) {
+      std::cerr << "macvtapctl: error: " << e.what() << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+void add_confirm_rollback(CLI::App& app, GlobalOptions& g, int* rc) {
+  auto* confirm = app.add_subcommand(
+      "confirm", "keep the changes of an `apply --try` waiting for confirmation");
+  confirm->callback([&g, rc] { *rc = run_confirm(g); });
+  auto* rollback = app.add_subcommand(
+      "rollback", "undo the last apply from its journal (also after a crash)");
+  rollback->callback([&g, rc] { *rc = run_rollback(g); });
 }
 
 }  // namespace mvt::cli
