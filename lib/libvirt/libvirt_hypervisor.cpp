@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "util/errors.hpp"
+#include "xml/xml_handles.hpp"
 
 namespace mvt {
 namespace {
@@ -105,6 +106,8 @@ LibvirtHypervisor::~LibvirtHypervisor() = default;
 
 std::unique_ptr<Hypervisor> LibvirtHypervisor::connect(const std::string& uri, bool read_only) {
   install_global_quiet_handler();
+  // libvirt's test driver parses its node file with libxml2 on this thread: keep it quiet.
+  xml::install_quiet_error_handler();
   virResetLastError();
   ConnectPtr conn(read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str()));
   if (!conn) throw last_error("cannot connect to " + uri);

@@ -206,3 +206,41 @@ TEST_CASE("domain XML corpus: every file parses; direct dev/mode match XPath" * 
   CHECK(directs >= 6);
   MESSAGE("parsed " << files << " corpus domain XMLs, " << directs << " direct interfaces");
 }
+
+#include "xml/host_interface_xml.hpp"
+
+TEST_CASE("host interface XML: corpus files parse or are rejected clearly" * doctest::test_suite("domain_xml")) {
+  const fs::path corpus = test::corpus_dir();
+  if (corpus.empty()) {
+    MESSAGE("SKIPPED: corpus not found (set MVT_CORPUS_DIR)");
+    return;
+  }
+  int parsed = 0, rejected = 0;
+  for (const auto& e : fs::directory_iterator(corpus / "libvirt-interfaces")) {
+    const std::string text = test::read_file(e.path());
+    CAPTURE(e.path().string());
+    try {
+      auto h = xml::parse_host_interface(text, "interface XML " + e.path().filename().string());
+      ++parsed;
+      CHECK(h.name == xpath_string(text, "string(/interface/@name)"));
+      CHECK(h.type == xpath_string(text, "string(/interface/@type)"));
+      CHECK(static_cast<int>(h.ipv4_addresses.size()) ==
+            std::stoi(xpath_string(text, "count(/interface/protocol[@family='ipv4']/ip)")));
+      if (h.type == "vlan") CHECK(h.vlan_tag);
+    } catch (const xml::XmlError& err) {
+      ++rejected;
+      CHECK(std::string(err.what()).find("malformed interface XML " + e.path().filename().string()) == 0);
+    }
+  }
+  CHECK(parsed + rejected >= 19);
+  MESSAGE(parsed << " host interface XMLs parsed, " << rejected << " rejected");
+  auto bond = xml::parse_host_interface(test::read_file(corpus / "libvirt-interfaces/bond.xml"), "bond");
+  CHECK(bond.members.size() == 2);
+  auto st = xml::parse_host_interface(
+      test::read_file(corpus / "libvirt-interfaces/ethernet-static.xml"), "static");
+  CHECK(st.ipv4_addresses.at(0).str() == "192.168.0.5/24");
+  CHECK(st.ipv4_gateway->str() == "192.168.0.1");
+  CHECK_THROWS_WITH_AS(xml::parse_host_interface("<interface type='ethernet'/>", "interface XML x"),
+                       "malformed interface XML x: <interface> has no name", xml::XmlError);
+  CHECK_THROWS_AS(xml::parse_host_interface("<interface", "x"), xml::XmlError);
+}
