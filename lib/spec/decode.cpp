@@ -62,7 +62,10 @@ class Decoder {
       d_.error(root.pos, "spec.version", "missing 'version: 1' (the only spec version)");
       return;
     }
-    if (v->scalar_kind() != ScalarKind::Int || v->text != "1") {
+    if (v->scalar_kind() != ScalarKind::Int) {
+      d_.error(v->pos, "spec.version", "'version' must be the number 1, got " + v->describe() +
+                                           (v->is_scalar() ? " " + quote(v->text) : ""));
+    } else if (v->text != "1") {
       d_.error(v->pos, "spec.version",
                "unsupported spec version " + (v->is_scalar() ? quote(v->text) : v->describe()) +
                    " (this macvtapctl reads version 1 only)");
