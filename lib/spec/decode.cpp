@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <functional>
+#include <tuple>
 
 #include "spec/names.hpp"
 #include "spec/suggest.hpp"
@@ -74,6 +75,12 @@ class Decoder {
 
  private:
   Diagnostics& d_;
+
+  static SourcePos key_pos(const SpecNode& map, const std::string& key) {
+    for (const auto& e : map.entries)
+      if (e.key == key) return e.key_pos;
+    return map.pos;
+  }
 
   bool expect_map(const SpecNode& n, const std::string& what) {
     if (n.is_map()) return true;
@@ -282,8 +289,10 @@ class Decoder {
     if (!expect_map(n, "an interface")) return i;
     check_keys(n, kIfaceKeys, "in an interface");
     if (auto* v = n.find("name")) {
-      i.pos["name"] = v->pos;
-      if (auto s = str(*v, "name")) i.name = *s;
+      if (auto s = str(*v, "name")) {
+        i.name = *s;
+        i.pos["name"] = v->pos;  // only for a string: an empty name then means "missing"
+      }
     } else {
       d_.error(n.pos, "spec.missing-key", "interface needs a 'name'");
     }
@@ -291,8 +300,11 @@ class Decoder {
     const SpecNode* net = n.find("network");
     const SpecNode* dir = n.find("direct");
     if (net && dir) {
-      const auto& later = net->pos.line > dir->pos.line ? *net : *dir;
-      d_.error(later.pos, "spec.interface-kind",
+      const SourcePos later = std::max(key_pos(n, "network"), key_pos(n, "direct"),
+                                       [](const SourcePos& a, const SourcePos& b) {
+                                         return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                                       });
+      d_.error(later, "spec.interface-kind",
                label + " has both 'network:' and 'direct:' (it needs exactly one)");
     } else if (!net && !dir) {
       d_.error(n.pos, "spec.interface-kind",

@@ -83,6 +83,19 @@ bool only_comments(std::string_view bytes) {
   return true;
 }
 
+// Offset of the first tab in a line's leading whitespace: the usual cause of yaml-cpp's
+// unhelpful "end of map not found".
+std::optional<std::size_t> tab_in_indentation(std::string_view bytes) {
+  bool at_indent = true;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (c == '\n') at_indent = true;
+    else if (at_indent && c == '\t') return i;
+    else if (c != ' ') at_indent = false;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
@@ -133,6 +146,11 @@ std::optional<SpecNode> read_yaml(const std::string& file, std::string_view byte
   try {
     docs = YAML::LoadAll(std::string(bytes));
   } catch (const YAML::Exception& e) {
+    if (auto tab = tab_in_indentation(bytes)) {
+      diags.error(pos_at_offset(file, bytes, *tab), "yaml.syntax",
+                  "tab character in indentation (YAML indents with spaces only)");
+      return std::nullopt;
+    }
     SourcePos p{file, e.mark.line >= 0 ? e.mark.line + 1 : 1,
                 e.mark.column >= 0 ? e.mark.column + 1 : 1};
     diags.error(p, "yaml.syntax", "YAML syntax error: " + e.msg);
