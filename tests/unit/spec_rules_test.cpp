@@ -1,0 +1,274 @@
+// Semantic rules, one test per rule, on plain Topology values (no YAML involved).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "spec/rules.hpp"
+
+using namespace mvt;
+
+namespace {
+
+SourcePos at(int line, int col = 5) { return {"t.yaml", line, col}; }
+
+MacAddress mac(const char* s) { return *MacAddress::parse(s); }
+
+GuestInterface direct(const std::string& name, const std::string& dev, const char* m,
+                      MacvtapMode mode = MacvtapMode::Private) {
+  GuestInterface i;
+  i.name = name;
+  i.kind = InterfaceKind::Direct;
+  i.source_dev = dev;
+  i.mode = mode;
+  if (m) i.mac = mac(m);
+  i.pos[""] = at(100);
+  i.pos["name"] = at(101);
+  i.pos["direct.dev"] = at(102);
+  i.pos["direct.mode"] = at(103);
+  i.pos["mac"] = at(104);
+  return i;
+}
+
+GuestInterface with_static(GuestInterface i, const char* cidr, const char* gw, bool defroute) {
+  i.ipv4 = Ipv4Config{false, Cidr::parse(cidr), gw ? Ipv4::parse(gw) : std::nullopt};
+  i.defroute = defroute;
+  i.pos["ipv4.address"] = at(110);
+  i.pos["ipv4.gateway"] = at(111);
+  i.pos["defroute"] = at(112);
+  return i;
+}
+
+// Host kvm1: em1 (config host, 18:66:da:9f:96:d6), em2 (unconfigured, ...:d7), one guest.
+Topology topo(std::vector<GuestInterface> ifaces) {
+  Topology t;
+  Host h;
+  h.name = "kvm1";
+  h.uri = "qemu:///system";
+  h.nics["em1"] = HostNic{"em1", mac("18:66:da:9f:96:d6"), NicConfig::Host, {{"", at(10)}, {"mac", at(11)}}};
+  h.nics["em2"] = HostNic{"em2", mac("18:66:da:9f:96:d7"), NicConfig::Unconfigured, {{"", at(12)}, {"mac", at(13)}}};
+  Guest g;
+  g.name = "web1";
+  g.pos[""] = at(20);
+  g.interfaces = std::move(ifaces);
+  h.guests["web1"] = g;
+  t.hosts["kvm1"] = h;
+  return t;
+}
+
+std::vector<Diagnostic> run(const Topology& t, const std::string& rule) {
+  Diagnostics d;
+  spec::check_rules(t, d);
+  std::vector<Diagnostic> out;
+  for (const auto& x : d.items())
+    if (x.rule == rule) out.push_back(x);
+  return out;
+}
+
+Diagnostics all(const Topology& t) {
+  Diagnostics d;
+  spec::check_rules(t, d);
+  return d;
+}
+
+const auto good = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.84/29",
+                              "104.50.201.86", true);
+
+}  // namespace
+
+TEST_CASE("rules: a clean topology has no findings" * doctest::test_suite("spec")) {
+  CHECK(all(topo({good})).empty());
+}
+
+TEST_CASE("rule guest.one-defroute" * doctest::test_suite("spec")) {
+  auto second = with_static(direct("ens8", "em2", "52:54:00:00:00:02"), "192.168.1.15/24",
+                            nullptr, true);
+  second.pos["defroute"] = at(55, 23);
+  auto f = run(topo({good, second}), "guest.one-defroute");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(f[0].pos.line == 55);
+  CHECK(f[0].pos.column == 23);
+  CHECK(f[0].message.find("'ens8'") != std::string::npos);
+  second.defroute = false;
+  CHECK(run(topo({good, second}), "guest.one-defroute").empty());
+}
+
+TEST_CASE("rule guest.no-defroute is a warning" * doctest::test_suite("spec")) {
+  auto i = good;
+  i.defroute = false;
+  auto f = run(topo({i}), "guest.no-defroute");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].pos.line == 20);
+  CHECK_FALSE(all(topo({i})).has_errors());
+  i.ipv4.reset();  // IP configuration not managed: nothing to say
+  CHECK(run(topo({i}), "guest.no-defroute").empty());
+}
+
+TEST_CASE("rule iface.gateway-in-subnet" * doctest::test_suite("spec")) {
+  auto out = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.84/29",
+                         "104.50.201.94", true);
+  auto f = run(topo({out}), "iface.gateway-in-subnet");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 111);
+  CHECK(f[0].message.find("outside its subnet 104.50.201.80/29") != std::string::npos);
+  auto self = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.84/29",
+                          "104.50.201.84", true);
+  CHECK(run(topo({self}), "iface.gateway-in-subnet").size() == 1);
+  CHECK(run(topo({good}), "iface.gateway-in-subnet").empty());
+  // Edge of the subnet: the last usable address is fine.
+  auto edge = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.81/29",
+                          "104.50.201.86", true);
+  CHECK(run(topo({edge}), "iface.gateway-in-subnet").empty());
+}
+
+TEST_CASE("rule iface.address-not-network-or-broadcast" * doctest::test_suite("spec")) {
+  const char* rule = "iface.address-not-network-or-broadcast";
+  auto net = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.80/29",
+                         "104.50.201.86", true);
+  auto f = run(topo({net}), rule);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 110);
+  CHECK(f[0].message.find("network address") != std::string::npos);
+  auto bc = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "104.50.201.87/29",
+                        "104.50.201.86", true);
+  f = run(topo({bc}), rule);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("broadcast address") != std::string::npos);
+  // /31 (RFC 3021) and /32 have no network/broadcast addresses.
+  auto p31 = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "192.0.2.0/31",
+                         "192.0.2.1", true);
+  CHECK(run(topo({p31}), rule).empty());
+  CHECK(run(topo({good}), rule).empty());
+}
+
+TEST_CASE("rule route.to-network" * doctest::test_suite("spec")) {
+  auto i = good;
+  i.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
+                                {*Cidr::parse("10.30.0.1/16"), *Ipv4::parse("104.50.201.86")}};
+  i.pos["routes.1.to"] = at(77, 21);
+  auto f = run(topo({i}), "route.to-network");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 77);
+  CHECK(f[0].message.find("10.30.0.0/16") != std::string::npos);
+}
+
+TEST_CASE("rule mac.unique: spec and derived MACs across guests and hosts" *
+          doctest::test_suite("spec")) {
+  auto a = direct("ens9", "em2", "52:54:00:00:00:01");
+  auto b = direct("ens8", "em2", "52:54:00:00:00:01");
+  b.pos["mac"] = at(66, 18);
+  auto f = run(topo({a, b}), "mac.unique");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 66);
+  // A spec MAC equal to another interface's derived MAC is a collision too.
+  auto t = topo({direct("ens9", "em2", nullptr)});
+  Guest g2;
+  g2.name = "web2";
+  g2.interfaces.push_back(direct("eth0", "em2", nullptr));
+  g2.interfaces[0].mac = derive_mac("kvm1", "web1", "ens9");
+  t.hosts["kvm1"].guests["web2"] = g2;
+  CHECK(run(t, "mac.unique").size() == 1);
+  // Host NIC MACs unique among themselves.
+  auto t2 = topo({good});
+  t2.hosts["kvm1"].nics["em2"].mac = mac("18:66:da:9f:96:d6");
+  CHECK(run(t2, "mac.unique").size() == 1);
+  CHECK(run(topo({good}), "mac.unique").empty());
+}
+
+TEST_CASE("rule mac.not-host-nic" * doctest::test_suite("spec")) {
+  auto f = run(topo({direct("ens9", "em2", "18:66:da:9f:96:d7")}), "mac.not-host-nic");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 104);
+  CHECK(f[0].message.find("'em2'") != std::string::npos);
+  CHECK(run(topo({good}), "mac.not-host-nic").empty());
+}
+
+TEST_CASE("rule mac.unicast" * doctest::test_suite("spec")) {
+  CHECK(run(topo({direct("ens9", "em2", "01:00:5e:00:00:01")}), "mac.unicast").size() == 1);
+  CHECK(run(topo({direct("ens9", "em2", "00:00:00:00:00:00")}), "mac.unicast").size() == 1);
+  CHECK(run(topo({direct("ens9", "em2", "53:54:00:00:00:01")}), "mac.unicast").size() == 1);
+  auto t = topo({good});
+  t.hosts["kvm1"].nics["em1"].mac = mac("ff:ff:ff:ff:ff:ff");
+  CHECK(run(t, "mac.unicast").size() == 1);
+  CHECK(run(topo({good}), "mac.unicast").empty());
+}
+
+TEST_CASE("rule nic.passthrough-exclusive" * doctest::test_suite("spec")) {
+  auto pt = direct("ens9", "em2", "52:54:00:00:00:01", MacvtapMode::Passthrough);
+  auto other = direct("ens8", "em2", "52:54:00:00:00:02", MacvtapMode::Bridge);
+  other.pos["direct.dev"] = at(88, 27);
+  auto f = run(topo({pt, other}), "nic.passthrough-exclusive");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 88);
+  // Another guest on the same NIC counts too.
+  auto t = topo({pt});
+  Guest g2;
+  g2.name = "web2";
+  g2.interfaces.push_back(direct("eth0", "em2", "52:54:00:00:00:03"));
+  t.hosts["kvm1"].guests["web2"] = g2;
+  CHECK(run(t, "nic.passthrough-exclusive").size() == 1);
+  // A NIC the host uses cannot be passed through.
+  f = run(topo({direct("ens9", "em1", "52:54:00:00:00:01", MacvtapMode::Passthrough)}),
+          "nic.passthrough-exclusive");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 103);
+  CHECK(run(topo({pt}), "nic.passthrough-exclusive").empty());
+}
+
+TEST_CASE("rule direct.dev-declared" * doctest::test_suite("spec")) {
+  auto f = run(topo({direct("ens9", "em3", "52:54:00:00:00:01")}), "direct.dev-declared");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 102);
+  CHECK(f[0].message.find("did you mean 'em1'?") != std::string::npos);
+  CHECK(run(topo({good}), "direct.dev-declared").empty());
+}
+
+TEST_CASE("rule iface.name-valid" * doctest::test_suite("spec")) {
+  for (const char* bad : {"ens9abcdefghijkl", "eth/0", "eth0:1", "eth 0", "a..b", ".", "-eth0",
+                          "eth\t0", ""}) {
+    INFO(bad);
+    CHECK(run(topo({direct(bad, "em2", "52:54:00:00:00:01")}), "iface.name-valid").size() == 1);
+  }
+  for (const char* ok : {"eth0", "ens9", "enp0s31f6", "a.b", "abcdefghijklmno", "br-lan_0"}) {
+    INFO(ok);
+    CHECK(run(topo({direct(ok, "em2", "52:54:00:00:00:01")}), "iface.name-valid").empty());
+  }
+}
+
+TEST_CASE("rule nic.name-valid" * doctest::test_suite("spec")) {
+  auto t = topo({good});
+  t.hosts["kvm1"].nics["enp0s31f6abcdefgh"] = HostNic{"enp0s31f6abcdefgh", std::nullopt,
+                                                      NicConfig::Host, {{"", at(14)}}};
+  auto f = run(t, "nic.name-valid");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 14);
+}
+
+TEST_CASE("rule iface.name-unique" * doctest::test_suite("spec")) {
+  auto b = direct("ens9", "em2", "52:54:00:00:00:02");
+  b.pos["name"] = at(99, 19);
+  auto f = run(topo({good, b}), "iface.name-unique");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 99);
+}
+
+TEST_CASE("rule nic.host-shared-no-host-reach is a warning" * doctest::test_suite("spec")) {
+  auto f = run(topo({direct("ens8", "em1", "52:54:00:00:00:01")}), "nic.host-shared-no-host-reach");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].pos.line == 102);
+  CHECK(run(topo({good}), "nic.host-shared-no-host-reach").empty());
+}
+
+TEST_CASE("rule guest.name-swap-risk is a warning" * doctest::test_suite("spec")) {
+  auto a = direct("eth0", "em2", nullptr);
+  auto b = direct("eth1", "em2", nullptr);
+  auto f = run(topo({a, b}), "guest.name-swap-risk");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].message.find("'eth0', 'eth1'") != std::string::npos);
+  // One unpinned interface next to pinned ones: no risk of a swap between two unpinned.
+  CHECK(run(topo({a, good}), "guest.name-swap-risk").empty());
+  CHECK(run(topo({a}), "guest.name-swap-risk").empty());
+}
