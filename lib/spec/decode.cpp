@@ -6,15 +6,10 @@
 #include <functional>
 #include <tuple>
 
-#include "spec/names.hpp"
-#include "spec/suggest.hpp"
+#include "spec/value_reader.hpp"
 
 namespace mvt::spec {
 namespace {
-
-namespace fs = std::filesystem;
-
-using Keys = std::vector<std::string>;
 
 const Keys kTopKeys = {"version", "hosts"};
 const Keys kHostKeys = {"uri", "files", "nics", "guests"};
@@ -26,19 +21,9 @@ const Keys kDirectKeys = {"dev", "mode"};
 const Keys kIpv4Keys = {"address", "gateway"};
 const Keys kRouteKeys = {"to", "via"};
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-// Resolves `rel` against the directory of the spec file `file`.
-std::string resolve_path(const std::string& file, const std::string& rel) {
-  fs::path p(rel);
-  if (p.is_absolute()) return p.lexically_normal().string();
-  const fs::path base = fs::absolute(fs::path(file)).parent_path();
-  return (base / p).lexically_normal().string();
-}
-
-class Decoder {
+class Decoder : public ValueReader {
  public:
-  explicit Decoder(Diagnostics& d) : d_(d) {}
+  using ValueReader::ValueReader;
 
   Topology topology(const SpecNode& root) {
     Topology t;
@@ -74,127 +59,6 @@ class Decoder {
   }
 
  private:
-  Diagnostics& d_;
-
-  static SourcePos key_pos(const SpecNode& map, const std::string& key) {
-    for (const auto& e : map.entries)
-      if (e.key == key) return e.key_pos;
-    return map.pos;
-  }
-
-  bool expect_map(const SpecNode& n, const std::string& what) {
-    if (n.is_map()) return true;
-    d_.error(n.pos, "spec.type", what + " must be a mapping, got " + n.describe());
-    return false;
-  }
-
-  void check_keys(const SpecNode& n, const Keys& allowed, const std::string& where) {
-    for (const auto& e : n.entries) {
-      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-      d_.error(e.key_pos, "spec.unknown-key",
-               "unknown key " + quote(e.key) + " " + where + did_you_mean(e.key, allowed));
-    }
-  }
-
-  bool name_ok(const SpecNode::Entry& e, const std::string& what) {
-    if (auto why = object_name_problem(e.key)) {
-      d_.error(e.key_pos, "spec.name", what + " name " + quote(e.key) + " " + *why);
-      return false;
-    }
-    return true;
-  }
-
-  std::optional<std::string> str(const SpecNode& n, const std::string& field) {
-    if (n.is_scalar() && n.scalar_kind() == ScalarKind::String) return n.text;
-    d_.error(n.pos, "spec.type", quote(field) + " must be a string, got " + n.describe() +
-                                     (n.is_scalar() && !n.text.empty() ? " (" + n.text + ")" : ""));
-    return std::nullopt;
-  }
-
-  std::optional<bool> boolean(const SpecNode& n, const std::string& field) {
-    bool b = false;
-    if (n.is_scalar() && !n.quoted && parse_yaml_bool(n.text, &b)) return b;
-    d_.error(n.pos, "spec.type", quote(field) + " must be true or false, got " + n.describe() +
-                                     (n.is_scalar() ? " " + quote(n.text) : ""));
-    return std::nullopt;
-  }
-
-  template <class T, class Parse>
-  std::optional<T> enum_value(const SpecNode& n, const std::string& field, const Keys& allowed,
-                              Parse parse) {
-    auto s = str(n, field);
-    if (!s) return std::nullopt;
-    if (auto v = parse(*s)) return v;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
-    d_.error(n.pos, "spec.value", quote(field) + " must be one of " + list + ", got " +
-                                      quote(*s) + did_you_mean(*s, allowed));
-    return std::nullopt;
-  }
-
-  std::optional<MacAddress> mac(const SpecNode& n, const std::string& field) {
-    auto s = str(n, field);
-    if (!s) return std::nullopt;
-    if (auto m = MacAddress::parse(*s)) return m;
-    d_.error(n.pos, "spec.mac", "malformed MAC address " + quote(*s) +
-                                    " (expected six hex octets, like 52:54:00:12:34:56)");
-    return std::nullopt;
-  }
-
-  std::optional<Ipv4> ip(const SpecNode& n, const std::string& field) {
-    auto s = str(n, field);
-    if (!s) return std::nullopt;
-    if (auto a = Ipv4::parse(*s)) return a;
-    d_.error(n.pos, "spec.ipv4", "malformed IPv4 address " + quote(*s) + " in " + quote(field) +
-                                     " (expected a dotted quad, like 192.0.2.1)");
-    return std::nullopt;
-  }
-
-  std::optional<Cidr> cidr(const SpecNode& n, const std::string& field) {
-    auto s = str(n, field);
-    if (!s) return std::nullopt;
-    if (auto c = Cidr::parse(*s)) return c;
-    d_.error(n.pos, "spec.cidr", "malformed address/prefix " + quote(*s) + " in " +
-                                     quote(field) + " (expected CIDR, like 192.0.2.10/24)");
-    return std::nullopt;
-  }
-
-  std::optional<FileSourceSpec> file_source(const SpecNode& n, const std::string& field,
-                                            const std::vector<FileSourceKind>& kinds,
-                                            const std::string& allowed) {
-    auto s = str(n, field);
-    if (!s) return std::nullopt;
-    auto f = FileSourceSpec::parse(*s);
-    if (f && std::find(kinds.begin(), kinds.end(), f->kind) != kinds.end()) {
-      if (f->kind == FileSourceKind::Dir) f->path = resolve_path(n.pos.file, f->path);
-      return f;
-    }
-    d_.error(n.pos, "spec.file-source",
-             quote(field) + " must be " + allowed + ", got " + quote(*s));
-    return std::nullopt;
-  }
-
-  std::optional<std::string> uri(const SpecNode& n) {
-    auto s = str(n, "uri");
-    if (!s) return std::nullopt;
-    const auto colon = s->find(':');
-    bool ok = colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>((*s)[0]));
-    for (std::size_t i = 0; ok && i < colon; ++i) {
-      const char c = (*s)[i];
-      ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-    }
-    for (unsigned char c : *s) ok = ok && c > 0x20 && c != 0x7f;
-    if (!ok || colon + 1 >= s->size()) {
-      d_.error(n.pos, "spec.uri", "'uri' must be a libvirt URI (like qemu:///system), got " +
-                                      quote(*s));
-      return std::nullopt;
-    }
-    // test:RELPATH (no "//"): a libvirt test-driver node file next to the spec.
-    if (s->rfind("test:", 0) == 0 && s->compare(5, 2, "//") != 0)
-      return "test://" + resolve_path(n.pos.file, s->substr(5));
-    return s;
-  }
-
   Host host(const SpecNode::Entry& e) {
     Host h;
     h.name = e.key;
