@@ -1,15 +1,24 @@
 #pragma once
-// Lossless ifcfg (shell-variable) files, modelled on NetworkManager's shvar.c:
-//  - every line is kept verbatim; write() of an unedited file returns the input byte for byte
-//    (including a missing final newline, CRLF, comments, blank and unparsable lines);
+// Lossless ifcfg (shell-variable) files, modelled on NetworkManager's shvar.c but following
+// bash itself wherever the two differ:
+//  - the text is kept verbatim; write() of an unedited file returns the input byte for byte
+//    (a missing final newline, CRLF, comments, blank and unparsable lines, odd bytes);
+//  - the file is split into statements where bash splits it: a quoted value may span
+//    several physical lines (shvar.c reads line by line; bash does not);
 //  - a key index where the last assignment of a key wins (as when bash sources the file);
-//  - values are decoded exactly as bash decodes them: unquoted words with backslash escapes,
-//    '...' literal, "..." with \\ \" \$ \` and \<newline> escapes, $'...' ANSI-C quoting,
-//    adjacent pieces concatenated; an unquoted '#' after whitespace starts a comment;
-//  - a value containing an expansion ($VAR, $(...), `...`) or other shell syntax bash would
-//    act on is *unsafe*: reported (unsafe_keys(), problems()), never evaluated, get() returns
-//    nullopt for it;
-//  - edits (set/unset) change only the affected line(s); new keys are appended; new values
+//  - values are decoded exactly as bash decodes them (see shell_scan.hpp for the rules):
+//    unquoted words with backslash escapes, '...' literal, "..." with \\ \" \$ \` and
+//    \<newline> escapes, $'...' ANSI-C quoting, adjacent pieces concatenated; an unquoted
+//    '#' at the start of a word starts a comment; a CR before LF is part of the value;
+//  - a value containing an expansion ($VAR, ${...}, $(...), `...`, $"...", tilde) or whose
+//    meaning depends on the locale is *unsafe*: reported (unsafe_keys(), problems() with
+//    line/column), never evaluated, get() returns nullopt for it;
+//  - a statement that is not a plain list of KEY=value words (a command such as
+//    `FOO-BAR=x` or `A=1 cmd`, operators `; | & ( ) < >`, `KEY+=`, `KEY[i]=`, an
+//    unterminated quote) is a problem: reported, kept verbatim, its keys indexed as unsafe
+//    and never edited. Callers must not source or trust a file whose problems() is not
+//    empty; bash would run or reject those statements.
+//  - edits (set/unset) splice only the affected bytes; new keys are appended; new values
 //    are quoted so that `bash -c '. FILE'` yields exactly the value (quote()).
 #include <optional>
 #include <string>
@@ -34,6 +43,7 @@ class File {
   std::string write() const;
 
   // Decoded value of the last assignment of key; nullopt when absent or unsafe.
+  // has(): assigned at all (also unsafely). is_unsafe(): the last assignment is unsafe.
   std::optional<std::string> get(std::string_view key) const;
   bool has(std::string_view key) const;
   bool is_unsafe(std::string_view key) const;
@@ -45,25 +55,36 @@ class File {
   int line_of(std::string_view key) const;
 
   // Sets key: rewrites the last assignment in place (keeping a trailing comment on that
-  // line) and removes earlier duplicates; appends "KEY=value" when absent. No-op (and not
-  // marked modified) when the decoded value is already equal.
+  // line) and removes earlier duplicates; appends "KEY=value\n" when absent (adding a
+  // missing final newline first). Assignments inside problem statements are left alone; when
+  // the last one is there, the new assignment is appended so it wins. No-op (and not marked
+  // modified) when the only assignment already decodes to value.
+  // Throws std::invalid_argument for a key that is not a shell identifier or a value with
+  // NUL; std::logic_error when it must append but the file ends inside an unterminated quote.
   void set(std::string_view key, std::string_view value);
-  // Removes every assignment of key.
+  // Removes every assignment of key (the whole line when it is the line's only assignment),
+  // except inside problem statements.
   void unset(std::string_view key);
   bool modified() const { return modified_; }
 
   // Semantic getters.
-  std::optional<bool> get_bool(std::string_view key) const;  // yes/no/true/false/1/0, any case; y/n too
-  // BOOTPROTO: "static" for none/static/no/""(absent -> nullopt), "dhcp" for dhcp/bootp.
+  // yes/no, true/false, y/n, t/f, on/off, 1/0 in any case (initscripts' is_true/is_false
+  // and NetworkManager's svParseBoolean); nullopt when absent, unsafe or anything else.
+  std::optional<bool> get_bool(std::string_view key) const;
+  // BOOTPROTO: "static" for none/static/no/"", "dhcp" for dhcp/bootp, any other value
+  // lower-cased as is ("autoip", "shared", "ibft"); nullopt when absent or unsafe.
   std::optional<std::string> bootproto() const;
-  // IPADDR (or IPADDR0) with PREFIX (or PREFIX0) or NETMASK (NETMASK0); PREFIX wins.
+  // IPADDR with PREFIX or NETMASK, else IPADDR0 with PREFIX0 or NETMASK0; PREFIX wins over
+  // NETMASK. Without either, the classful default prefix (/8, /16, /24), as NetworkManager.
+  // nullopt when absent, unsafe or malformed.
   std::optional<Cidr> ipv4_address() const;
-  // GATEWAY, else GATEWAY0 (the per-address GATEWAYn of IPADDRn are distinct facts).
+  // GATEWAY, else GATEWAY0 (the per-address GATEWAYn of IPADDRn, n >= 1, are distinct facts).
   std::optional<Ipv4> gateway() const;
-  // DNS1, DNS2, ... in order, stopping at the first gap.
+  // DNS1, DNS2, ... in order, stopping at the first gap; unparsable entries are skipped.
   std::vector<Ipv4> dns() const;
 
-  struct LineRec;  // defined in the .cpp
+  // The file's statements (one or more physical lines each), defined in the .cpp.
+  struct LineRec;
   File();
   ~File();
   File(const File&);
@@ -72,8 +93,10 @@ class File {
   File& operator=(File&&) noexcept;
 
  private:
-  std::vector<LineRec> lines_;
-  bool final_newline_ = true;
+  void reparse();  // rebuilds lines_ and problems_ from text_
+
+  std::string text_;            // the file, verbatim; edits splice it and reparse
+  std::vector<LineRec> lines_;  // statements covering text_ in order
   bool modified_ = false;
   std::vector<Problem> problems_;
 };

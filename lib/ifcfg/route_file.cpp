@@ -1,0 +1,270 @@
+#include "ifcfg/route_file.hpp"
+
+#include <algorithm>
+#include <regex>
+
+namespace mvt::ifcfg {
+namespace {
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    if (i >= line.size()) break;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+    out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool is_comment_or_blank(const std::string& line) {
+  auto w = split_words(line);
+  return w.empty() || w[0][0] == '#';
+}
+
+// Parses "DEST" as ip(8) does for routes: "default", "a.b.c.d", "a.b.c.d/p".
+std::optional<Cidr> parse_dest(const std::string& s) {
+  if (s == "default") return Cidr(Ipv4(0), 0);
+  if (s.find('/') != std::string::npos) return Cidr::parse(s);
+  if (auto a = Ipv4::parse(s)) return Cidr(*a, 32);
+  return std::nullopt;
+}
+
+struct IpLine {
+  std::optional<Route> route;
+  std::string problem;  // non-empty: why the line is not a modelled route
+  std::size_t column = 1;
+};
+
+// One `ip route add` argument list. Recognised: [to] DEST, via GW, dev DEV; anything else
+// (metric, src, mtu, route types...) makes the line a problem, since the model cannot
+// represent it.
+IpLine parse_ip_line(const std::string& line) {
+  IpLine r;
+  auto w = split_words(line);
+  r.column = line.find_first_not_of(" \t") + 1;
+  std::optional<Cidr> to;
+  std::optional<Ipv4> via;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const auto& t = w[i];
+    bool has_arg = i + 1 < w.size();
+    if ((t == "via" || t == "to" || t == "dev") && !has_arg) {
+      r.problem = "'" + t + "' without an argument";
+      return r;
+    }
+    if (t == "via") {
+      via = Ipv4::parse(w[++i]);
+      if (!via) {
+        r.problem = "gateway '" + w[i] + "' is not an IPv4 address";
+        return r;
+      }
+    } else if (t == "dev") {
+      ++i;
+    } else if (t == "to" || (!to && i == 0)) {
+      const std::string& d = t == "to" ? w[++i] : t;
+      to = parse_dest(d);
+      if (!to) {
+        r.problem = "destination '" + d + "' is not supported";
+        return r;
+      }
+    } else {
+      r.problem = "route attribute '" + t + "' is not supported by the model";
+      return r;
+    }
+  }
+  if (!to) {
+    r.problem = "route without a destination";
+  } else if (!via) {
+    r.problem = "route without a gateway ('via') is not supported by the model";
+  } else if (to->network() != to->address()) {
+    r.problem = "destination " + to->str() + " has host bits set";
+  } else {
+    r.route = Route{*to, *via};
+  }
+  return r;
+}
+
+std::string ip_line_for(const Route& r) { return r.to.str() + " via " + r.via.str(); }
+
+bool has_address_keys(const File& f) {
+  static const std::regex re("ADDRESS[0-9]+");
+  for (const auto& k : f.keys())
+    if (std::regex_match(k, re)) return true;
+  return false;
+}
+
+}  // namespace
+
+RouteFile RouteFile::parse(std::string_view text) {
+  RouteFile rf;
+  rf.keys_ = File::parse(text);
+  if (has_address_keys(rf.keys_)) {
+    rf.format_ = Format::Keys;
+    return rf;
+  }
+  rf.format_ = Format::IpLines;
+  std::string t(text);
+  rf.final_newline_ = t.empty() || t.back() == '\n';
+  std::size_t i = 0;
+  while (i < t.size()) {
+    auto nl = t.find('\n', i);
+    if (nl == std::string::npos) nl = t.size();
+    rf.lines_.push_back(t.substr(i, nl - i));
+    i = nl + 1;
+  }
+  return rf;
+}
+
+std::string RouteFile::write() const {
+  if (format_ == Format::Keys) return keys_.write();
+  std::string out;
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    out += lines_[i];
+    if (i + 1 < lines_.size() || final_newline_) out += '\n';
+  }
+  return out;
+}
+
+namespace {
+
+struct KeyRoute {
+  int index;
+  std::optional<Route> route;
+  std::string problem;
+};
+
+// ADDRESSn/NETMASKn/GATEWAYn groups, consecutive from 0 as initscripts reads them.
+std::vector<KeyRoute> key_routes(const File& f) {
+  std::vector<KeyRoute> out;
+  for (int n = 0;; ++n) {
+    std::string s = std::to_string(n);
+    if (!f.has("ADDRESS" + s)) break;
+    KeyRoute kr{n, std::nullopt, {}};
+    auto addr = f.get("ADDRESS" + s);
+    auto a = addr ? Ipv4::parse(*addr) : std::nullopt;
+    std::optional<int> prefix = 32;
+    if (f.has("NETMASK" + s)) {
+      auto m = f.get("NETMASK" + s);
+      prefix = m ? Cidr::prefix_from_netmask(*m) : std::nullopt;
+    }
+    auto g = f.get("GATEWAY" + s);
+    auto via = g ? Ipv4::parse(*g) : std::nullopt;
+    if (!a) {
+      kr.problem = "ADDRESS" + s + " is not an IPv4 address";
+    } else if (!prefix) {
+      kr.problem = "NETMASK" + s + " is not a valid netmask";
+    } else if (!via) {
+      kr.problem = "route " + s + " has no usable GATEWAY" + s + " (not supported by the model)";
+    } else if (f.has("METRIC" + s) || f.has("OPTIONS" + s)) {
+      kr.problem = "route " + s + " has METRIC" + s + "/OPTIONS" + s +
+                   ", which the model does not represent";
+    } else if (Cidr(*a, *prefix).network() != *a) {
+      kr.problem = "ADDRESS" + s + " has host bits set for its netmask";
+    } else {
+      kr.route = Route{Cidr(*a, *prefix), *via};
+    }
+    out.push_back(std::move(kr));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Route> RouteFile::routes() const {
+  std::vector<Route> out;
+  if (format_ == Format::Keys) {
+    for (const auto& kr : key_routes(keys_))
+      if (kr.route) out.push_back(*kr.route);
+    return out;
+  }
+  for (const auto& l : lines_) {
+    if (is_comment_or_blank(l)) continue;
+    if (auto r = parse_ip_line(l).route) out.push_back(*r);
+  }
+  return out;
+}
+
+std::vector<Problem> RouteFile::problems() const {
+  std::vector<Problem> out;
+  if (format_ == Format::Keys) {
+    out = keys_.problems();
+    for (const auto& kr : key_routes(keys_))
+      if (!kr.problem.empty())
+        out.push_back(Problem{keys_.line_of("ADDRESS" + std::to_string(kr.index)), 1,
+                              "ADDRESS" + std::to_string(kr.index), kr.problem});
+    return out;
+  }
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    if (is_comment_or_blank(lines_[i])) continue;
+    auto p = parse_ip_line(lines_[i]);
+    if (!p.problem.empty())
+      out.push_back(Problem{static_cast<int>(i) + 1, static_cast<int>(p.column), {}, p.problem});
+  }
+  return out;
+}
+
+void RouteFile::set_routes(const std::vector<Route>& routes) {
+  if (format_ == Format::Keys) {
+    auto current = key_routes(keys_);
+    int n = static_cast<int>(routes.size());
+    for (int i = 0; i < n; ++i) {
+      std::string s = std::to_string(i);
+      bool same = i < static_cast<int>(current.size()) && current[i].route &&
+                  *current[i].route == routes[i];
+      if (same) continue;
+      keys_.set("ADDRESS" + s, routes[i].to.address().str());
+      keys_.set("NETMASK" + s, routes[i].to.netmask().str());
+      keys_.set("GATEWAY" + s, routes[i].via.str());
+      keys_.unset("METRIC" + s);
+      keys_.unset("OPTIONS" + s);
+    }
+    static const std::regex re("(ADDRESS|NETMASK|GATEWAY|METRIC|OPTIONS)([0-9]+)");
+    for (const auto& k : keys_.keys()) {
+      std::smatch m;
+      if (std::regex_match(k, m, re) && std::stoi(m[2].str()) >= n) keys_.unset(k);
+    }
+    if (keys_.modified()) modified_ = true;
+    return;
+  }
+  // IpLines: keep comments, blank and unsupported lines, and the lines of routes still
+  // wanted (verbatim, once each); drop other route lines; append missing routes in order.
+  std::vector<std::string> out;
+  std::vector<Route> kept;
+  bool changed = false;
+  for (const auto& l : lines_) {
+    if (is_comment_or_blank(l)) {
+      out.push_back(l);
+      continue;
+    }
+    auto p = parse_ip_line(l);
+    if (!p.route) {
+      out.push_back(l);
+      continue;
+    }
+    bool wanted = std::find(routes.begin(), routes.end(), *p.route) != routes.end() &&
+                  std::find(kept.begin(), kept.end(), *p.route) == kept.end();
+    if (wanted) {
+      out.push_back(l);
+      kept.push_back(*p.route);
+    } else {
+      changed = true;
+    }
+  }
+  for (const auto& r : routes) {
+    if (std::find(kept.begin(), kept.end(), r) != kept.end()) continue;
+    final_newline_ = true;  // an appended line always ends with a newline
+    out.push_back(ip_line_for(r));
+    kept.push_back(r);
+    changed = true;
+  }
+  if (!changed) return;
+  lines_ = std::move(out);
+  // Re-sync the key view (unused for IpLines, kept consistent for write()).
+  keys_ = File::parse(write());
+  modified_ = true;
+}
+
+}  // namespace mvt::ifcfg
