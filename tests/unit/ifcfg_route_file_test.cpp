@@ -1,0 +1,111 @@
+// route-<dev> files: both formats, lossless, set_routes() keeps comments and format.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "ifcfg/route_file.hpp"
+
+using namespace mvt;
+using ifcfg::RouteFile;
+
+namespace {
+Route route(const char* to, const char* via) { return Route{*Cidr::parse(to), *Ipv4::parse(via)}; }
+}  // namespace
+
+TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupported lines" *
+          doctest::test_suite("ifcfg")) {
+  const std::string text =
+      "# routes for ens9\n"
+      "10.20.0.0/16 via 104.50.201.86\n"
+      "\n"
+      "  10.30.0.0/16 via 104.50.201.86 dev ens9\n"
+      "10.40.0.0/16 via 104.50.201.86 metric 5\n"
+      "default via 104.50.201.86\n"
+      "192.0.2.7 via 104.50.201.86";
+  auto r = RouteFile::parse(text);
+  CHECK(r.format() == RouteFile::Format::IpLines);
+  CHECK(r.write() == text);
+  auto routes = r.routes();
+  REQUIRE(routes.size() == 4);
+  CHECK(routes[0] == route("10.20.0.0/16", "104.50.201.86"));
+  CHECK(routes[1] == route("10.30.0.0/16", "104.50.201.86"));
+  CHECK(routes[2] == route("0.0.0.0/0", "104.50.201.86"));
+  CHECK(routes[3] == route("192.0.2.7/32", "104.50.201.86"));
+  auto p = r.problems();
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].line == 5);
+  CHECK(p[0].message.find("metric") != std::string::npos);
+}
+
+TEST_CASE("route file: ip-lines set_routes keeps comments and wanted lines verbatim" *
+          doctest::test_suite("ifcfg")) {
+  auto r = RouteFile::parse(
+      "# keep me\n"
+      "10.20.0.0/16 via 104.50.201.86 dev ens9\n"
+      "10.30.0.0/16 via 104.50.201.86\n"
+      "local 1.2.3.4\n");
+  r.set_routes({route("10.20.0.0/16", "104.50.201.86"), route("10.50.0.0/16", "104.50.201.85")});
+  CHECK(r.modified());
+  CHECK(r.write() ==
+        "# keep me\n"
+        "10.20.0.0/16 via 104.50.201.86 dev ens9\n"
+        "local 1.2.3.4\n"
+        "10.50.0.0/16 via 104.50.201.85\n");
+  auto same = RouteFile::parse(r.write());
+  same.set_routes(same.routes());
+  CHECK_FALSE(same.modified());
+
+  auto empty = RouteFile::parse("");
+  empty.set_routes({route("10.20.0.0/16", "104.50.201.86")});
+  CHECK(empty.write() == "10.20.0.0/16 via 104.50.201.86\n");
+  auto nonl = RouteFile::parse("# c");
+  nonl.set_routes({route("10.20.0.0/16", "104.50.201.86")});
+  CHECK(nonl.write() == "# c\n10.20.0.0/16 via 104.50.201.86\n");
+}
+
+TEST_CASE("route file: key format parses and set_routes rewrites groups in place" *
+          doctest::test_suite("ifcfg")) {
+  const std::string text =
+      "# static routes\n"
+      "ADDRESS0=10.20.0.0\n"
+      "NETMASK0=255.255.0.0\n"
+      "GATEWAY0=104.50.201.86 # main gw\n"
+      "\n"
+      "ADDRESS1=10.30.0.0\n"
+      "NETMASK1=255.255.0.0\n"
+      "GATEWAY1=104.50.201.86\n"
+      "METRIC1=3\n";
+  auto r = RouteFile::parse(text);
+  CHECK(r.format() == RouteFile::Format::Keys);
+  CHECK(r.write() == text);
+  REQUIRE(r.routes().size() == 1);  // route 1 has a METRIC: reported, not modelled
+  CHECK(r.routes()[0] == route("10.20.0.0/16", "104.50.201.86"));
+  REQUIRE(r.problems().size() == 1);
+  CHECK(r.problems()[0].line == 6);
+
+  r.set_routes({route("10.20.0.0/16", "104.50.201.85")});
+  CHECK(r.write() ==
+        "# static routes\n"
+        "ADDRESS0=10.20.0.0\n"
+        "NETMASK0=255.255.0.0\n"
+        "GATEWAY0=104.50.201.85 # main gw\n"
+        "\n");
+  r.set_routes({route("10.20.0.0/16", "104.50.201.85"), route("192.0.2.0/24", "104.50.201.86")});
+  CHECK(r.write() ==
+        "# static routes\n"
+        "ADDRESS0=10.20.0.0\n"
+        "NETMASK0=255.255.0.0\n"
+        "GATEWAY0=104.50.201.85 # main gw\n"
+        "\n"
+        "ADDRESS1=192.0.2.0\n"
+        "NETMASK1=255.255.255.0\n"
+        "GATEWAY1=104.50.201.86\n");
+  CHECK(RouteFile::parse(r.write()).routes().size() == 2);
+}
+
+TEST_CASE("route file: key format stops at the first gap, like initscripts" *
+          doctest::test_suite("ifcfg")) {
+  auto r = RouteFile::parse("ADDRESS0=10.0.0.0\nNETMASK0=255.0.0.0\nGATEWAY0=192.0.2.1\n"
+                            "ADDRESS2=10.2.0.0\nNETMASK2=255.255.0.0\nGATEWAY2=192.0.2.1\n");
+  CHECK(r.routes().size() == 1);
+}
