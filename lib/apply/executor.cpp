@@ -116,6 +116,11 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
   int seq = 0;
   for (const auto& step : p.steps) {
     ++seq;
+    if (options_.interrupted && options_.interrupted()) {
+      r.failed_step = label(step);
+      r.error = "interrupted before this step";
+      break;
+    }
     HostBackends& b = backends_.at(step.host);
     JournalWriter& jw = *journals_.at(step.host);
     const bool started_journal = [&] {
@@ -191,6 +196,7 @@ bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
       return true;
     }
     if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (options_.interrupted && options_.interrupted()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

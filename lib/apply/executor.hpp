@@ -46,6 +46,9 @@ struct ApplyOptions {
   // Progress lines for people ("s03 update guest/web1/file/ifcfg-ens9 ... done").
   std::function<void(const std::string&)> progress;
   std::string apply_id;  // default: UTC time + pid
+  // Polled before each step and while waiting for confirm: true (e.g. SIGINT seen) stops
+  // the apply before its next step (a failure, rolled back) or ends the wait unconfirmed.
+  std::function<bool()> interrupted;
 };
 
 struct ApplyResult {
