@@ -1,17 +1,151 @@
-// Placeholder registration until the show subcommand lands; it refuses to run.
+// macvtapctl show --connect URI [--host NAME] [--host-files SRC] [--guest-files GUEST=SRC]...
+// Prints the live topology of one host as a spec (YAML) that `validate` accepts. Read-only:
+// a read-only libvirt connection, read-only file sources, no command inside any guest.
+// Exit codes: 0 printed; 1 bad arguments, unreachable libvirt, malformed domain XML, or an
+// unsafe ifcfg value (each with a clear message on stderr).
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
+#include "observe/observe.hpp"
+#include "observe/show_yaml.hpp"
+#include "observe/to_topology.hpp"
+#include "spec/guard.hpp"
+#include "util/diagnostics.hpp"
 
 namespace mvt::cli {
+namespace {
 
-void add_show(CLI::App& app, GlobalOptions&, int* rc) {
-  auto* sub = app.add_subcommand("show", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([rc] {
-    std::cerr << "macvtapctl: 'show' is not available in this build\n";
-    *rc = 1;
-  });
+struct ShowOptions {
+  std::string host_files;
+  std::vector<std::string> guest_files;  // GUEST=SRC
+};
+
+bool valid_name(const std::string& n) {
+  return !n.empty() && n.front() != '-' && n.find_first_of("/ \t\n:") == std::string::npos &&
+         n != "." && n != "..";
+}
+
+// The host name for a URI: its host part (qemu+ssh://root@kvm1/system -> kvm1); for a
+// test-driver file, the file's stem; else this machine's short host name.
+std::string host_name_for(const std::string& uri) {
+  const auto scheme_end = uri.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string rest = uri.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find_first_of("/?"));
+    if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+    if (!rest.empty() && rest.front() != '[') rest = rest.substr(0, rest.find(':'));
+    if (valid_name(rest)) return rest;
+  }
+  if (uri.rfind("test:", 0) == 0) {
+    const std::string path = uri.substr(uri.find_first_not_of('/', 5) - 1);
+    std::string stem = std::filesystem::path(path).stem().string();
+    if (valid_name(stem)) return stem;
+  }
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) == 0) {
+    std::string h = buf;
+    h = h.substr(0, h.find('.'));
+    if (valid_name(h)) return h;
+  }
+  return "localhost";
+}
+
+// Parses a source; a relative dir: path is made absolute against the working directory.
+std::optional<FileSourceSpec> source(const std::string& text) {
+  auto s = FileSourceSpec::parse(text);
+  if (s && s->kind == FileSourceKind::Dir)
+    s->path = std::filesystem::absolute(s->path).lexically_normal().string();
+  return s;
+}
+
+// test:REL -> test:///ABS, as the spec loader does.
+std::string resolve_uri(const std::string& uri) {
+  if (uri.rfind("test:", 0) == 0 && uri.rfind("test://", 0) != 0)
+    return "test://" + std::filesystem::absolute(uri.substr(5)).lexically_normal().string();
+  return uri;
+}
+
+int run_show(const GlobalOptions& g, const ShowOptions& o) {
+  if (g.connect.empty()) {
+    std::cerr << "macvtapctl: error: show needs --connect URI\n";
+    return 1;
+  }
+  if (g.hosts.size() > 1) {
+    std::cerr << "macvtapctl: error: show reads one host: give at most one --host NAME\n";
+    return 1;
+  }
+  Host host;
+  host.uri = resolve_uri(g.connect);
+  host.name = g.hosts.empty() ? host_name_for(host.uri) : g.hosts.front();
+  if (!valid_name(host.name)) {
+    std::cerr << "macvtapctl: error: invalid host name '" << host.name << "'\n";
+    return 1;
+  }
+  if (!o.host_files.empty()) {
+    auto s = source(o.host_files);
+    if (!s) {
+      std::cerr << "macvtapctl: error: --host-files: invalid file source '" << o.host_files
+                << "' (local | dir:PATH | ssh://user@host | agent | none)\n";
+      return 1;
+    }
+    host.files = *s;
+  }
+  for (const auto& gf : o.guest_files) {
+    const auto eq = gf.find('=');
+    std::optional<FileSourceSpec> s;
+    if (eq != std::string::npos) s = source(gf.substr(eq + 1));
+    if (eq == std::string::npos || !valid_name(gf.substr(0, eq)) || !s) {
+      std::cerr << "macvtapctl: error: --guest-files: expected GUEST=SRC, got '" << gf << "'\n";
+      return 1;
+    }
+    Guest guest;
+    guest.name = gf.substr(0, eq);
+    guest.guest_files = *s;
+    host.guests[guest.name] = guest;
+  }
+  Topology want;
+  want.hosts[host.name] = host;
+
+  Diagnostics diags;
+  Guard guard{g.allow_uris, g.allow_roots};
+  guard.add_from_environment();
+  check_guard(want, guard, diags);
+  if (diags.has_errors()) {
+    for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
+    return 1;
+  }
+
+  ObserveOptions opts;
+  opts.read_only = true;
+  Observation obs = observe(want, opts);
+  const HostObservation& ho = obs.hosts.at(host.name);
+  if (!ho.reachable) {
+    std::cerr << "macvtapctl: error: " << ho.error << "\n";
+    return 1;
+  }
+  Topology live = to_topology(obs, diags);
+  diags.sort();
+  for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
+  if (diags.has_errors()) return 1;
+  std::cout << show_yaml(live, obs);
+  return 0;
+}
+
+}  // namespace
+
+void add_show(CLI::App& app, GlobalOptions& g, int* rc) {
+  auto opts = std::make_shared<ShowOptions>();
+  auto* sub = app.add_subcommand(
+      "show", "print a host's live state (libvirt domains, host and guest ifcfg) as a spec");
+  sub->add_option("--host-files", opts->host_files,
+                  "host file source: local | dir:PATH | none (ifcfg and NIC facts)");
+  sub->add_option("--guest-files", opts->guest_files,
+                  "a guest's file source, GUEST=SRC (repeatable), e.g. web1=dir:/mnt/web1");
+  sub->footer("Needs the global --connect URI; --host NAME names the host in the output.");
+  sub->callback([&g, rc, opts] { *rc = run_show(g, *opts); });
 }
 
 }  // namespace mvt::cli
