@@ -239,3 +239,34 @@ TEST_CASE("observe: the lab overlay over specs/seed.yaml points kvm1 at the lab"
         std::string::npos);
   CHECK(ho.files.at("ifcfg-em1").bytes->find("IPADDR=192.168.1.13") != std::string::npos);
 }
+
+#include "xml/domain_xml_edit.hpp"
+
+TEST_CASE("observe: live differs from persistent is visible (and said by show)" * doctest::test_suite("observe")) {
+  // One connection throughout: a test-driver connection's changes live in that connection.
+  auto hv = LibvirtHypervisor::connect(
+      uri_of(test::source_dir() / "tests/fixtures/libvirt/modes-node.xml"), false);
+  auto xml = hv->domain_xml("vepa1", true);
+  REQUIRE(xml);
+  // Persistent config gains an interface while the running guest keeps its old device set.
+  hv->define_xml(xml::add_interface(
+      *xml, xml::direct_interface_xml(*MacAddress::parse("52:54:00:00:01:03"), "em1",
+                                      MacvtapMode::Private, std::nullopt)));
+  Host host;
+  host.name = "h";
+  HostObservation h = observe_host(host, *hv, ObserveOptions{});
+  const DomainState& d = h.domains.at("vepa1");
+  REQUIRE(d.running);
+  REQUIRE(d.live);
+  CHECK(d.config.size() == 3);
+  CHECK(d.live->size() == 2);
+  CHECK(live_differs(d));
+  CHECK_FALSE(live_differs(h.domains.at("private1")));
+  Observation obs;
+  obs.hosts["h"] = h;
+  Topology t;
+  t.hosts["h"].name = "h";
+  t.hosts["h"].uri = h.uri;
+  CHECK(show_yaml(t, obs).find("guest vepa1: its live interfaces differ from the persistent config") !=
+        std::string::npos);
+}
