@@ -3,7 +3,16 @@
 //  - key format: ADDRESSn=, NETMASKn=, GATEWAYn= (an ifcfg::File underneath, lossless);
 //  - ip format: one `ip route` argument list per line ("10.20.0.0/16 via 104.50.201.86"),
 //    comments and blank lines kept.
-// parse() detects the format (any ADDRESSn= line -> key format); write() is lossless.
+// parse() detects the format (any ADDRESSn= assignment -> key format); write() is lossless.
+//
+// The model's Route is "network via gateway". What it cannot represent is reported by
+// problems() and left out of routes(), never silently dropped from the file:
+//  - key format: groups are read consecutively from 0 and stop at the first missing
+//    ADDRESSn (as initscripts' ifup-routes); a group without a usable GATEWAYn, with METRICn
+//    or OPTIONSn, or with host bits set is a problem (line of its ADDRESSn);
+//  - ip format: "[to] DEST [via GW] [dev DEV]" where DEST is default, a.b.c.d or a.b.c.d/p;
+//    any other attribute (metric, src, mtu, route types such as local) makes the line a
+//    problem (its line and column). Comment and blank lines are not routes.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +33,11 @@ class RouteFile {
   std::vector<Route> routes() const;
   std::vector<Problem> problems() const;
   // Replaces the declared routes, keeping comments and the file's format; for an empty file
-  // uses the ip-lines format.
+  // uses the ip-lines format. Key format: group i is rewritten in place only when its route
+  // differs (its METRICi/OPTIONSi then removed); groups beyond the list are removed.
+  // Ip format: lines of routes still wanted stay verbatim (first occurrence), other modelled
+  // route lines are removed, problem lines are kept, missing routes are appended as
+  // "NET/P via GW" lines. routes() afterwards holds the same set (order may differ).
   void set_routes(const std::vector<Route>& routes);
   bool modified() const { return modified_; }
 

@@ -14,12 +14,6 @@ bool is_name_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 struct Ctx {
   std::string_view text;
@@ -104,102 +98,16 @@ std::size_t skip_dollar(Ctx& c, std::size_t pos) {
   return i;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  out += static_cast<char>(cp);  // only called for cp <= 0x7f (see caller)
-}
-
-// $'...' starting at pos (on the '$'). Returns the offset after the closing quote.
+// $'...' at pos, through decode_ansi_c(), with its issues turned into problems.
 std::size_t scan_ansi_c(Ctx& c, std::size_t pos, std::string& out) {
-  std::size_t i = pos + 2;
-  bool truncated = false;  // a NUL was produced: bash drops the rest of this piece
-  std::string piece;
-  while (true) {
-    if (!c.has(i)) {
-      c.unterminated = true;
-      c.unsafe_at(pos, "unterminated $'...' quote");
-      return i;
-    }
-    char ch = c.text[i];
-    if (ch == '\'') {
-      ++i;
-      break;
-    }
-    if (ch != '\\') {
-      piece += ch;
-      ++i;
-      continue;
-    }
-    std::size_t esc = i;
-    char e = c.at(i + 1);
-    i += 2;
-    switch (e) {
-      case 'a': piece += '\a'; break;
-      case 'b': piece += '\b'; break;
-      case 'e': case 'E': piece += '\x1b'; break;
-      case 'f': piece += '\f'; break;
-      case 'n': piece += '\n'; break;
-      case 'r': piece += '\r'; break;
-      case 't': piece += '\t'; break;
-      case 'v': piece += '\v'; break;
-      case '\\': case '\'': case '"': case '?': piece += e; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
-        int v = e - '0';
-        for (int k = 0; k < 2 && c.at(i) >= '0' && c.at(i) <= '7'; ++k) v = v * 8 + (c.text[i++] - '0');
-        piece += static_cast<char>(v & 0xff);
-        break;
-      }
-      case 'x': case 'u': case 'U': {
-        int maxd = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-        std::uint32_t v = 0;
-        int d = 0;
-        while (d < maxd && hex_value(c.at(i)) >= 0) {
-          v = v * 16 + static_cast<std::uint32_t>(hex_value(c.text[i++]));
-          ++d;
-        }
-        if (d == 0) {
-          piece += '\\';
-          piece += e;
-        } else if (e == 'x') {
-          piece += static_cast<char>(v & 0xff);
-        } else if (v > 0x7f) {
-          c.unsafe_at(esc, "\\u/\\U escape above 0x7f: its value depends on the locale");
-        } else {
-          append_utf8(piece, v);
-        }
-        break;
-      }
-      case 'c': {
-        if (!c.has(i) || c.text[i] == '\'') {
-          piece += "\\c";
-          break;
-        }
-        char x = c.text[i++];
-        if (x == '\\' && c.at(i) == '\\') ++i;
-        if (x == '?') {
-          piece += '\x7f';
-        } else {
-          if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-          piece += static_cast<char>(x & 0x1f);
-        }
-        break;
-      }
-      default:
-        if (!c.has(i - 1)) {  // backslash at end of text: unterminated, handled next turn
-          i -= 1;
-          piece += '\\';
-        } else {
-          piece += '\\';
-          piece += e;
-        }
-    }
+  auto r = decode_ansi_c(c.text, pos, out);
+  for (auto at : r.locale_escapes)
+    c.unsafe_at(at, "\\u/\\U escape above 0x7f: its value depends on the locale");
+  if (r.unterminated) {
+    c.unterminated = true;
+    c.unsafe_at(pos, "unterminated $'...' quote");
   }
-  if (auto nul = piece.find('\0'); nul != std::string::npos) {
-    piece.resize(nul);
-    truncated = true;
-  }
-  (void)truncated;
-  out += piece;
-  return i;
+  return r.end;
 }
 
 // "..." starting at pos (on the '"').

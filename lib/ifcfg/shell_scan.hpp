@@ -62,4 +62,15 @@ std::size_t scan_value(std::string_view text, std::size_t pos, std::string& out,
 
 bool is_identifier(std::string_view s);
 
+// $'...' starting at pos (on the '$'): appends the decoded piece to out (a NUL ends the
+// piece, as in bash). end: offset after the closing quote, or text.size() when unterminated.
+// locale_escapes: offsets of \u/\U escapes above 0x7f, whose value depends on the locale
+// (their characters are left out of out; the caller treats the value as unsafe).
+struct AnsiC {
+  std::size_t end = 0;
+  bool unterminated = false;
+  std::vector<std::size_t> locale_escapes;
+};
+AnsiC decode_ansi_c(std::string_view text, std::size_t pos, std::string& out);
+
 }  // namespace mvt::ifcfg::detail
