@@ -55,7 +55,7 @@ void File::reparse() {
   problems_.clear();
   for (const auto& p : scan.problems) {
     auto [line, col] = line_col(text_, p.offset);
-    problems_.push_back(Problem{line, col, p.key, p.message});
+    problems_.push_back(Problem{line, col, p.key, p.message, p.expansion});
   }
 }
 

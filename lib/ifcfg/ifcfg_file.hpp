@@ -35,6 +35,10 @@ struct Problem {
   int column = 0;   // 1-based
   std::string key;  // may be empty
   std::string message;
+  // True for a shell expansion bash would evaluate ($VAR, ${...}, $(...), `...`, $"...",
+  // tilde): the "refuse this file" kind. Other problems are structural (commands, operators,
+  // unterminated quotes, NUL, locale-dependent escapes).
+  bool expansion = false;
 };
 
 class File {

@@ -29,6 +29,11 @@ struct Ctx {
     unsafe = true;
     problem(at, std::move(msg));
   }
+  // An expansion bash would evaluate: unsafe, and flagged as such.
+  void expansion_at(std::size_t at, std::string msg) {
+    unsafe_at(at, std::move(msg));
+    problems.back().expansion = true;
+  }
   char at(std::size_t i) const { return i < text.size() ? text[i] : '\0'; }
   bool has(std::size_t i) const { return i < text.size(); }
 };
@@ -77,18 +82,18 @@ std::size_t skip_group(Ctx& c, std::size_t pos, char open, char close) {
 std::size_t skip_dollar(Ctx& c, std::size_t pos) {
   char n = c.at(pos + 1);
   if (n == '(') {
-    c.unsafe_at(pos, "command substitution or arithmetic expansion $(...) is not evaluated");
+    c.expansion_at(pos, "command substitution or arithmetic expansion $(...) is not evaluated");
     return skip_group(c, pos + 1, '(', ')');
   }
   if (n == '{') {
-    c.unsafe_at(pos, "parameter expansion ${...} is not evaluated");
+    c.expansion_at(pos, "parameter expansion ${...} is not evaluated");
     return skip_group(c, pos + 1, '{', '}');
   }
   if (n == '"') {
-    c.unsafe_at(pos, "locale translation $\"...\" is not supported");
+    c.expansion_at(pos, "locale translation $\"...\" is not supported");
     return pos + 1;  // the "..." is scanned next (and discarded with the unsafe value)
   }
-  c.unsafe_at(pos, "parameter expansion $" + std::string(1, n) + "... is not evaluated");
+  c.expansion_at(pos, "parameter expansion $" + std::string(1, n) + "... is not evaluated");
   std::size_t i = pos + 1;
   if (is_name_start(n)) {
     while (is_name_char(c.at(i))) ++i;
@@ -144,7 +149,7 @@ std::size_t scan_double(Ctx& c, std::size_t pos, std::string& out) {
         i = skip_dollar(c, i);
       }
     } else if (ch == '`') {
-      c.unsafe_at(i, "command substitution `...` is not evaluated");
+      c.expansion_at(i, "command substitution `...` is not evaluated");
       i = skip_backticks(c, i);
     } else {
       if (ch == '\0') c.unsafe_at(i, "NUL byte");
@@ -186,7 +191,7 @@ std::size_t scan_word(Ctx& c, std::size_t pos, std::string& out, bool value_ctx)
     } else if (ch == '"') {
       i = scan_double(c, i, out);
     } else if (ch == '`') {
-      c.unsafe_at(i, "command substitution `...` is not evaluated");
+      c.expansion_at(i, "command substitution `...` is not evaluated");
       i = skip_backticks(c, i);
     } else if (ch == '$') {
       char n = c.at(i + 1);
@@ -199,7 +204,7 @@ std::size_t scan_word(Ctx& c, std::size_t pos, std::string& out, bool value_ctx)
         i = skip_dollar(c, i);
       }
     } else if (ch == '~' && tilde_point) {
-      c.unsafe_at(i, "tilde expansion ~ is not evaluated");
+      c.expansion_at(i, "tilde expansion ~ is not evaluated");
       out += ch;
       ++i;
     } else {

@@ -28,6 +28,7 @@ struct RawProblem {
   std::size_t offset = 0;
   std::string key;
   std::string message;
+  bool expansion = false;  // a shell expansion bash would evaluate
 };
 
 struct Assignment {

@@ -95,6 +95,7 @@ TEST_CASE("ifcfg unsafe: expansions reported with line and column, never evaluat
   CHECK(p[0].column == 8);
   CHECK(p[0].key == "IPADDR");
   CHECK(p[0].message.find("$(") != std::string::npos);
+  for (const auto& pr : p) CHECK_MESSAGE(pr.expansion, pr.message);
   CHECK(p[1].line == 3);
   CHECK(p[1].column == 18);
   CHECK(p[1].key == "GATEWAY");
@@ -128,6 +129,7 @@ TEST_CASE("ifcfg problems: commands, operators, bad keys, unterminated quotes" *
   CHECK(p[1].column == 5);
   CHECK(p.back().line == 7);
   CHECK(p.back().message.find("unterminated") != std::string::npos);
+  for (const auto& pr : p) CHECK_MESSAGE(!pr.expansion, pr.message);
 }
 
 TEST_CASE("ifcfg round trip: CRLF, no final newline, odd bytes" * doctest::test_suite("ifcfg")) {
