@@ -59,7 +59,9 @@ void File::reparse() {
   }
 }
 
-std::string File::write() const { return text_; }
+std::string File::write() const {
+  return text_;
+}
 
 namespace {
 
@@ -80,7 +82,9 @@ std::optional<std::string> File::get(std::string_view key) const {
   return lines_[occ.back().stmt].st.assigns[occ.back().assign].value;
 }
 
-bool File::has(std::string_view key) const { return !occurrences(lines_, key).empty(); }
+bool File::has(std::string_view key) const {
+  return !occurrences(lines_, key).empty();
+}
 
 bool File::is_unsafe(std::string_view key) const {
   auto occ = occurrences(lines_, key);
@@ -94,7 +98,9 @@ std::vector<std::string> File::unsafe_keys() const {
   return out;
 }
 
-std::vector<Problem> File::problems() const { return problems_; }
+std::vector<Problem> File::problems() const {
+  return problems_;
+}
 
 std::vector<std::string> File::keys() const {
   std::vector<std::string> out;
@@ -155,7 +161,8 @@ void File::set(std::string_view key, std::string_view value) {
       edits.push_back({b, e, {}});
     }
   }
-  std::sort(edits.begin(), edits.end(), [](const Edit& x, const Edit& y) { return x.begin > y.begin; });
+  std::sort(edits.begin(), edits.end(),
+            [](const Edit& x, const Edit& y) { return x.begin > y.begin; });
   std::string text = text_;
   for (const auto& e : edits) text.replace(e.begin, e.end - e.begin, e.with);
   if (!last_is_plain) {

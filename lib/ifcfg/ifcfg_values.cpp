@@ -10,9 +10,9 @@ namespace mvt::ifcfg {
 namespace {
 
 bool bare_safe(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == ',' || c == ':' || c == '/' || c == '@' || c == '%' ||
-         c == '+' || c == '=' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == ',' || c == ':' || c == '/' || c == '@' || c == '%' || c == '+' ||
+         c == '=' || c == '-';
 }
 
 std::string lower(std::string s) {

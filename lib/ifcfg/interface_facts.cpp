@@ -7,7 +7,9 @@
 namespace mvt::ifcfg {
 namespace {
 
-const char* yes_no(bool b) { return b ? "yes" : "no"; }
+const char* yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -29,9 +31,10 @@ std::string family(std::string_view key) {
 
 bool is_bool_key(std::string_view k) {
   static const std::vector<std::string> keys = {
-      "ONBOOT",        "DEFROUTE",     "PEERDNS",         "PEERROUTES",
-      "IPV4_FAILURE_FATAL", "IPV6INIT", "IPV6_AUTOCONF",  "IPV6_DEFROUTE",
-      "IPV6_PEERDNS",  "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL", "NM_CONTROLLED",
+      "ONBOOT",          "DEFROUTE",           "PEERDNS",
+      "PEERROUTES",      "IPV4_FAILURE_FATAL", "IPV6INIT",
+      "IPV6_AUTOCONF",   "IPV6_DEFROUTE",      "IPV6_PEERDNS",
+      "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL", "NM_CONTROLLED",
       "USERCTL"};
   return contains(keys, k);
 }
@@ -110,8 +113,8 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
   if (f.ipv4) {
     if (f.ipv4->dhcp) {
       v.push_back({"BOOTPROTO", "dhcp"});
-      for (const char* k : {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0",
-                            "NETMASK0", "GATEWAY0"})
+      for (const char* k :
+           {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0", "NETMASK0", "GATEWAY0"})
         m.absent.push_back(k);
     } else {
       is_static = true;
@@ -139,9 +142,9 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
                         "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL"})
     v.push_back({k, "no"});
   if (f.uuid) v.push_back({"UUID", *f.uuid});
-  m.create_only = {"NAME", "TYPE", "PEERROUTES", "IPV4_FAILURE_FATAL", "IPV6INIT",
-                   "IPV6_AUTOCONF", "IPV6_DEFROUTE", "IPV6_PEERDNS", "IPV6_PEERROUTES",
-                   "IPV6_FAILURE_FATAL"};
+  m.create_only = {
+      "NAME",          "TYPE",          "PEERROUTES",   "IPV4_FAILURE_FATAL", "IPV6INIT",
+      "IPV6_AUTOCONF", "IPV6_DEFROUTE", "IPV6_PEERDNS", "IPV6_PEERROUTES",    "IPV6_FAILURE_FATAL"};
   return m;
 }
 
@@ -162,8 +165,8 @@ ManagedKeys unconfigured_nic(const UnconfiguredNicFacts& f) {
                         "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL"})
     v.push_back({k, "no"});
   if (f.uuid) v.push_back({"UUID", *f.uuid});
-  for (const char* k : {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0",
-                        "NETMASK0", "GATEWAY0"})
+  for (const char* k :
+       {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0", "NETMASK0", "GATEWAY0"})
     m.absent.push_back(k);
   m.absent_numbered.push_back("DNS");
   m.create_only = {"NAME", "TYPE"};
@@ -228,7 +231,9 @@ std::string render_new_file(const KeyValues& values) {
   return f.write();
 }
 
-std::string render_new_file(const ManagedKeys& keys) { return render_new_file(keys.values); }
+std::string render_new_file(const ManagedKeys& keys) {
+  return render_new_file(keys.values);
+}
 
 InterfaceFacts facts_of(const GuestInterface& i, const MacAddress& mac,
                         std::optional<std::string> uuid, bool pin_hwaddr) {

@@ -46,13 +46,13 @@ inline constexpr const char* kManagedHeader =
 
 // Desired facts of one guest interface's ifcfg file. nullopt = not managed (left alone).
 struct InterfaceFacts {
-  std::string device;                  // DEVICE= (and NAME= in a new file)
-  std::optional<MacAddress> hwaddr;    // HWADDR= (pins the name to the MAC)
-  std::optional<std::string> uuid;     // UUID=
-  std::optional<bool> onboot = true;   // ONBOOT=
-  std::optional<Ipv4Config> ipv4;      // BOOTPROTO, IPADDR, PREFIX, GATEWAY (+ NETMASK)
-  std::optional<bool> defroute;        // DEFROUTE=
-  std::optional<bool> peerdns;         // PEERDNS=
+  std::string device;                    // DEVICE= (and NAME= in a new file)
+  std::optional<MacAddress> hwaddr;      // HWADDR= (pins the name to the MAC)
+  std::optional<std::string> uuid;       // UUID=
+  std::optional<bool> onboot = true;     // ONBOOT=
+  std::optional<Ipv4Config> ipv4;        // BOOTPROTO, IPADDR, PREFIX, GATEWAY (+ NETMASK)
+  std::optional<bool> defroute;          // DEFROUTE=
+  std::optional<bool> peerdns;           // PEERDNS=
   std::optional<std::vector<Ipv4>> dns;  // DNS1..n; stale DNSk (k > n) removed
 };
 

@@ -87,7 +87,9 @@ IpLine parse_ip_line(const std::string& line) {
   return r;
 }
 
-std::string ip_line_for(const Route& r) { return r.to.str() + " via " + r.via.str(); }
+std::string ip_line_for(const Route& r) {
+  return r.to.str() + " via " + r.via.str();
+}
 
 bool has_address_keys(const File& f) {
   static const std::regex re("ADDRESS[0-9]+");

@@ -43,8 +43,8 @@ class RouteFile {
 
  private:
   Format format_ = Format::IpLines;
-  File keys_;                      // Keys format
-  std::vector<std::string> lines_; // IpLines format, verbatim (without newline)
+  File keys_;                       // Keys format
+  std::vector<std::string> lines_;  // IpLines format, verbatim (without newline)
   bool final_newline_ = true;
   bool modified_ = false;
   std::vector<Problem> problems_;

@@ -42,22 +42,53 @@ AnsiC decode_ansi_c(std::string_view text, std::size_t pos, std::string& out) {
     char e = at(i + 1);
     i += 2;
     switch (e) {
-      case 'a': piece += '\a'; break;
-      case 'b': piece += '\b'; break;
-      case 'e': case 'E': piece += '\x1b'; break;
-      case 'f': piece += '\f'; break;
-      case 'n': piece += '\n'; break;
-      case 'r': piece += '\r'; break;
-      case 't': piece += '\t'; break;
-      case 'v': piece += '\v'; break;
-      case '\\': case '\'': case '"': case '?': piece += e; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case 'a':
+        piece += '\a';
+        break;
+      case 'b':
+        piece += '\b';
+        break;
+      case 'e':
+      case 'E':
+        piece += '\x1b';
+        break;
+      case 'f':
+        piece += '\f';
+        break;
+      case 'n':
+        piece += '\n';
+        break;
+      case 'r':
+        piece += '\r';
+        break;
+      case 't':
+        piece += '\t';
+        break;
+      case 'v':
+        piece += '\v';
+        break;
+      case '\\':
+      case '\'':
+      case '"':
+      case '?':
+        piece += e;
+        break;
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         int v = e - '0';
         for (int k = 0; k < 2 && at(i) >= '0' && at(i) <= '7'; ++k) v = v * 8 + (text[i++] - '0');
         piece += static_cast<char>(v & 0xff);
         break;
       }
-      case 'x': case 'u': case 'U': {
+      case 'x':
+      case 'u':
+      case 'U': {
         int maxd = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         std::uint32_t v = 0;
         int d = 0;

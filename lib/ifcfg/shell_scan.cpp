@@ -5,15 +5,21 @@
 namespace mvt::ifcfg::detail {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 bool is_operator(char c) {
   return c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>';
 }
-bool ends_word(char c) { return is_blank(c) || c == '\n' || is_operator(c); }
+bool ends_word(char c) {
+  return is_blank(c) || c == '\n' || is_operator(c);
+}
 bool is_name_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+bool is_name_char(char c) {
+  return is_name_start(c) || (c >= '0' && c <= '9');
+}
 
 struct Ctx {
   std::string_view text;
@@ -22,9 +28,7 @@ struct Ctx {
   bool unsafe = false;
   bool unterminated = false;
 
-  void problem(std::size_t at, std::string msg) {
-    problems.push_back({at, key, std::move(msg)});
-  }
+  void problem(std::size_t at, std::string msg) { problems.push_back({at, key, std::move(msg)}); }
   void unsafe_at(std::size_t at, std::string msg) {
     unsafe = true;
     problem(at, std::move(msg));

@@ -33,9 +33,9 @@ struct RawProblem {
 
 struct Assignment {
   std::string key;
-  std::size_t key_begin = 0;    // offset of the key's first byte
-  std::size_t value_begin = 0;  // offset just after '='
-  std::size_t value_end = 0;    // end of the raw value word
+  std::size_t key_begin = 0;         // offset of the key's first byte
+  std::size_t value_begin = 0;       // offset just after '='
+  std::size_t value_end = 0;         // end of the raw value word
   std::optional<std::string> value;  // decoded; nullopt when unsafe
 };
 

@@ -23,7 +23,10 @@ using Env = std::map<std::string, std::string>;
 // Sources each file in its own subshell of ONE bash process; returns the exported variables
 // per file (bash's own PWD, SHLVL, _ and OLDPWD removed).
 std::vector<Env> bash_envs(const std::vector<fs::path>& files) {
-  std::vector<std::string> argv{"/usr/bin/env", "-i", "/bin/bash", "-c",
+  std::vector<std::string> argv{"/usr/bin/env",
+                                "-i",
+                                "/bin/bash",
+                                "-c",
                                 "for f in \"$@\"; do (set -a; . \"$f\"; env -0); "
                                 "printf '\\001'; done",
                                 "bash"};
@@ -132,4 +135,26 @@ TEST_CASE("ifcfg decode agrees with bash on random spellings" * doctest::test_su
     texts.push_back(t);
   }
   compare_with_bash(texts, 300);
+}
+
+TEST_CASE("ifcfg: non-assignment lines are skipped, as bash skips them (command not found)" *
+          doctest::test_suite("ifcfg")) {
+  // Sourcing these runs commands named "MVT-NOT-A-KEY=x" and "mvt_no_such_command_7f3a":
+  // both are looked up in PATH, not found, and bash goes on with the next line.
+  const std::string text =
+      "DEVICE=eth0\n"
+      "MVT-NOT-A-KEY=x\n"
+      "mvt_no_such_command_7f3a\n"
+      "ONBOOT=yes\n";
+  auto f = ifcfg::File::parse(text);
+  REQUIRE(f.problems().size() == 2);
+  CHECK(f.problems()[0].line == 2);
+  CHECK(f.problems()[1].line == 3);
+  CHECK(f.keys() == std::vector<std::string>{"DEVICE", "ONBOOT"});
+  test::TempDir dir;
+  auto p = dir.path() / "ifcfg-eth0";
+  test::write_file(p, text);
+  auto envs = bash_envs({p});
+  REQUIRE(envs.size() == 1);
+  CHECK(ours(f) == envs[0]);
 }

@@ -35,8 +35,8 @@ std::vector<fs::path> corpus_files() {
 std::map<std::string, std::string> bash_values(const fs::path& file) {
   const std::string env = fs::exists("/usr/bin/env") ? "/usr/bin/env" : "/bin/env";
   // The script is a constant; the file name travels as $1, never inside the script text.
-  const std::vector<std::string> argv{env, "-i", "bash", "-c", "set -a; . \"$1\"; env -0",
-                                      "bash", file.string()};
+  const std::vector<std::string> argv{
+      env, "-i", "bash", "-c", "set -a; . \"$1\"; env -0", "bash", file.string()};
   auto r = ifcfg_test::run_argv(argv);
   REQUIRE_MESSAGE(r.exit_code == 0, (file.string() + ": " + r.err));
   std::map<std::string, std::string> out;

@@ -1,10 +1,10 @@
 // ifcfg::File: decoding, unsafe detection with positions, edits (golden strings), getters.
+#include "ifcfg/ifcfg_file.hpp"
+
 #include <doctest/doctest.h>
 
 #include <stdexcept>
 #include <string>
-
-#include "ifcfg/ifcfg_file.hpp"
 
 using namespace mvt;
 using ifcfg::File;
@@ -29,7 +29,10 @@ TEST_CASE("ifcfg decode: quoting forms as bash decodes them" * doctest::test_sui
   CHECK(f.get("A") == "plain");
   CHECK(f.get("B") == "single # not a comment");
   CHECK(f.get("C") == "dq \" \\ $ ` \\n kept");
-  CHECK(f.get("D") == "tab\there" "AA\x01" "B");
+  CHECK(f.get("D") ==
+        "tab\there"
+        "AA\x01"
+        "B");
   CHECK(f.get("E") == "concatenated");
   CHECK(f.get("F") == "a b\\c");
   CHECK(f.get("G") == "value");
@@ -273,9 +276,12 @@ TEST_CASE("ifcfg getters: booleans, BOOTPROTO, address, gateway, DNS" *
   REQUIRE(f.dns().size() == 2);  // stops at the gap (DNS3)
   CHECK(f.dns()[1].str() == "8.8.4.4");
 
-  for (auto [text, want] : {std::pair{"BOOTPROTO=static", "static"}, {"BOOTPROTO=no", "static"},
-                            {"BOOTPROTO=\"NONE\"", "static"}, {"BOOTPROTO=dhcp", "dhcp"},
-                            {"BOOTPROTO=bootp", "dhcp"}, {"BOOTPROTO=autoip", "autoip"}})
+  for (auto [text, want] : {std::pair{"BOOTPROTO=static", "static"},
+                            {"BOOTPROTO=no", "static"},
+                            {"BOOTPROTO=\"NONE\"", "static"},
+                            {"BOOTPROTO=dhcp", "dhcp"},
+                            {"BOOTPROTO=bootp", "dhcp"},
+                            {"BOOTPROTO=autoip", "autoip"}})
     CHECK_MESSAGE(File::parse(text).bootproto() == want, text);
   CHECK_FALSE(File::parse("X=1").bootproto());
 

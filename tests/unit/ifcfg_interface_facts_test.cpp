@@ -149,7 +149,8 @@ TEST_CASE("interface facts: dhcp drops static addressing; unconfigured NIC drops
   eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
   eth0.defroute = false;
   eth0.peerdns = false;
-  auto f = File::parse("DEVICE=eth0\nBOOTPROTO=none\nIPADDR=192.0.2.5\nPREFIX=24\nGATEWAY=192.0.2.1\n");
+  auto f =
+      File::parse("DEVICE=eth0\nBOOTPROTO=none\nIPADDR=192.0.2.5\nPREFIX=24\nGATEWAY=192.0.2.1\n");
   apply(f, interface_keys(eth0));
   CHECK(f.bootproto() == "dhcp");
   CHECK_FALSE(f.has("IPADDR"));
@@ -157,7 +158,8 @@ TEST_CASE("interface facts: dhcp drops static addressing; unconfigured NIC drops
   CHECK(f.get_bool("DEFROUTE") == false);
   CHECK(f.get_bool("PEERDNS") == false);
 
-  auto nic = File::parse("DEVICE=em2\nONBOOT=yes\nBOOTPROTO=dhcp\nIPADDR=192.0.2.7\nDNS1=192.0.2.53\n");
+  auto nic =
+      File::parse("DEVICE=em2\nONBOOT=yes\nBOOTPROTO=dhcp\nIPADDR=192.0.2.7\nDNS1=192.0.2.53\n");
   apply(nic, unconfigured_nic({"em2", std::nullopt, std::nullopt}));
   CHECK(nic.get_bool("ONBOOT") == false);
   CHECK(nic.bootproto() == "static");

@@ -9,7 +9,9 @@ using namespace mvt;
 using ifcfg::RouteFile;
 
 namespace {
-Route route(const char* to, const char* via) { return Route{*Cidr::parse(to), *Ipv4::parse(via)}; }
+Route route(const char* to, const char* via) {
+  return Route{*Cidr::parse(to), *Ipv4::parse(via)};
+}
 }  // namespace
 
 TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupported lines" *
@@ -105,7 +107,8 @@ TEST_CASE("route file: key format parses and set_routes rewrites groups in place
 
 TEST_CASE("route file: key format stops at the first gap, like initscripts" *
           doctest::test_suite("ifcfg")) {
-  auto r = RouteFile::parse("ADDRESS0=10.0.0.0\nNETMASK0=255.0.0.0\nGATEWAY0=192.0.2.1\n"
-                            "ADDRESS2=10.2.0.0\nNETMASK2=255.255.0.0\nGATEWAY2=192.0.2.1\n");
+  auto r = RouteFile::parse(
+      "ADDRESS0=10.0.0.0\nNETMASK0=255.0.0.0\nGATEWAY0=192.0.2.1\n"
+      "ADDRESS2=10.2.0.0\nNETMASK2=255.255.0.0\nGATEWAY2=192.0.2.1\n");
   CHECK(r.routes().size() == 1);
 }

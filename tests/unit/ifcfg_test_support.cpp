@@ -9,8 +9,9 @@ namespace mvt::ifcfg_test {
 test::RunResult run_argv(const std::vector<std::string>& argv) {
   namespace bp = boost::process;
   bp::ipstream out, err;
-  bp::child c(bp::exe = argv.at(0), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-              bp::std_out > out, bp::std_err > err, bp::std_in < bp::null);
+  bp::child c(bp::exe = argv.at(0),
+              bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()), bp::std_out > out,
+              bp::std_err > err, bp::std_in < bp::null);
   // Drain both pipes concurrently (a full stderr pipe must not block the child).
   auto drain = [](bp::ipstream& s) {
     return std::string(std::istreambuf_iterator<char>(s), std::istreambuf_iterator<char>());
