@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 namespace mvt::spec {
@@ -37,6 +38,7 @@ SpecNode convert(const YAML::Node& n, const std::string& file, const SourcePos& 
     case YAML::NodeType::Map: {
       out.kind = SpecNode::Kind::Map;
       std::set<std::string> seen;
+      std::vector<SpecNode> merges;  // YAML 1.1 merge keys: `<<: *anchor` or `<<: [*a, *b]`
       for (const auto& kv : n) {
         const SourcePos key_pos = pos_from_mark(file, kv.first.Mark(), out.pos);
         if (!kv.first.IsScalar()) {
@@ -45,12 +47,28 @@ SpecNode convert(const YAML::Node& n, const std::string& file, const SourcePos& 
           continue;
         }
         const std::string key = kv.first.Scalar();
+        if (key == "<<" && kv.first.Tag() != "!") {
+          SpecNode v = convert(kv.second, file, key_pos, diags, depth + 1);
+          if (v.is_map()) {
+            merges.push_back(std::move(v));
+          } else if (v.is_seq() && std::all_of(v.items.begin(), v.items.end(),
+                                               [](const SpecNode& x) { return x.is_map(); })) {
+            for (auto& x : v.items) merges.push_back(std::move(x));
+          } else {
+            diags.error(key_pos, "yaml.merge", "a merge key '<<' takes a mapping or a list of mappings");
+          }
+          continue;
+        }
         if (!seen.insert(key).second) {
           diags.error(key_pos, "yaml.duplicate-key", "duplicate key '" + key + "'");
           continue;
         }
         out.entries.push_back({key, key_pos, convert(kv.second, file, key_pos, diags, depth + 1)});
       }
+      // Keys written in the mapping win over merged ones; earlier merges win over later ones.
+      for (auto& m : merges)
+        for (auto& e : m.entries)
+          if (seen.insert(e.key).second) out.entries.push_back(std::move(e));
       break;
     }
   }

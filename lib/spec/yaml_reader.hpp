@@ -7,6 +7,9 @@
 //   yaml.duplicate-key  the same key twice in one mapping (yaml-cpp accepts it silently and
 //                       lookups see only one of them; the first is kept here)
 //   yaml.key            a key that is not a plain string (a list or mapping used as a key)
+//   yaml.merge          a merge key `<<` whose value is not a mapping or list of mappings
+// YAML 1.1 merge keys (`<<: *defaults`) are applied here, as PyYAML and editors do: keys
+// written in the mapping win over merged ones.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -354,3 +354,26 @@ TEST_CASE("did-you-mean suggestions" * doctest::test_suite("spec")) {
   CHECK(spec::closest("banana", {"mac", "model"}).empty());
   CHECK(spec::did_you_mean("privat", {"vepa", "private"}) == " (did you mean 'private'?)");
 }
+
+TEST_CASE("yaml merge keys apply like YAML 1.1; explicit keys win" * doctest::test_suite("spec")) {
+  Diagnostics d;
+  auto n = spec::read_yaml("f", R"(base: &b {mode: bridge, dev: em2}
+x:
+  <<: *b
+  dev: em1
+y:
+  <<: [*b, {extra: 1}]
+z:
+  <<: 5
+)", d);
+  REQUIRE(n);
+  const auto* x = n->find("x");
+  CHECK(x->find("dev")->text == "em1");
+  CHECK(x->find("mode")->text == "bridge");
+  CHECK_FALSE(x->find("<<"));
+  CHECK(n->find("y")->find("extra")->text == "1");
+  CHECK(n->find("y")->find("dev")->text == "em2");
+  REQUIRE(d.items().size() == 1);
+  CHECK(d.items()[0].rule == "yaml.merge");
+  CHECK(d.items()[0].pos.line == 8);
+}
