@@ -1,6 +1,8 @@
 #include "spec/rules.hpp"
 
+#include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "spec/names.hpp"
@@ -65,12 +67,56 @@ void check_addresses(const Guest& g, const GuestInterface& i, Diagnostics& d) {
 
 void check_route_networks(const Guest& g, const GuestInterface& i, Diagnostics& d) {
   if (!i.routes) return;
+  const bool is_static = i.ipv4 && !i.ipv4->dhcp && i.ipv4->address;
   for (std::size_t k = 0; k < i.routes->size(); ++k) {
     const Route& r = (*i.routes)[k];
+    if (is_static && !i.ipv4->address->contains(r.via))
+      d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".via"), "route.via-in-subnet",
+              "route via " + r.via.str() + " of " + iface_label(g, i) +
+                  " is not on the interface's subnet " + i.ipv4->address->network_cidr().str() +
+                  ": the next hop is unreachable");
     if (r.to.address() != r.to.network())
       d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".to"), "route.to-network",
               "route destination " + r.to.str() + " of " + iface_label(g, i) +
                   " has host bits set (did you mean " + r.to.network_cidr().str() + "?)");
+  }
+}
+
+void check_defroute_gateway(const Guest& g, const GuestInterface& i, Diagnostics& d) {
+  if (i.defroute == true && i.ipv4 && !i.ipv4->dhcp && !i.ipv4->gateway)
+    d.warning(pos_of(i.pos, "defroute"), "iface.defroute-needs-gateway",
+              iface_label(g, i) + " has 'defroute: true' but a static address without "
+              "'gateway': no default route will be installed");
+}
+
+// Same IPv4 address twice within one guest, or on two direct interfaces of one host NIC
+// (one L2 segment).
+void check_address_unique(const Host& h, Diagnostics& d) {
+  struct Owner {
+    const Guest* g;
+    const GuestInterface* i;
+  };
+  std::map<std::pair<std::string, std::uint32_t>, Owner> per_nic;
+  for (const auto& [gn, g] : h.guests) {
+    std::map<std::uint32_t, const GuestInterface*> in_guest;
+    for (const auto& i : g.interfaces) {
+      if (!i.ipv4 || i.ipv4->dhcp || !i.ipv4->address) continue;
+      const Ipv4 a = i.ipv4->address->address();
+      const SourcePos p = pos_of(i.pos, "ipv4.address");
+      if (auto [it, fresh] = in_guest.emplace(a.value(), &i); !fresh) {
+        d.error(p, "iface.address-unique",
+                "address " + a.str() + " of " + iface_label(g, i) + " is also on interface " +
+                    q(it->second->name) + where(pos_of(it->second->pos, "ipv4.address")));
+        continue;
+      }
+      if (i.kind != InterfaceKind::Direct || i.source_dev.empty()) continue;
+      auto [it, fresh] = per_nic.emplace(std::make_pair(i.source_dev, a.value()), Owner{&g, &i});
+      if (!fresh && it->second.g != &g)
+        d.error(p, "iface.address-unique",
+                "address " + a.str() + " of " + iface_label(g, i) + " is also used by " +
+                    iface_label(*it->second.g, *it->second.i) + " on the same NIC " +
+                    q(i.source_dev) + where(pos_of(it->second.i->pos, "ipv4.address")));
+    }
   }
 }
 
@@ -196,6 +242,7 @@ void check_rules(const Topology& t, Diagnostics& d) {
       for (const auto& i : g.interfaces) {
         check_addresses(g, i, d);
         check_route_networks(g, i, d);
+        check_defroute_gateway(g, i, d);
         check_direct(h, g, i, d);
         if (i.kind == InterfaceKind::Direct && !i.source_dev.empty())
           uses[i.source_dev].push_back({&g, &i});
@@ -214,6 +261,7 @@ void check_rules(const Topology& t, Diagnostics& d) {
       }
     }
     check_passthrough(h, uses, d);
+    check_address_unique(h, d);
   }
 }
 

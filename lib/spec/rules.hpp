@@ -12,6 +12,9 @@
 //                           a static address is neither the subnet's network nor broadcast
 //                           address (prefixes up to /30; /31 and /32 have neither)
 //   route.to-network        a route's `to` is a network (host bits clear)
+//   route.via-in-subnet     on a static interface, a route's `via` lies in its subnet
+//   iface.address-unique    a static address appears once per guest, and once among the
+//                           direct interfaces on one host NIC (one L2 segment)
 //   mac.unique              guest interface MACs (spec or derived) unique across the
 //                           topology; host NIC MACs unique too
 //   mac.not-host-nic        a guest MAC differs from every host NIC MAC (the procedure: the
@@ -29,6 +32,8 @@
 //   nic.host-shared-no-host-reach
 //                           a direct interface on a `config: host` NIC: macvtap guests cannot
 //                           reach the host itself through it
+//   iface.defroute-needs-gateway
+//                           `defroute: true` on a static address without a gateway
 //   guest.name-swap-risk    two or more interfaces of a guest without a pinned `mac:` - the
 //                           eth0/eth1 name instability the procedure describes
 #include "model/topology.hpp"

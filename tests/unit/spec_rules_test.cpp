@@ -272,3 +272,46 @@ TEST_CASE("rule guest.name-swap-risk is a warning" * doctest::test_suite("spec")
   CHECK(run(topo({a, good}), "guest.name-swap-risk").empty());
   CHECK(run(topo({a}), "guest.name-swap-risk").empty());
 }
+
+TEST_CASE("rule route.via-in-subnet" * doctest::test_suite("spec")) {
+  auto i = good;
+  i.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
+                                {*Cidr::parse("10.30.0.0/16"), *Ipv4::parse("192.0.2.1")}};
+  i.pos["routes.1.via"] = at(78, 40);
+  auto f = run(topo({i}), "route.via-in-subnet");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 78);
+  CHECK(f[0].message.find("192.0.2.1") != std::string::npos);
+  i.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};  // DHCP: subnet unknown, no check
+  CHECK(run(topo({i}), "route.via-in-subnet").empty());
+}
+
+TEST_CASE("rule iface.address-unique" * doctest::test_suite("spec")) {
+  // Two guests on the same NIC with one address.
+  auto t = topo({good});
+  Guest g2;
+  g2.name = "web2";
+  g2.interfaces.push_back(with_static(direct("eth0", "em2", "52:54:00:00:00:09"),
+                                      "104.50.201.84/29", "104.50.201.86", true));
+  g2.interfaces[0].pos["ipv4.address"] = at(120, 30);
+  t.hosts["kvm1"].guests["web2"] = g2;
+  auto f = run(t, "iface.address-unique");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 120);
+  // On another NIC (another segment) the same private address is allowed.
+  t.hosts["kvm1"].guests["web2"].interfaces[0].source_dev = "em1";
+  CHECK(run(t, "iface.address-unique").empty());
+  // Twice within one guest is always wrong.
+  auto b = with_static(direct("ens8", "em1", "52:54:00:00:00:02"), "104.50.201.84/24", nullptr,
+                       false);
+  CHECK(run(topo({good, b}), "iface.address-unique").size() == 1);
+}
+
+TEST_CASE("rule iface.defroute-needs-gateway is a warning" * doctest::test_suite("spec")) {
+  auto i = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "192.0.2.10/24", nullptr, true);
+  auto f = run(topo({i}), "iface.defroute-needs-gateway");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].pos.line == 112);
+  CHECK(run(topo({good}), "iface.defroute-needs-gateway").empty());
+}
