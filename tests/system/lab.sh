@@ -19,14 +19,15 @@
 # `down` undoes only those items, so it never kills a libvirtd it did not start nor deletes a
 # real em2. Installed packages, the libvirt-qemu user, the kvm group and the libvirt
 # directories are kept by `down` (they are harmless and slow to recreate); they are recorded
-# as "kept ..." for the record. Concurrent invocations are serialised with flock.
+# as "kept ..." for the record. /dev/kvm gets Debian's udev permissions (root:kvm 0660;
+# restored by `down`), else libvirt re-probes QEMU on every define. Concurrent invocations are serialised with flock.
 set -euo pipefail
 
 STATE_DIR="${MVT_LAB_STATE:-/run/mvt-lab}"
 CREATED="$STATE_DIR/created"
 NETNS="${MVT_LAB_NETNS:-mvtlab}"
 URI="qemu:///system"
-PKGS=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 iproute2 libvirt-clients)
+PKGS=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 iproute2 libvirt-clients iputils-ping)
 # nic  peer  address-of-peer-in-netns
 NICS=("em1 em1p 198.51.100.1/24" "em2 em2p 192.0.2.1/24")
 
@@ -67,6 +68,18 @@ ensure_users() {
     record "kept user libvirt-qemu"
   fi
   mkdir -p /var/log/libvirt/qemu /var/run/libvirt /var/lib/libvirt
+  # /dev/kvm as Debian's udev rule leaves it (root:kvm 0660). Without udev it stays root 0600:
+  # libvirt then finds KVM "enabled when probing but not available now" for libvirt-qemu and
+  # re-probes QEMU's capabilities on every define (30-60 s each). Guests still use TCG.
+  if [ -c /dev/kvm ]; then
+    local cur
+    cur="$(stat -c '%U:%G %a' /dev/kvm)"
+    if [ "$cur" != "root:kvm 660" ]; then
+      record "perm /dev/kvm $cur"
+      chown root:kvm /dev/kvm
+      chmod 0660 /dev/kvm
+    fi
+  fi
 }
 
 # pid of a running daemon by exact executable name, or nothing.
@@ -152,6 +165,10 @@ cmd_down() {
           kill "$b" && log "stopped $a (pid $b)"
           for _ in $(seq 1 50); do kill -0 "$b" 2>/dev/null || break; sleep 0.1; done
         fi
+        ;;
+      perm)  # "perm PATH OWNER:GROUP MODE": restore what up changed
+        read -r owner mode <<<"$b"
+        chown "$owner" "$a" 2>/dev/null && chmod "$mode" "$a" && log "restored $a to $owner $mode" || true
         ;;
       kept) : ;;
     esac

@@ -1,0 +1,274 @@
+// AgentSource on a real booted lab guest (qemu-ga over virtio-serial, real libvirtd), and
+// the lab's network-scripts stand-in applying ifcfg/route files inside it.
+// One TEST_CASE shares one booted guest through SUBCASEs (each TEST_CASE is a process).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "files/agent_source.hpp"
+#include "files/process.hpp"
+#include "system_support.hpp"
+#include "util/errors.hpp"
+
+using namespace std::chrono_literals;
+using mvt::AgentCallError;
+using Failure = mvt::AgentCallError::Failure;
+namespace lab = mvt::test::lab;
+
+namespace {
+
+const std::string kDir = "root/mvt-agent-test";
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::string guest_sh(mvt::AgentSource& a, const std::string& script) {
+  auto r = a.run({"/bin/sh", "-c", script}, 20s);
+  INFO("guest script: " << script << "\nerr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+// The host's macvtap devices on `nic`, from the kernel (ip -j -d link), as name -> (mac, mode).
+struct HostMacvtap {
+  std::string name, mac, mode;
+};
+std::vector<HostMacvtap> host_macvtaps() {
+  auto r = mvt::run_process({"ip", "-j", "-d", "link", "show", "type", "macvtap"}, 10s);
+  std::vector<HostMacvtap> out;
+  if (r.exit_code != 0) return out;
+  for (const auto& l : nlohmann::json::parse(r.out)) {
+    HostMacvtap m;
+    m.name = l.value("ifname", "");
+    m.mac = l.value("address", "");
+    if (l.contains("linkinfo") && l["linkinfo"].contains("info_data"))
+      m.mode = l["linkinfo"]["info_data"].value("mode", "");
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" *
+          doctest::test_suite("agent")) {
+  MVT_REQUIRE_LAB_GUEST(guest);
+  auto a = guest->agent();
+  guest_sh(a, "mkdir -p /" + kDir);
+
+  SUBCASE("boot time and the guest's NIC matches the host's macvtap device") {
+    REQUIRE(guest->boot_to_ping());
+    MESSAGE("boot to first guest-ping: " << guest->boot_to_ping()->count() << " ms");
+    CHECK(*guest->boot_to_ping() < 90s);
+    const auto nics = a.network_interfaces();
+    auto ens9 = std::find_if(nics.begin(), nics.end(), [](auto& n) { return n.name == "ens9"; });
+    REQUIRE(ens9 != nics.end());
+    REQUIRE(ens9->mac);
+    CHECK(ens9->mac->str() == "52:54:00:5d:9c:33");
+    const auto taps = guest->macvtap_devices();
+    REQUIRE(taps.size() == 1);
+    const auto host = host_macvtaps();
+    auto tap = std::find_if(host.begin(), host.end(), [&](auto& h) { return h.name == taps[0]; });
+    REQUIRE(tap != host.end());
+    CHECK(tap->mac == "52:54:00:5d:9c:33");
+    CHECK(tap->mode == "private");
+  }
+
+  SUBCASE("write, read, list, remove round trip") {
+    const std::string f = kDir + "/ifcfg-ens9";
+    const std::string text = "DEVICE=ens9\nIPADDR=192.0.2.84\n# 'quotes' \"and\" $dollar\n";
+    a.write_atomic(f, text);
+    auto back = a.read(f);
+    REQUIRE(back);
+    CHECK(back->bytes == text);
+    CHECK(back->mode == 0644);
+    CHECK(back->uid == 0);
+    a.write_atomic(kDir + "/route-ens9", "ADDRESS0=203.0.113.0\n", 0600);
+    auto names = a.list(kDir);
+    CHECK(names == std::vector<std::string>{"ifcfg-ens9", "route-ens9"});
+    CHECK(a.read(kDir + "/route-ens9")->mode == 0600);
+    // No temp file left behind.
+    CHECK(guest_sh(a, "ls -A /" + kDir + " | grep -c mvt- || true") == "0\n");
+    a.remove(kDir + "/route-ens9");
+    a.remove(kDir + "/route-ens9");  // absent: no error
+    CHECK_FALSE(a.read(kDir + "/route-ens9"));
+    CHECK(a.list(kDir) == std::vector<std::string>{"ifcfg-ens9"});
+    CHECK(a.list(kDir + "/no-such-dir").empty());
+  }
+
+  SUBCASE("write keeps an existing file's mode and owner; chown") {
+    const std::string f = kDir + "/kept";
+    a.write_atomic(f, "one\n", 0640);
+    a.chown(f, 12, 34);
+    a.write_atomic(f, "two\n");
+    auto back = a.read(f);
+    REQUIRE(back);
+    CHECK(back->bytes == "two\n");
+    CHECK(back->mode == 0640);
+    CHECK(back->uid == 12);
+    CHECK(back->gid == 34);
+  }
+
+  SUBCASE("large and binary files go through in chunks") {
+    std::string big;
+    for (int i = 0; i < 300000; ++i) big += char(i * 7 % 256);
+    a.write_atomic(kDir + "/big", big);
+    auto back = a.read(kDir + "/big");
+    REQUIRE(back);
+    CHECK(back->bytes.size() == big.size());
+    CHECK(back->bytes == big);
+    CHECK(guest_sh(a, "wc -c < /" + kDir + "/big") == "300000\n");
+  }
+
+  SUBCASE("paths are confined") {
+    CHECK_THROWS_AS(a.read("/etc/passwd"), mvt::AccessError);
+    CHECK_THROWS_AS(a.read("etc/../../x"), mvt::AccessError);
+    CHECK_THROWS_AS(a.write_atomic("../x", "y"), mvt::AccessError);
+  }
+
+  SUBCASE("run captures output and exit code, and is bounded") {
+    auto r = a.run({"/bin/sh", "-c", "echo out; echo err >&2; exit 7"}, 20s);
+    CHECK(r.exit_code == 7);
+    CHECK(r.out == "out\n");
+    CHECK(r.err == "err\n");
+    auto args = a.run({"printf", "%s|", "a b", "$x", "'q'"}, 20s);
+    CHECK(args.out == "a b|$x|'q'|");
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      a.run({"sleep", "30"}, 1500ms);
+      FAIL("sleep 30 was not stopped");
+    } catch (const AgentCallError& e) {
+      CHECK(contains(e.what(), "did not finish within 1500 ms"));
+    }
+    CHECK(std::chrono::steady_clock::now() - t0 < 15s);
+  }
+
+  SUBCASE("restart-network stand-in applies ifcfg and route files; the namespace pings the guest") {
+    // The procedure's ens9, with lab (RFC 5737) addresses: em2's far end is 192.0.2.1.
+    a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens9",
+                   "NAME=ens9\nDEVICE=ens9\nTYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n"
+                   "IPADDR=192.0.2.84\nNETMASK=255.255.255.0\nPREFIX=24\nGATEWAY=192.0.2.1\n"
+                   "DEFROUTE=yes # the macvtap interface provides the default route\n"
+                   "PEERROUTES=no\nPEERDNS=yes\nDNS1=192.0.2.53\nIPV6INIT=no\n");
+    a.write_atomic("etc/sysconfig/network-scripts/route-ens9",
+                   "ADDRESS0=203.0.113.0\nNETMASK0=255.255.255.0\nGATEWAY0=192.0.2.1\n");
+    auto r = a.run({"/etc/init.d/network", "restart"}, 60s);
+    INFO("out: " << r.out << "\nerr: " << r.err);
+    CHECK(r.exit_code == 0);
+    const std::string routes = guest_sh(a, "ip -4 route show");
+    INFO("routes:\n" << routes);
+    CHECK(contains(routes, "default via 192.0.2.1 dev ens9"));
+    CHECK(contains(routes, "192.0.2.0/24 dev ens9"));
+    CHECK(contains(routes, "203.0.113.0/24 via 192.0.2.1 dev ens9"));
+    CHECK(contains(guest_sh(a, "cat /etc/resolv.conf"), "nameserver 192.0.2.53"));
+    auto nics = a.network_interfaces();
+    auto ens9 = std::find_if(nics.begin(), nics.end(), [](auto& n) { return n.name == "ens9"; });
+    REQUIRE(ens9 != nics.end());
+    REQUIRE(ens9->ipv4.size() == 1);
+    CHECK(ens9->ipv4[0].str() == "192.0.2.84/24");
+    // Across macvtap (private) and the veth: from the lab namespace to the guest, bounded.
+    auto ping = lab::in_netns({"ping", "-c", "2", "-W", "2", "-w", "10", "192.0.2.84"}, 20s);
+    INFO("ping: " << ping.out << ping.err);
+    CHECK(ping.exit_code == 0);
+
+    // DEFROUTE=no removes the default route on restart; the route file goes with its file.
+    a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens9",
+                   "DEVICE=ens9\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.84\nPREFIX=24\n"
+                   "GATEWAY=192.0.2.1\nDEFROUTE=no\nPEERDNS=no\n");
+    a.remove("etc/sysconfig/network-scripts/route-ens9");
+    r = a.run({"service", "network", "restart"}, 60s);
+    CHECK(r.exit_code == 0);
+    const std::string after = guest_sh(a, "ip -4 route show");
+    INFO("routes after:\n" << after);
+    CHECK_FALSE(contains(after, "default"));
+    CHECK_FALSE(contains(after, "203.0.113.0"));
+    CHECK(contains(after, "192.0.2.0/24 dev ens9"));
+
+    // An ifcfg file for a device that does not exist makes the restart fail, loudly.
+    a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens3", "DEVICE=ens3\nONBOOT=yes\n");
+    r = a.run({"/etc/init.d/network", "restart"}, 60s);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "ens3"));
+    a.remove("etc/sysconfig/network-scripts/ifcfg-ens3");
+  }
+
+  SUBCASE("a command blocked by the agent's deny list is reported with the config line") {
+    // Restart qemu-ga with guest-file-open blocked (-b, as RHEL's BLACKLIST_RPC does), from a
+    // detached child so the guest-exec that asks for it can still answer.
+    const std::string restart =
+        "(sleep 0.5; kill $(cat /run/qemu-ga.pid); sleep 0.5; "
+        "qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 "
+        "-l /var/log/qemu-ga.log -f /run/qemu-ga.pid -t /run -d $1) "
+        ">/dev/null 2>&1 </dev/null &";
+    guest_sh(a, "set -- '-b guest-file-open'; " + restart);
+    std::this_thread::sleep_for(2s);
+    REQUIRE(a.wait_until_ready(30s));
+    try {
+      a.read("etc/hostname");
+      FAIL("guest-file-open was not refused");
+    } catch (const AgentCallError& e) {
+      MESSAGE("refusal message: " << std::string(e.what()));
+      CHECK(e.failure() == Failure::Refused);
+      CHECK(contains(e.what(), "guest-file-open"));
+      CHECK(contains(e.what(), "BLACKLIST_RPC"));
+      CHECK(contains(e.what(), "block-rpcs"));
+    }
+    // Restore the unrestricted agent for later subcases.
+    guest_sh(a, "set -- ''; " + restart);
+    std::this_thread::sleep_for(2s);
+    REQUIRE(a.wait_until_ready(30s));
+    CHECK(a.read("etc/hostname"));
+  }
+}
+
+TEST_CASE("agent source errors: shut off guest, no agent channel, agent not answering" *
+          doctest::test_suite("agent")) {
+  MVT_REQUIRE_LAB();
+  std::string why;
+  auto image = lab::guest_image(&why);
+  if (!image) {
+    MESSAGE("SKIPPED (system test): " << why);
+    return;
+  }
+  auto hv = lab::connect();
+
+  auto expect = [](lab::LabGuest& g, Failure f, const std::string& text) {
+    auto a = g.agent();
+    try {
+      a.ping(std::chrono::seconds(2));
+      FAIL("the agent call succeeded");
+    } catch (const AgentCallError& e) {
+      MESSAGE(g.name() << ": " << std::string(e.what()));
+      CHECK(e.failure() == f);
+      CHECK(contains(e.what(), text));
+      CHECK(contains(e.what(), g.name()));
+    }
+  };
+
+  {
+    lab::LabDomainOptions o;
+    o.what = "shutoff";
+    lab::LabGuest g(*hv, o, *image, /*start=*/false);
+    expect(g, Failure::NotRunning, "not running");
+  }
+  {
+    lab::LabDomainOptions o;
+    o.what = "nochannel";
+    o.agent_channel = false;
+    lab::LabGuest g(*hv, o, *image);
+    expect(g, Failure::NoChannel, "org.qemu.guest_agent.0");
+  }
+  {
+    lab::LabDomainOptions o;
+    o.what = "noagent";
+    o.start_agent = false;
+    lab::LabGuest g(*hv, o, *image);
+    const auto t0 = std::chrono::steady_clock::now();
+    expect(g, Failure::NotAnswering, "not answering");
+    CHECK(std::chrono::steady_clock::now() - t0 < 20s);
+  }
+}

@@ -1,0 +1,304 @@
+#include "system_support.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "files/process.hpp"
+#include "libvirt/libvirt_hypervisor.hpp"
+#include "util/errors.hpp"
+
+namespace mvt::test::lab {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::filesystem::path source_dir() { return MVT_SOURCE_DIR; }
+
+bool virsh_answers() {
+  try {
+    return run_process({"virsh", "-c", kUri, "list", "--name"}, 15s).exit_code == 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+bool link_exists(const std::string& name) {
+  return std::filesystem::exists("/sys/class/net/" + name);
+}
+
+std::string compute_unavailable_reason() {
+  if (geteuid() != 0)
+    return "not root: the lab (tests/system/lab.sh) starts libvirtd and creates NICs";
+  if (!virsh_answers() || !link_exists("em1") || !link_exists("em2")) {
+    // Bring the lab up ourselves (idempotent), so plain `ctest` works on a fresh machine.
+    const auto lab = source_dir() / "tests/system/lab.sh";
+    ProcessResult r;
+    try {
+      r = run_process({lab.string(), "up"}, 600s);
+    } catch (const Error& e) {
+      return std::string("cannot run tests/system/lab.sh up: ") + e.what();
+    }
+    if (r.exit_code != 0)
+      return "tests/system/lab.sh up failed (exit " + std::to_string(r.exit_code) + "): " + r.err;
+  }
+  if (!virsh_answers()) return std::string("libvirtd does not answer at ") + kUri;
+  for (const char* nic : {"em1", "em2"})
+    if (!link_exists(nic)) return std::string("host NIC ") + nic + " missing (lab.sh up?)";
+  return "";
+}
+
+bool pid_alive(long pid) { return pid > 0 && (kill(pid_t(pid), 0) == 0 || errno == EPERM); }
+
+xmlNodePtr child(xmlNodePtr parent, const char* name, const std::string& text = {}) {
+  return xmlNewTextChild(parent, nullptr, BAD_CAST name,
+                         text.empty() ? nullptr : BAD_CAST text.c_str());
+}
+void attr(xmlNodePtr n, const char* name, const std::string& value) {
+  xmlNewProp(n, BAD_CAST name, BAD_CAST value.c_str());
+}
+
+}  // namespace
+
+std::string unavailable_reason() {
+  static std::once_flag once;
+  static std::string why;
+  std::call_once(once, [] { why = compute_unavailable_reason(); });
+  return why;
+}
+
+std::optional<GuestImage> guest_image(std::string* why) {
+  static std::once_flag once;
+  static std::optional<GuestImage> image;
+  static std::string error;
+  std::call_once(once, [] {
+    const auto build = source_dir() / "tests/system/guest/build.sh";
+    ProcessResult r;
+    try {
+      r = run_process({build.string()}, 900s);
+    } catch (const Error& e) {
+      error = std::string("cannot run the guest build: ") + e.what();
+      return;
+    }
+    if (r.exit_code != 0) {
+      error = "tests/system/guest/build.sh failed (exit " + std::to_string(r.exit_code) +
+              (r.timed_out ? ", timed out" : "") + "): " + r.err;
+      return;
+    }
+    GuestImage g;
+    std::istringstream lines(r.out);
+    std::string key, path;
+    while (lines >> key >> path) {
+      if (key == "kernel") g.kernel = path;
+      if (key == "initrd") g.initrd = path;
+    }
+    if (g.kernel.empty() || g.initrd.empty()) {
+      error = "guest build printed no kernel/initrd: " + r.out;
+      return;
+    }
+    MESSAGE("lab guest image: " << r.err);
+    image = g;
+  });
+  if (!image && why) *why = error;
+  return image;
+}
+
+std::string test_domain_name(const std::string& what) {
+  return "mvt-test-" + what + "-" + std::to_string(getpid());
+}
+
+std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
+                           const GuestImage& image) {
+  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+  xmlNodePtr dom = xmlNewNode(nullptr, BAD_CAST "domain");
+  xmlDocSetRootElement(doc, dom);
+  attr(dom, "type", "qemu");  // TCG: /dev/kvm here cannot boot stock kernels (LAB.md)
+  child(dom, "name", name);
+  attr(child(dom, "memory", std::to_string(o.memory_mib)), "unit", "MiB");
+  child(dom, "vcpu", "1");
+  xmlNodePtr os = child(dom, "os");
+  xmlNodePtr type = child(os, "type", "hvm");
+  attr(type, "arch", "x86_64");
+  child(os, "kernel", image.kernel.string());
+  child(os, "initrd", image.initrd.string());
+  std::string cmdline = "console=ttyS0 quiet panic=-1";
+  if (!o.start_agent) cmdline += " mvt.noagent";
+  if (!o.extra_cmdline.empty()) cmdline += " " + o.extra_cmdline;
+  child(os, "cmdline", cmdline);
+  child(dom, "on_poweroff", "destroy");
+  child(dom, "on_reboot", "restart");
+  child(dom, "on_crash", "destroy");
+  xmlNodePtr devices = child(dom, "devices");
+  for (const auto& n : o.nics) {
+    xmlNodePtr i = child(devices, "interface");
+    attr(i, "type", n.type);
+    if (n.mac) attr(child(i, "mac"), "address", *n.mac);
+    xmlNodePtr src = child(i, "source");
+    if (n.type == "direct") {
+      attr(src, "dev", n.dev);
+      attr(src, "mode", n.mode);
+    } else {
+      attr(src, "network", n.network);
+    }
+    attr(child(i, "model"), "type", n.model);
+    if (n.pci_slot) {
+      xmlNodePtr a = child(i, "address");
+      attr(a, "type", "pci");
+      attr(a, "domain", "0x0000");
+      attr(a, "bus", "0x00");
+      attr(a, "slot", "0x" + ([&] {
+             char b[8];
+             std::snprintf(b, sizeof b, "%02x", *n.pci_slot);
+             return std::string(b);
+           })());
+      attr(a, "function", "0x0");
+    }
+  }
+  attr(child(devices, "serial"), "type", "pty");
+  attr(child(devices, "console"), "type", "pty");
+  if (o.agent_channel) {
+    xmlNodePtr ch = child(devices, "channel");
+    attr(ch, "type", "unix");
+    xmlNodePtr t = child(ch, "target");
+    attr(t, "type", "virtio");
+    attr(t, "name", "org.qemu.guest_agent.0");
+  }
+  attr(child(devices, "memballoon"), "model", "none");
+  xmlChar* buf = nullptr;
+  int size = 0;
+  xmlDocDumpFormatMemory(doc, &buf, &size, 1);
+  std::string xml(reinterpret_cast<const char*>(buf), std::size_t(size));
+  xmlFree(buf);
+  xmlFreeDoc(doc);
+  return xml;
+}
+
+std::unique_ptr<Hypervisor> connect() { return LibvirtHypervisor::connect(kUri, false); }
+
+void remove_domain(const std::string& name) {
+  try {
+    run_process({"virsh", "-q", "-c", kUri, "destroy", name}, 30s);
+    run_process({"virsh", "-q", "-c", kUri, "undefine", name}, 30s);
+  } catch (const Error&) {
+  }
+}
+
+void cleanup_stale_test_domains() {
+  ProcessResult r;
+  try {
+    r = run_process({"virsh", "-q", "-c", kUri, "list", "--all", "--name"}, 15s);
+  } catch (const Error&) {
+    return;
+  }
+  static const std::regex re("^mvt-test-.*-([0-9]+)$");
+  std::istringstream lines(r.out);
+  std::string name;
+  while (std::getline(lines, name)) {
+    std::smatch m;
+    if (std::regex_match(name, m, re) && !pid_alive(std::stol(m[1].str()))) remove_domain(name);
+  }
+}
+
+LabGuest::LabGuest(Hypervisor& hv, const LabDomainOptions& options, const GuestImage& image,
+                   bool start_now)
+    : hv_(hv), name_(test_domain_name(options.what)) {
+  cleanup_stale_test_domains();
+  remove_domain(name_);
+  hv_.define_xml(lab_domain_xml(name_, options, image));
+  if (start_now) {
+    try {
+      start();
+    } catch (...) {
+      remove_domain(name_);
+      throw;
+    }
+  }
+}
+
+LabGuest::~LabGuest() { remove_domain(name_); }
+
+void LabGuest::start() {
+  started_ = std::chrono::steady_clock::now();
+  hv_.start(name_);
+}
+
+bool LabGuest::wait_for_agent(std::chrono::milliseconds timeout) {
+  AgentSource a(hv_, name_);
+  if (!a.wait_until_ready(timeout)) return false;
+  boot_to_ping_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started_);
+  return true;
+}
+
+std::vector<std::string> LabGuest::macvtap_devices() {
+  std::vector<std::string> out;
+  const auto xml = hv_.domain_xml(name_, false);
+  if (!xml) return out;
+  static const std::regex re("<interface type=.direct.[\\s\\S]*?<target dev=.([^'\"]+).");
+  for (auto it = std::sregex_iterator(xml->begin(), xml->end(), re); it != std::sregex_iterator();
+       ++it)
+    out.push_back((*it)[1].str());
+  return out;
+}
+
+LabGuest* shared_lab_guest(std::string* why) {
+  struct Shared {
+    std::unique_ptr<Hypervisor> hv;
+    std::unique_ptr<LabGuest> guest;
+    std::string error;
+  };
+  static Shared shared;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (auto r = unavailable_reason(); !r.empty()) {
+      shared.error = r;
+      return;
+    }
+    std::string img_why;
+    auto image = guest_image(&img_why);
+    if (!image) {
+      shared.error = img_why;
+      return;
+    }
+    try {
+      shared.hv = connect();
+      LabDomainOptions o;
+      o.what = "shared";
+      LabNic nic;
+      nic.mac = "52:54:00:5d:9c:33";
+      nic.pci_slot = 9;
+      o.nics.push_back(nic);
+      shared.guest = std::make_unique<LabGuest>(*shared.hv, o, *image);
+      if (!shared.guest->wait_for_agent(90s)) {
+        shared.error = "lab guest " + shared.guest->name() + " booted but its agent did not "
+                       "answer within 90 s";
+        shared.guest.reset();
+        return;
+      }
+      MESSAGE("lab guest " << shared.guest->name() << ": start to first guest-ping "
+                           << shared.guest->boot_to_ping()->count() << " ms");
+    } catch (const std::exception& e) {
+      shared.error = std::string("cannot boot the lab guest: ") + e.what();
+      shared.guest.reset();
+    }
+  });
+  if (!shared.guest && why) *why = shared.error;
+  return shared.guest.get();
+}
+
+NetnsResult in_netns(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  std::vector<std::string> full = {"ip", "netns", "exec", kNetns};
+  full.insert(full.end(), argv.begin(), argv.end());
+  const auto r = run_process(full, timeout);
+  return {r.timed_out ? -1 : r.exit_code, r.out, r.err};
+}
+
+}  // namespace mvt::test::lab

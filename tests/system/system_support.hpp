@@ -1,0 +1,151 @@
+#pragma once
+// Helpers for system tests on the real lab (tests/system/lab.sh): a real libvirtd at
+// qemu:///system, host NICs em1/em2 (veth pairs whose far ends em1p/em2p live in the netns
+// "mvtlab": em1p 198.51.100.1/24, em2p 192.0.2.1/24) and the lab guest image
+// (tests/system/guest/build.sh: Debian kernel + initramfs with qemu-ga, TCG).
+//
+// Skipping: every system test starts with MVT_REQUIRE_LAB() (or MVT_REQUIRE_LAB_GUEST()),
+// which prints a loud "SKIPPED: <reason>" and returns when the machine cannot run it (not
+// root, libvirtd not answering, em1/em2 missing, guest image not buildable).
+//
+// Domains: every domain a test defines is named "mvt-test-<what>-<pid>" (unique per test
+// process: engineers run suites side by side) and is destroyed and undefined by LabGuest's
+// destructor. Leftovers of dead test processes (the pid suffix no longer runs) are removed
+// by cleanup_stale_test_domains(), called before each LabGuest is defined.
+//
+// Sharing: doctest_discover_tests runs each TEST_CASE in its own process, so a guest can be
+// shared only inside one TEST_CASE: boot it once in a function-static (shared_lab_guest())
+// and use SUBCASEs, which re-enter the test case in the same process.
+//
+// Bounded: every wait takes a timeout; boot-to-agent waits default to 90 s (TCG on 2 busy
+// cores; ≈ 7-15 s normally).
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "files/agent_source.hpp"
+#include "libvirt/hypervisor.hpp"
+
+namespace mvt::test::lab {
+
+inline constexpr const char* kUri = "qemu:///system";
+inline constexpr const char* kNetns = "mvtlab";
+
+// Why system tests cannot run here, or "" when they can (root, libvirtd at qemu:///system
+// answering, em1 and em2 present). Cached per process.
+std::string unavailable_reason();
+
+// The lab guest image, built or taken from the cache by tests/system/guest/build.sh (the
+// first call may take ≈ 10 s plus a download). nullopt with *why set when it cannot be built.
+struct GuestImage {
+  std::filesystem::path kernel;
+  std::filesystem::path initrd;
+};
+std::optional<GuestImage> guest_image(std::string* why = nullptr);
+
+// One <interface> of a lab domain.
+struct LabNic {
+  std::string type = "direct";        // "direct" | "network"
+  std::string dev = "em2";            // direct: host NIC
+  std::string mode = "private";       // direct: vepa | bridge | private | passthrough
+  std::string network;                // network: libvirt network name
+  std::string model = "virtio";
+  std::optional<std::string> mac;     // "52:54:00:..." or libvirt picks one
+  std::optional<int> pci_slot;        // guest name becomes ens<slot> (the image's udev stand-in)
+};
+
+struct LabDomainOptions {
+  std::string what = "guest";         // name becomes mvt-test-<what>-<pid>
+  std::vector<LabNic> nics;           // default: none
+  bool agent_channel = true;
+  bool start_agent = true;            // false: the guest boots without qemu-ga (kernel arg)
+  unsigned memory_mib = 512;
+  std::string extra_cmdline;          // appended to the kernel command line
+};
+
+// "mvt-test-<what>-<pid>".
+std::string test_domain_name(const std::string& what);
+
+// The domain XML of a lab guest (type='qemu', direct kernel boot of `image`, 1 vCPU, serial
+// pty, agent channel when asked, the NICs). Built with libxml2.
+std::string lab_domain_xml(const std::string& name, const LabDomainOptions& options,
+                           const GuestImage& image);
+
+// Connection to the lab's libvirtd (read-write). Throws LibvirtError.
+std::unique_ptr<Hypervisor> connect();
+
+// Destroys and undefines `name` if it exists (bounded; errors ignored).
+void remove_domain(const std::string& name);
+// Removes mvt-test-*-<pid> domains whose pid no longer runs.
+void cleanup_stale_test_domains();
+
+// A lab domain for the length of a test: defined (and started) by the constructor,
+// destroyed and undefined by the destructor.
+class LabGuest {
+ public:
+  // Throws on libvirt errors. start=false leaves it defined and shut off.
+  LabGuest(Hypervisor& hv, const LabDomainOptions& options, const GuestImage& image,
+           bool start = true);
+  ~LabGuest();
+  LabGuest(const LabGuest&) = delete;
+  LabGuest& operator=(const LabGuest&) = delete;
+
+  const std::string& name() const { return name_; }
+  Hypervisor& hypervisor() { return hv_; }
+  // Polls guest-ping until it answers; records the time from start() to the first answer.
+  bool wait_for_agent(std::chrono::milliseconds timeout = std::chrono::seconds(90));
+  // Start-to-first-ping time, once wait_for_agent() succeeded.
+  std::optional<std::chrono::milliseconds> boot_to_ping() const { return boot_to_ping_; }
+  // An AgentSource on this guest.
+  AgentSource agent(AgentSource::Options options = {}) { return AgentSource(hv_, name_, options); }
+  // Macvtap device names libvirt gave the guest's direct interfaces (live XML target dev),
+  // in interface order.
+  std::vector<std::string> macvtap_devices();
+  void start();
+
+ private:
+  Hypervisor& hv_;
+  std::string name_;
+  std::chrono::steady_clock::time_point started_{};
+  std::optional<std::chrono::milliseconds> boot_to_ping_;
+};
+
+// One booted guest per test process with an agent channel and a direct NIC on em2 (private,
+// PCI slot 9 -> ens9, MAC 52:54:00:5d:9c:33), booted on first use and removed at exit.
+// nullptr with *why set when the lab or the guest is unavailable, or it did not boot.
+LabGuest* shared_lab_guest(std::string* why);
+
+// Runs argv inside the lab netns ("ip netns exec mvtlab ..."), bounded.
+struct NetnsResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+NetnsResult in_netns(const std::vector<std::string>& argv,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+}  // namespace mvt::test::lab
+
+// Loud skips: print why, then return from the test case.
+#define MVT_REQUIRE_LAB()                                                   \
+  do {                                                                      \
+    const std::string mvt_lab_why_ = ::mvt::test::lab::unavailable_reason(); \
+    if (!mvt_lab_why_.empty()) {                                            \
+      MESSAGE("SKIPPED (system test): " << mvt_lab_why_);                   \
+      return;                                                               \
+    }                                                                       \
+  } while (0)
+
+#define MVT_REQUIRE_LAB_GUEST(var)                                          \
+  MVT_REQUIRE_LAB();                                                        \
+  std::string var##_why_;                                                   \
+  ::mvt::test::lab::LabGuest* var = ::mvt::test::lab::shared_lab_guest(&var##_why_); \
+  if (!var) {                                                               \
+    MESSAGE("SKIPPED (system test): " << var##_why_);                       \
+    return;                                                                 \
+  }
