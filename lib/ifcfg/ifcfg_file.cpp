@@ -165,6 +165,10 @@ void File::set(std::string_view key, std::string_view value) {
             [](const Edit& x, const Edit& y) { return x.begin > y.begin; });
   std::string text = text_;
   for (const auto& e : edits) text.replace(e.begin, e.end - e.begin, e.with);
+  // A rewritten unterminated value ran to the end of the file: end the file properly.
+  if (last_is_plain && lines_[plain.back().stmt].st.unterminated && !text.empty() &&
+      text.back() != '\n')
+    text += '\n';
   if (!last_is_plain) {
     if (!lines_.empty() && lines_.back().st.unterminated)
       throw std::logic_error("cannot append " + std::string(key) +

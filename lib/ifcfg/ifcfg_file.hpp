@@ -14,10 +14,12 @@
 //    meaning depends on the locale is *unsafe*: reported (unsafe_keys(), problems() with
 //    line/column), never evaluated, get() returns nullopt for it;
 //  - a statement that is not a plain list of KEY=value words (a command such as
-//    `FOO-BAR=x` or `A=1 cmd`, operators `; | & ( ) < >`, `KEY+=`, `KEY[i]=`, an
-//    unterminated quote) is a problem: reported, kept verbatim, its keys indexed as unsafe
-//    and never edited. Callers must not source or trust a file whose problems() is not
-//    empty; bash would run or reject those statements.
+//    `FOO-BAR=x` or `A=1 cmd`, operators `; | & ( ) < >`, `KEY+=`, `KEY[i]=`) is a
+//    problem statement: reported, kept verbatim, its keys indexed as unsafe and never edited.
+//    An unterminated quote is reported too; its key is unsafe, and set() may rewrite it
+//    (the bad value ran to the end of the file, so the fixed file ends there). Callers must not
+//    source or trust a file whose problems() is not empty; bash would run or reject those
+//    statements.
 //  - edits (set/unset) splice only the affected bytes; new keys are appended; new values
 //    are quoted so that `bash -c '. FILE'` yields exactly the value (quote()).
 #include <optional>
@@ -105,7 +107,8 @@ class File {
   std::vector<Problem> problems_;
 };
 
-// bash-safe spelling of value: bare when it is a plain word of safe characters, else
+// bash-safe spelling of value: bare when every character is one of A-Z a-z 0-9 _ . , : / @ % + = -
+// (the empty value too), else
 // single-quoted (with '\'' for quotes). Rejects NUL (returns nullopt): it cannot be stored.
 std::optional<std::string> quote(std::string_view value);
 // Parses a raw right-hand side as bash would. nullopt when unsafe or malformed.

@@ -295,3 +295,15 @@ TEST_CASE("ifcfg getters: booleans, BOOTPROTO, address, gateway, DNS" *
   auto k = File::parse("GATEWAY1=10.0.0.1\n");
   CHECK_FALSE(k.gateway());  // GATEWAYn of IPADDRn is a different fact
 }
+
+TEST_CASE("ifcfg edits: appending after an unterminated quote is refused" *
+          doctest::test_suite("ifcfg")) {
+  auto f = File::parse("A=1\nB='open\n");
+  CHECK_THROWS_AS(f.set("C", "3"), std::logic_error);
+  CHECK(f.write() == "A=1\nB='open\n");
+  f.set("A", "2");  // in place: fine
+  CHECK(f.write() == "A=2\nB='open\n");
+  f.set("B", "fixed");  // the unterminated value ran to the end: rewritten, file ends there
+  CHECK(f.write() == "A=2\nB=fixed\n");
+  CHECK(f.problems().empty());
+}
