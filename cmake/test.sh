@@ -4,7 +4,7 @@
 # packages it needs first (idempotent).
 set -eu
 cd "$(dirname "$0")/.."
-MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 clang libclang-rt-14-dev" \
+MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openssh-server iputils-ping clang libclang-rt-14-dev" \
   ./cmake/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
