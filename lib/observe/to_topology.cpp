@@ -19,8 +19,7 @@ SourcePos at(const std::string& file, int line = 0) { return SourcePos{file, lin
 void report(const std::vector<ifcfg::Problem>& problems, const FileState& f, const char* kind,
             Diagnostics& diags) {
   for (const auto& p : problems) {
-    const bool unsafe = p.message.find("unsafe") != std::string::npos ||
-                        p.message.find("expansion") != std::string::npos;
+    const bool unsafe = p.expansion;
     SourcePos pos{f.origin, p.line, p.column};
     std::string msg = (p.key.empty() ? "" : p.key + ": ") + p.message;
     if (unsafe)

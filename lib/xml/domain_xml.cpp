@@ -24,7 +24,7 @@ std::string pci_address(const xmlNode* addr) {
   const long slot = parse_num(attr(addr, "slot"));
   const long function = parse_num(attr(addr, "function").empty() ? "0" : attr(addr, "function"));
   if (domain < 0 || bus < 0 || slot < 0 || function < 0) return {};
-  char buf[32];
+  char buf[80];
   std::snprintf(buf, sizeof buf, "%04lx:%02lx:%02lx.%lx", domain, bus, slot, function);
   return buf;
 }

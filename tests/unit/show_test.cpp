@@ -290,3 +290,20 @@ TEST_CASE("show CLI: lab, unreachable URI, unsafe ifcfg, bad arguments" * doctes
   CHECK(named.exit_code == 0);
   CHECK(named.out.find("  modes-node:\n") != std::string::npos);
 }
+
+TEST_CASE("to_topology: an expansion in a route file is an error, routes read otherwise" * doctest::test_suite("show")) {
+  test::TempDir tmp;
+  write_after_guest(tmp.path() / "web1");
+  test::write_file(tmp.path() / "web1" / kNs / "route-ens9",
+                   "# static routes\nADDRESS0=10.20.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=$(gw)\n");
+  Observation obs = observe(want("test://" + fixture("procedure-after-node.xml").string(),
+                                 tmp.path() / "nohost", tmp.path() / "web1"));
+  Diagnostics diags;
+  to_topology(obs, diags);
+  REQUIRE(diags.has_errors());
+  bool found = false;
+  for (const auto& d : diags.items())
+    found = found || (d.rule == "route.unsafe" && d.pos.file.find("route-ens9") != std::string::npos &&
+                      d.pos.line == 4);
+  CHECK(found);
+}
