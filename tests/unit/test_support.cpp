@@ -6,6 +6,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include <utility>  // boost 1.74 asio needs std::exchange declared first under C++20
+
+#include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <future>
 
@@ -32,23 +35,36 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input) {
   namespace bp = boost::process;
   boost::asio::io_context ios;
   std::future<std::string> out, err;
-  bp::opstream in;
-  bp::child c(bp::exe = argv.at(0), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-              bp::std_out > out, bp::std_err > err, bp::std_in < in, ios);
-  in << input;
-  in.flush();
-  in.pipe().close();
-  ios.run_for(std::chrono::seconds(60));
   RunResult r;
-  if (c.running()) {
-    c.terminate();
-    r.err = "timed out";
-    return r;
-  }
-  c.wait();
-  r.exit_code = c.exit_code();
+  bool timed_out = false;
+  boost::asio::steady_timer deadline(ios, std::chrono::seconds(60));
+  // on_exit cancels the deadline, so ios.run() returns as soon as the child has exited and
+  // both pipes reached EOF (asking child::running() after run_for() misreports fast exits).
+  bp::async_pipe in_pipe(ios);
+  bp::child c(bp::exe = argv.at(0),
+              bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
+              bp::std_out > out, bp::std_err > err, bp::std_in < in_pipe, ios,
+              bp::on_exit = [&](int code, const std::error_code&) {
+                r.exit_code = code;
+                deadline.cancel();
+              });
+  deadline.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) {
+      timed_out = true;
+      std::error_code ignored;
+      c.terminate(ignored);
+    }
+  });
+  boost::asio::async_write(in_pipe, boost::asio::buffer(input),
+                           [&](const boost::system::error_code&, std::size_t) { in_pipe.close(); });
+  ios.run();
+  if (c.valid() && c.running()) c.wait();
   r.out = out.get();
   r.err = err.get();
+  if (timed_out) {
+    r.exit_code = -1;
+    r.err += "\n[test harness: timed out after 60 s]";
+  }
   return r;
 }
 
