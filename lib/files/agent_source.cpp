@@ -156,6 +156,17 @@ AgentSource::AgentSource(Hypervisor& hv, std::string domain, Options options)
 
 std::string AgentSource::describe() const { return "agent:" + domain_; }
 
+void AgentSource::check_writable(const std::string& what) const {
+  if (options_.read_only) throw AccessError(describe() + " is read-only here: cannot " + what);
+}
+
+std::unique_ptr<FileAccess> open_agent_source(Hypervisor& hv, const std::string& domain,
+                                              bool read_only) {
+  AgentSource::Options o;
+  o.read_only = read_only;
+  return std::make_unique<AgentSource>(hv, domain, o);
+}
+
 std::string AgentSource::call(const std::string& command, const std::string& arguments_json,
                               std::optional<std::chrono::seconds> timeout) {
   json req = {{"execute", command}};
@@ -206,6 +217,12 @@ std::string AgentSource::guest_path(const std::string& rel) const {
 
 CommandResult AgentSource::run(const std::vector<std::string>& argv,
                                std::chrono::milliseconds timeout) {
+  check_writable("run " + (argv.empty() ? std::string() : argv[0]));
+  return exec(argv, timeout);
+}
+
+CommandResult AgentSource::exec(const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout) {
   if (argv.empty() || argv[0].empty()) throw AccessError(describe() + ": empty command");
   json args = {{"path", argv[0]},
                {"arg", std::vector<std::string>(argv.begin() + 1, argv.end())},
@@ -246,7 +263,7 @@ CommandResult AgentSource::run(const std::vector<std::string>& argv,
 
 CommandResult AgentSource::exec_checked(const std::vector<std::string>& argv,
                                         const std::string& what) {
-  CommandResult r = run(argv, options_.file_op_timeout);
+  CommandResult r = exec(argv, options_.file_op_timeout);
   if (r.exit_code != 0) {
     std::string err = r.err;
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
@@ -312,6 +329,7 @@ std::vector<std::string> AgentSource::list(const std::string& rel_dir) {
 
 void AgentSource::write_atomic(const std::string& rel, const std::string& bytes,
                                std::optional<unsigned> mode) {
+  check_writable("write " + rel);
   const std::string path = guest_path(rel);
   const std::string dir = dirname_of(path);
   const std::string name = path.substr(path.rfind('/') + 1);
@@ -322,7 +340,7 @@ void AgentSource::write_atomic(const std::string& rel, const std::string& bytes,
           .get<long long>();
   auto drop_tmp = [&] {
     try {
-      run({"rm", "-f", "--", tmp}, options_.file_op_timeout);
+      exec({"rm", "-f", "--", tmp}, options_.file_op_timeout);
     } catch (const Error&) {
     }
   };
@@ -357,6 +375,7 @@ void AgentSource::write_atomic(const std::string& rel, const std::string& bytes,
 }
 
 void AgentSource::remove(const std::string& rel) {
+  check_writable("remove " + rel);
   const std::string path = guest_path(rel);
   exec_checked({"/bin/sh", "-c",
                 "if [ -d \"$1\" ] && [ ! -L \"$1\" ]; then echo 'is a directory' >&2; exit 1; fi; "
@@ -366,6 +385,7 @@ void AgentSource::remove(const std::string& rel) {
 }
 
 void AgentSource::chown(const std::string& rel, unsigned uid, unsigned gid) {
+  check_writable("chown " + rel);
   const std::string path = guest_path(rel);
   exec_checked({"chown", fmt::format("{}:{}", uid, gid), path}, "chown " + path);
 }

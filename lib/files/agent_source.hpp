@@ -38,6 +38,7 @@
 //  - CommandFailed: anything else the agent or libvirt reported.
 // Not thread-safe: one thread per object (as the Hypervisor it uses).
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,7 @@ class AgentSource : public FileAccess {
     std::chrono::seconds call_timeout{10};              // one agent round trip
     std::size_t chunk = 48 * 1024;                       // bytes per guest-file-read/write
     std::chrono::milliseconds file_op_timeout{20000};   // the guest-exec helpers of files
+    bool read_only = false;  // write_atomic/remove/chown/run refused (AccessError): show, plan
   };
 
   // `hv` must outlive the source. No agent call is made here.
@@ -87,7 +89,7 @@ class AgentSource : public FileAccess {
                     std::optional<unsigned> mode = std::nullopt) override;
   void remove(const std::string& rel) override;
   void chown(const std::string& rel, unsigned uid, unsigned gid) override;
-  bool can_run() const override { return true; }
+  bool can_run() const override { return !options_.read_only; }
   // argv[0] is looked up in the guest agent's PATH. Throws AgentCallError on timeout.
   CommandResult run(const std::vector<std::string>& argv,
                     std::chrono::milliseconds timeout) override;
@@ -109,6 +111,9 @@ class AgentSource : public FileAccess {
 
  private:
   std::string guest_path(const std::string& rel) const;
+  void check_writable(const std::string& what) const;
+  // run() without the read-only check: the source's own read-side helpers (stat, list).
+  CommandResult exec(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
   CommandResult exec_checked(const std::vector<std::string>& argv, const std::string& what);
 
   Hypervisor& hv_;
@@ -120,6 +125,10 @@ class AgentSource : public FileAccess {
 // agent command `command` to the AgentCallError the source throws. Exposed for unit tests.
 AgentCallError agent_error_from(const std::string& domain, const std::string& command, int code,
                                 const std::string& message);
+
+// The file source `agent` of guest `domain` on `hv` (FileSourceKind::Agent).
+std::unique_ptr<FileAccess> open_agent_source(Hypervisor& hv, const std::string& domain,
+                                              bool read_only = false);
 
 // The advice appended to a Refused error for `command`.
 std::string agent_refusal_advice(const std::string& command);

@@ -100,6 +100,18 @@ std::string SshSource::describe() const {
   return d;
 }
 
+void SshSource::check_writable(const std::string& what) const {
+  if (options_.read_only) throw AccessError(describe() + " is read-only here: cannot " + what);
+}
+
+std::unique_ptr<FileAccess> open_ssh_source(const FileSourceSpec& spec, bool read_only) {
+  if (spec.kind != FileSourceKind::Ssh)
+    throw AccessError("not an ssh file source: " + spec.str());
+  SshSource::Options o;
+  o.read_only = read_only;
+  return std::make_unique<SshSource>(spec.path, o);
+}
+
 std::string SshSource::remote_path(const std::string& rel) const {
   std::string p = options_.root == "/" ? "" : options_.root;
   for (const auto& part : split_relative_path(rel)) p += "/" + part;
@@ -140,6 +152,7 @@ CommandResult SshSource::run_with_input(const std::vector<std::string>& argv,
 
 CommandResult SshSource::run(const std::vector<std::string>& argv,
                              std::chrono::milliseconds timeout) {
+  check_writable("run " + (argv.empty() ? std::string() : argv[0]));
   return run_with_input(argv, {}, timeout);
 }
 
@@ -180,6 +193,7 @@ std::vector<std::string> SshSource::list(const std::string& rel_dir) {
 
 void SshSource::write_atomic(const std::string& rel, const std::string& bytes,
                              std::optional<unsigned> mode) {
+  check_writable("write " + rel);
   const std::string path = remote_path(rel);
   const auto slash = path.rfind('/');
   const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
@@ -193,6 +207,7 @@ void SshSource::write_atomic(const std::string& rel, const std::string& bytes,
 }
 
 void SshSource::remove(const std::string& rel) {
+  check_writable("remove " + rel);
   const std::string path = remote_path(rel);
   const auto r = run_with_input({"sh", "-c", kRemoveScript, "sh", path}, {}, options_.op_timeout);
   if (r.exit_code != 0)
@@ -200,6 +215,7 @@ void SshSource::remove(const std::string& rel) {
 }
 
 void SshSource::chown(const std::string& rel, unsigned uid, unsigned gid) {
+  check_writable("chown " + rel);
   const std::string path = remote_path(rel);
   const auto r = run_with_input({"chown", fmt::format("{}:{}", uid, gid), path}, {},
                                 options_.op_timeout);

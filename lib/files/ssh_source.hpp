@@ -26,11 +26,13 @@
 // SystemError with ssh's own message; a remote helper that fails is AccessError.
 // Paths are relative (absolute and ".." refused with AccessError), under Options::root.
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "files/file_access.hpp"
+#include "model/topology.hpp"
 
 namespace mvt {
 
@@ -42,6 +44,7 @@ class SshSource : public FileAccess {
     std::chrono::seconds connect_timeout{10};        // ssh -o ConnectTimeout
     std::chrono::milliseconds op_timeout{60000};     // whole run of one file operation
     std::string root = "/";
+    bool read_only = false;  // write_atomic/remove/chown/run refused (AccessError)
   };
 
   // `target` is "ssh://[USER@]HOST[:PORT]" or "[USER@]HOST". Throws AccessError when it is
@@ -56,7 +59,7 @@ class SshSource : public FileAccess {
                     std::optional<unsigned> mode = std::nullopt) override;
   void remove(const std::string& rel) override;
   void chown(const std::string& rel, unsigned uid, unsigned gid) override;
-  bool can_run() const override { return true; }
+  bool can_run() const override { return !options_.read_only; }
   CommandResult run(const std::vector<std::string>& argv,
                     std::chrono::milliseconds timeout) override;
 
@@ -67,12 +70,16 @@ class SshSource : public FileAccess {
   CommandResult run_with_input(const std::vector<std::string>& argv, const std::string& input,
                                std::chrono::milliseconds timeout);
   std::string remote_path(const std::string& rel) const;
+  void check_writable(const std::string& what) const;
 
   std::string user_;
   std::string host_;
   std::optional<int> port_;
   Options options_;
 };
+
+// The file source for FileSourceKind::Ssh (spec.path is "[USER@]HOST[:PORT]").
+std::unique_ptr<FileAccess> open_ssh_source(const FileSourceSpec& spec, bool read_only = false);
 
 // Quotes one word for a POSIX shell: abc -> 'abc', it's -> 'it'\''s', "" -> ''.
 std::string shell_quote(const std::string& word);

@@ -98,6 +98,13 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     CHECK_FALSE(a.read(kDir + "/route-ens9"));
     CHECK(a.list(kDir) == std::vector<std::string>{"ifcfg-ens9"});
     CHECK(a.list(kDir + "/no-such-dir").empty());
+    // A read-only agent source (show, plan) reads but refuses every change.
+    auto ro = mvt::open_agent_source(guest->hypervisor(), guest->name(), /*read_only=*/true);
+    CHECK(ro->read(kDir + "/ifcfg-ens9"));
+    CHECK(ro->list(kDir).size() == 1);
+    CHECK_THROWS_AS(ro->write_atomic(kDir + "/x", "y"), mvt::AccessError);
+    CHECK_THROWS_AS(ro->remove(kDir + "/ifcfg-ens9"), mvt::AccessError);
+    CHECK_FALSE(ro->can_run());
   }
 
   SUBCASE("write keeps an existing file's mode and owner; chown") {

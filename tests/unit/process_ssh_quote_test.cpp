@@ -40,3 +40,18 @@ TEST_CASE("SshSource builds a BatchMode ssh argv and parses targets" * doctest::
   CHECK_THROWS_AS(mvt::SshSource("host").read("/etc/passwd"), mvt::AccessError);
   CHECK_THROWS_AS(mvt::SshSource("host").read("a/../../b"), mvt::AccessError);
 }
+
+TEST_CASE("open_ssh_source and read-only ssh sources" * doctest::test_suite("ssh")) {
+  auto spec = mvt::FileSourceSpec::parse("ssh://root@kvm1");
+  REQUIRE(spec);
+  auto fa = mvt::open_ssh_source(*spec, /*read_only=*/true);
+  CHECK(fa->describe() == "ssh://root@kvm1");
+  CHECK_FALSE(fa->can_run());
+  // Refused before any ssh runs.
+  CHECK_THROWS_AS(fa->write_atomic("etc/x", "y"), mvt::AccessError);
+  CHECK_THROWS_AS(fa->remove("etc/x"), mvt::AccessError);
+  CHECK_THROWS_AS(fa->run({"true"}, std::chrono::seconds(1)), mvt::AccessError);
+  auto local = mvt::FileSourceSpec::parse("local");
+  REQUIRE(local);
+  CHECK_THROWS_AS(mvt::open_ssh_source(*local), mvt::AccessError);
+}
