@@ -194,6 +194,8 @@ mv "$WORK/vmlinux" "$OUT.tmp/kernel"
 printf 'kernel=%s (%s)\nmodules=%s\nkey=%s\n' "$KVER" "$KERNEL_KIND" "${ORDER[*]}" "$KEY" >"$OUT.tmp/INFO"
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
 ln -sfn "$OUT" "$CACHE/guest-current"
+# Older builds unused for a day go (a running test may still boot one built minutes ago).
+find "$CACHE" -maxdepth 1 -type d -name 'guest-*' ! -path "$OUT" -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 log "built $OUT: $KERNEL_KIND $KVER, initrd $(du -h "$OUT/initrd.img" | cut -f1), modules: ${ORDER[*]}; $(elapsed)"
 echo "kernel $OUT/kernel"
 echo "initrd $OUT/initrd.img"
