@@ -135,11 +135,6 @@ Guest make_guest(const DomainState& d, const GuestObservation* go, Diagnostics& 
   std::map<std::string, ParsedScript> ifcfgs;
   if (go && go->files_read) ifcfgs = parse_ifcfgs(go->files, diags);
 
-  // MACs pinned by some ifcfg (HWADDR): a file pinned to another MAC is not ours.
-  std::set<MacAddress> macs;
-  for (const auto& i : d.config)
-    if (i.mac) macs.insert(*i.mac);
-
   std::set<std::string> taken;
   for (const auto& i : d.config) {
     if (i.type != "direct" && i.type != "network") continue;
@@ -184,7 +179,7 @@ Guest make_guest(const DomainState& d, const GuestObservation* go, Diagnostics& 
       const ParsedScript* p = by_device(ifcfgs, dev);
       if (!p) return nullptr;
       auto hw = hwaddr_of(*p);
-      return (!hw || (i.mac && *hw == *i.mac) || !macs.count(*hw)) ? p : nullptr;
+      return (!hw || (i.mac && *hw == *i.mac)) ? p : nullptr;  // pinned elsewhere: not ours
     };
     if (!match) {
       if (auto* p = free_file(eth)) {

@@ -7,7 +7,7 @@
 //    interface without a mode gets libvirt's default, vepa. MAC and model as libvirt says;
 //    pos of each field: {file: "domain XML of <guest>"}.
 //  - Guest device names: the DEVICE of the guest ifcfg file whose HWADDR equals the MAC;
-//    else "eth<index>" when that ifcfg exists and pins no other MAC; else "ens<slot>" (the
+//    else "eth<index>" when that ifcfg exists and pins no other MAC (HWADDR absent or equal); else "ens<slot>" (the
 //    predictable name of the PCI slot) when that ifcfg exists; else eth<index> (a guess: the
 //    guest's real name is unknown without its files). A name already taken gets "net<index>".
 //  - Where the guest's files were read and a matching ifcfg exists: ipv4 (dhcp, or static

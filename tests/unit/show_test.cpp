@@ -307,3 +307,20 @@ TEST_CASE("to_topology: an expansion in a route file is an error, routes read ot
                       d.pos.line == 4);
   CHECK(found);
 }
+
+TEST_CASE("to_topology: an ifcfg pinned to another MAC is not the interface's" * doctest::test_suite("show")) {
+  test::TempDir tmp;
+  write_after_guest(tmp.path() / "web1");
+  // eth0's file pins a MAC web1 does not have (a stale file from a cloned image).
+  test::write_file(tmp.path() / "web1" / kNs / "ifcfg-eth0",
+                   "DEVICE=eth0\nBOOTPROTO=dhcp\nHWADDR=52:54:00:99:99:99\n");
+  Observation obs = observe(want("test://" + fixture("procedure-after-node.xml").string(),
+                                 tmp.path() / "nohost", tmp.path() / "web1"));
+  Diagnostics diags;
+  Topology t = to_topology(obs, diags);
+  const auto& ifs = t.hosts.at("kvm1").guests.at("web1").interfaces;
+  REQUIRE(ifs.size() == 3);
+  CHECK(ifs[0].name == "eth0");  // the guess stays
+  CHECK_FALSE(ifs[0].ipv4);      // but the stale file's facts are not attributed to it
+  CHECK(ifs[1].ipv4);            // ens9 still matched by its HWADDR
+}
