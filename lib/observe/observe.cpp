@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
+#include "files/ssh_source.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/nic_info.hpp"
 #include "util/errors.hpp"
@@ -54,16 +56,21 @@ DomainState read_domain(Hypervisor& hv, const DomainSummary& s) {
 }
 
 // Opens a source through the factory; records why not on failure.
-std::unique_ptr<FileAccess> open_source(const ObserveOptions& opts, const std::string& host,
-                                        const std::string& guest, const FileSourceSpec& spec,
-                                        std::string* error) {
+std::unique_ptr<FileAccess> open_source(const ObserveOptions& opts, Hypervisor& hv,
+                                        const std::string& host, const std::string& guest,
+                                        const FileSourceSpec& spec, std::string* error) {
   if (spec.kind == FileSourceKind::None) {
     *error = "no file source (none)";
     return nullptr;
   }
-  FileAccessFactory factory = opts.files ? opts.files : default_file_access_factory(opts.read_only);
   try {
-    auto fa = factory(host, guest, spec);
+    std::unique_ptr<FileAccess> fa;
+    if (opts.files)
+      fa = opts.files(host, guest, spec);
+    else if (spec.kind == FileSourceKind::Agent && !guest.empty())
+      fa = open_agent_source(hv, guest, opts.read_only);
+    else
+      fa = default_file_access_factory(opts.read_only)(host, guest, spec);
     if (!fa) *error = "file source " + spec.str() + " is not available to this command";
     return fa;
   } catch (const Error& e) {
@@ -79,6 +86,7 @@ FileAccessFactory default_file_access_factory(bool read_only) {
                      const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
     if (spec.kind == FileSourceKind::Local || spec.kind == FileSourceKind::Dir)
       return open_dir_source(spec, read_only);
+    if (spec.kind == FileSourceKind::Ssh) return open_ssh_source(spec, read_only);
     return nullptr;
   };
 }
@@ -112,7 +120,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
   for (const auto& s : hv.list_domains()) h.domains.emplace(s.name, read_domain(hv, s));
 
   std::unique_ptr<FileAccess> host_fa =
-      open_source(opts, host.name, "", host.files, &h.files_error);
+      open_source(opts, hv, host.name, "", host.files, &h.files_error);
   if (host_fa) {
     try {
       h.files = read_network_scripts(*host_fa);
@@ -144,7 +152,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     GuestObservation g;
     g.guest = gname;
     g.source = guest.guest_files;
-    auto fa = open_source(opts, host.name, gname, guest.guest_files, &g.files_error);
+    auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
     if (fa) {
       try {
         g.files = read_network_scripts(*fa);
@@ -162,10 +170,16 @@ Observation observe(const Topology& desired, const ObserveOptions& opts) {
   Observation obs;
   for (const auto& [name, host] : desired.hosts) {
     if (!wanted(opts, name)) continue;
+    // libvirt refuses guest agent commands on read-only connections: a host with a guest
+    // read through the agent gets a read-write connection (the agent source itself stays
+    // read-only: file reads only).
+    bool agent = false;
+    for (const auto& [_, g] : host.guests) agent = agent || g.guest_files.kind == FileSourceKind::Agent;
+    const bool ro_conn = opts.read_only && !(agent && !opts.files);
     std::unique_ptr<Hypervisor> hv;
     try {
-      hv = opts.hypervisor ? opts.hypervisor(host.uri, opts.read_only)
-                           : LibvirtHypervisor::connect(host.uri, opts.read_only);
+      hv = opts.hypervisor ? opts.hypervisor(host.uri, ro_conn)
+                           : LibvirtHypervisor::connect(host.uri, ro_conn);
     } catch (const LibvirtError& e) {
       HostObservation h;
       h.host = name;

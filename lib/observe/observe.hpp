@@ -33,14 +33,17 @@ using HypervisorFactory =
     std::function<std::unique_ptr<Hypervisor>(const std::string& uri, bool read_only)>;
 
 struct ObserveOptions {
-  bool read_only = true;           // read-only libvirt connections and file sources
+  // Read-only file sources and libvirt connections; a host whose guests are read through the
+  // agent gets a read-write connection (libvirt refuses agent commands on read-only ones).
+  bool read_only = true;
   FileAccessFactory files;         // empty -> default_file_access_factory(read_only)
   HypervisorFactory hypervisor;    // empty -> LibvirtHypervisor::connect
   std::vector<std::string> hosts;  // limit to these hosts; empty = every host
 };
 
-// The default factory: DirSource for local and dir:PATH; nullptr for agent and ssh (those
-// sources are opened by their own modules, see agent_source.hpp / ssh_source.hpp) and none.
+// The default factory: DirSource for local and dir:PATH, SshSource for ssh://; nullptr for
+// agent (it needs the host's connection: without opts.files, observe_host opens
+// open_agent_source(hv, guest, read_only) itself) and none.
 FileAccessFactory default_file_access_factory(bool read_only);
 
 Observation observe(const Topology& desired, const ObserveOptions& opts = {});

@@ -270,3 +270,26 @@ TEST_CASE("observe: live differs from persistent is visible (and said by show)" 
   CHECK(show_yaml(t, obs).find("guest vepa1: its live interfaces differ from the persistent config") !=
         std::string::npos);
 }
+
+TEST_CASE("observe: agent guest files use a read-write connection and failures are recorded" * doctest::test_suite("observe")) {
+  Topology t = lab_topology();
+  t.hosts["kvm1"].guests["web1"].guest_files = {FileSourceKind::Agent, ""};
+  ObserveOptions o;
+  std::optional<bool> ro;
+  o.hypervisor = [&](const std::string& uri, bool read_only) {
+    ro = read_only;
+    return LibvirtHypervisor::connect(uri, read_only);
+  };
+  Observation obs = observe(t, o);
+  REQUIRE(ro);
+  CHECK_FALSE(*ro);  // libvirt refuses agent commands on read-only connections
+  const auto& g = obs.hosts.at("kvm1").guests.at("web1");
+  // The test driver has no guest agent: recorded, not thrown.
+  CHECK_FALSE(g.files_read);
+  CHECK_FALSE(g.files_error.empty());
+  MESSAGE("agent on the test driver: " << g.files_error);
+  // Without agent sources the connection stays read-only.
+  Topology plain = lab_topology();
+  observe(plain, o);
+  CHECK(*ro);
+}
