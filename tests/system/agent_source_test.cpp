@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <unistd.h>
+
 #include "files/agent_source.hpp"
 #include "files/process.hpp"
 #include "system_support.hpp"
@@ -21,6 +23,9 @@ namespace lab = mvt::test::lab;
 namespace {
 
 const std::string kDir = "root/mvt-agent-test";
+
+// This process's guest address on em2's 192.0.2.0/24 (suites may run side by side).
+std::string guest_ip() { return "192.0.2." + std::to_string(100 + getpid() % 150); }
 
 bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
@@ -68,13 +73,13 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     auto ens9 = std::find_if(nics.begin(), nics.end(), [](auto& n) { return n.name == "ens9"; });
     REQUIRE(ens9 != nics.end());
     REQUIRE(ens9->mac);
-    CHECK(ens9->mac->str() == "52:54:00:5d:9c:33");
+    CHECK(ens9->mac->str() == lab::test_mac(9));
     const auto taps = guest->macvtap_devices();
     REQUIRE(taps.size() == 1);
     const auto host = host_macvtaps();
     auto tap = std::find_if(host.begin(), host.end(), [&](auto& h) { return h.name == taps[0]; });
     REQUIRE(tap != host.end());
-    CHECK(tap->mac == "52:54:00:5d:9c:33");
+    CHECK(tap->mac == lab::test_mac(9));
     CHECK(tap->mode == "private");
   }
 
@@ -158,7 +163,7 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     // The procedure's ens9, with lab (RFC 5737) addresses: em2's far end is 192.0.2.1.
     a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens9",
                    "NAME=ens9\nDEVICE=ens9\nTYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n"
-                   "IPADDR=192.0.2.84\nNETMASK=255.255.255.0\nPREFIX=24\nGATEWAY=192.0.2.1\n"
+                   "IPADDR=" + guest_ip() + "\nNETMASK=255.255.255.0\nPREFIX=24\nGATEWAY=192.0.2.1\n"
                    "DEFROUTE=yes # the macvtap interface provides the default route\n"
                    "PEERROUTES=no\nPEERDNS=yes\nDNS1=192.0.2.53\nIPV6INIT=no\n");
     a.write_atomic("etc/sysconfig/network-scripts/route-ens9",
@@ -176,15 +181,15 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     auto ens9 = std::find_if(nics.begin(), nics.end(), [](auto& n) { return n.name == "ens9"; });
     REQUIRE(ens9 != nics.end());
     REQUIRE(ens9->ipv4.size() == 1);
-    CHECK(ens9->ipv4[0].str() == "192.0.2.84/24");
+    CHECK(ens9->ipv4[0].str() == guest_ip() + "/24");
     // Across macvtap (private) and the veth: from the lab namespace to the guest, bounded.
-    auto ping = lab::in_netns({"ping", "-c", "2", "-W", "2", "-w", "10", "192.0.2.84"}, 20s);
+    auto ping = lab::in_netns({"ping", "-c", "2", "-W", "2", "-w", "10", guest_ip()}, 20s);
     INFO("ping: " << ping.out << ping.err);
     CHECK(ping.exit_code == 0);
 
     // DEFROUTE=no removes the default route on restart; the route file goes with its file.
     a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens9",
-                   "DEVICE=ens9\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.84\nPREFIX=24\n"
+                   "DEVICE=ens9\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=" + guest_ip() + "\nPREFIX=24\n"
                    "GATEWAY=192.0.2.1\nDEFROUTE=no\nPEERDNS=no\n");
     a.remove("etc/sysconfig/network-scripts/route-ens9");
     r = a.run({"service", "network", "restart"}, 60s);

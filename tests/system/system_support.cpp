@@ -207,6 +207,14 @@ void cleanup_stale_test_domains() {
   }
 }
 
+std::string test_mac(int index) {
+  const unsigned pid = unsigned(getpid());
+  char b[32];
+  std::snprintf(b, sizeof b, "52:54:00:%02x:%02x:%02x", (pid >> 8) & 0xff, pid & 0xff,
+                unsigned(index) & 0xff);
+  return b;
+}
+
 LabGuest::LabGuest(Hypervisor& hv, const LabDomainOptions& options, const GuestImage& image,
                    bool start_now)
     : hv_(hv), name_(test_domain_name(options.what)) {
@@ -273,7 +281,7 @@ LabGuest* shared_lab_guest(std::string* why) {
       LabDomainOptions o;
       o.what = "shared";
       LabNic nic;
-      nic.mac = "52:54:00:5d:9c:33";
+      nic.mac = test_mac(9);
       nic.pci_slot = 9;
       o.nics.push_back(nic);
       shared.guest = std::make_unique<LabGuest>(*shared.hv, o, *image);

@@ -70,6 +70,9 @@ struct LabDomainOptions {
 
 // "mvt-test-<what>-<pid>".
 std::string test_domain_name(const std::string& what);
+// A MAC unique to this test process: 52:54:00:PP:PP:NN (PP = pid bits, NN = index). Two
+// macvtap devices on one host NIC cannot share a MAC, and engineers run suites side by side.
+std::string test_mac(int index);
 
 // The domain XML of a lab guest (type='qemu', direct kernel boot of `image`, 1 vCPU, serial
 // pty, agent channel when asked, the NICs). Built with libxml2.
@@ -116,7 +119,7 @@ class LabGuest {
 };
 
 // One booted guest per test process with an agent channel and a direct NIC on em2 (private,
-// PCI slot 9 -> ens9, MAC 52:54:00:5d:9c:33), booted on first use and removed at exit.
+// PCI slot 9 -> ens9, MAC test_mac(9)), booted on first use and removed at exit.
 // nullptr with *why set when the lab or the guest is unavailable, or it did not boot.
 LabGuest* shared_lab_guest(std::string* why);
 
