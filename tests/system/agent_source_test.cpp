@@ -191,6 +191,16 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     a.write_atomic("etc/sysconfig/network-scripts/ifcfg-ens9",
                    "DEVICE=ens9\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=" + guest_ip() + "\nPREFIX=24\n"
                    "GATEWAY=192.0.2.1\nDEFROUTE=no\nPEERDNS=no\n");
+    // The older route file format: `ip route` arguments, one route a line ("dev" added).
+    a.write_atomic("etc/sysconfig/network-scripts/route-ens9",
+                   "# comment\n198.51.100.0/24 via 192.0.2.1\n\n203.0.113.128/25 via 192.0.2.1 "
+                   "dev ens9 metric 7\n");
+    r = a.run({"service", "network", "restart"}, 60s);
+    CHECK(r.exit_code == 0);
+    const std::string old_format = guest_sh(a, "ip -4 route show");
+    INFO("routes (older format):\n" << old_format);
+    CHECK(contains(old_format, "198.51.100.0/24 via 192.0.2.1 dev ens9"));
+    CHECK(contains(old_format, "203.0.113.128/25 via 192.0.2.1 dev ens9 metric 7"));
     a.remove("etc/sysconfig/network-scripts/route-ens9");
     r = a.run({"service", "network", "restart"}, 60s);
     CHECK(r.exit_code == 0);
