@@ -6,6 +6,7 @@
 #include <functional>
 #include <tuple>
 
+#include "spec/names.hpp"
 #include "spec/value_reader.hpp"
 
 namespace mvt::spec {
@@ -179,6 +180,8 @@ class Decoder : public ValueReader {
       i.pos["network"] = net->pos;
       if (auto s = str(*net, "network")) {
         if (s->empty()) d_.error(net->pos, "spec.value", "'network' must not be empty");
+        else if (auto why = object_name_problem(*s))
+          d_.error(net->pos, "spec.name", "network name " + quote(*s) + " " + *why);
         i.network = *s;
       }
     }
@@ -209,7 +212,7 @@ class Decoder : public ValueReader {
     if (auto* v = n.find("model")) {
       i.pos["model"] = v->pos;
       if (auto s = str(*v, "model")) {
-        const bool ok = !s->empty() && s->find_first_not_of(
+        const bool ok = !s->empty() && s->size() <= 32 && s->front() != '-' && s->find_first_not_of(
                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
                             std::string::npos;
         if (ok) i.model = *s;

@@ -6,7 +6,8 @@
 
 namespace mvt::spec {
 
-// Host and guest names (map keys) end up in file paths, plan targets and command lines:
+// Host and guest names (map keys) end up in file paths, plan targets and command lines
+// (at most 64 characters of letters, digits, ".", "_", "-", "+"):
 // non-empty, no '/', no "..", no whitespace or control characters, no leading '-'.
 std::optional<std::string> object_name_problem(const std::string& name);
 
