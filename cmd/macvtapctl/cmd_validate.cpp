@@ -1,5 +1,7 @@
 // `macvtapctl validate -f PATH... [--format text|json]`: load and check a topology spec.
 // Read-only. Exit 0 when there is no error (warnings allowed), 1 otherwise.
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -12,7 +14,17 @@ namespace {
 struct ValidateOptions {
   std::vector<std::string> paths;
   std::string format = "text";
+  bool color = false;
 };
+
+// Colours the severity word of a formatted diagnostic (first occurrence only).
+std::string colorize(std::string text, Severity s) {
+  const std::string word = s == Severity::Error ? "error:" : "warning:";
+  const std::string on = s == Severity::Error ? "\033[1;31m" : "\033[1;33m";
+  if (auto at = text.find(word); at != std::string::npos)
+    text.replace(at, word.size(), on + word + "\033[0m");
+  return text;
+}
 
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
@@ -37,7 +49,10 @@ int run_validate(const ValidateOptions& o) {
                           {"diagnostics", items}};
     std::cout << out.dump(2) << "\n";
   } else {
-    for (const auto& x : d.items()) std::cout << format_diagnostic(x) << "\n";
+    for (const auto& x : d.items()) {
+      const std::string f = format_diagnostic(x);
+      std::cout << (o.color ? colorize(f, x.severity) : f) << "\n";
+    }
     std::cout << plural(d.error_count(), "error") << ", " << plural(d.warning_count(), "warning")
               << "\n";
   }
@@ -46,7 +61,7 @@ int run_validate(const ValidateOptions& o) {
 
 }  // namespace
 
-void add_validate(CLI::App& app, GlobalOptions&, int* rc) {
+void add_validate(CLI::App& app, GlobalOptions& g, int* rc) {
   auto opts = std::make_shared<ValidateOptions>();
   auto* sub = app.add_subcommand(
       "validate", "check a topology spec: every problem reported at once (exit 1 on errors)");
@@ -57,7 +72,10 @@ void add_validate(CLI::App& app, GlobalOptions&, int* rc) {
   sub->add_option("--format", opts->format, "output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->callback([opts, rc] { *rc = run_validate(*opts); });
+  sub->callback([opts, rc, &g] {
+    opts->color = g.color == "always" || (g.color == "auto" && ::isatty(STDOUT_FILENO) == 1);
+    *rc = run_validate(*opts);
+  });
 }
 
 }  // namespace mvt::cli

@@ -377,3 +377,20 @@ z:
   CHECK(d.items()[0].rule == "yaml.merge");
   CHECK(d.items()[0].pos.line == 8);
 }
+
+TEST_CASE("load: CRLF line ends and a UTF-8 BOM are fine; UTF-16 is refused" *
+          doctest::test_suite("spec")) {
+  TempDir t;
+  write_file(t.path() / "crlf.yaml",
+             "\xef\xbb\xbfversion: 1\r\nhosts:\r\n  kvm1:\r\n    uri: qemu:///system\r\n    urx: 1\r\n");
+  const auto r = spec::load({(t.path() / "crlf.yaml").string()});
+  REQUIRE(r.diagnostics.items().size() == 1);
+  const auto& d = r.diagnostics.items()[0];
+  CHECK(d.rule == "spec.unknown-key");
+  CHECK(d.pos.line == 5);
+  CHECK(d.pos.column == 5);
+  CHECK(d.source_line == "    urx: 1");
+  write_file(t.path() / "utf16.yaml", std::string("\xff\xfev\0e\0r\0", 8));
+  const auto u = spec::load({(t.path() / "utf16.yaml").string()});
+  CHECK(has_rule(u.diagnostics, "file.encoding"));
+}

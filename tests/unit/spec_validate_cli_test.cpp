@@ -54,3 +54,13 @@ TEST_CASE("validate --help and bad usage" * doctest::test_suite("cli")) {
   CHECK(run_macvtapctl({"validate", "-f", "x", "--format", "xml"}).exit_code == 1);
   CHECK(run_macvtapctl({"validate", "-f", "/nonexistent/spec.yaml"}).exit_code == 1);
 }
+
+TEST_CASE("validate --color always marks the severity; never (and a pipe) do not" *
+          doctest::test_suite("cli")) {
+  const auto seed = (source_dir() / "specs/seed.yaml").string();
+  const auto c = run_macvtapctl({"--color", "always", "validate", "-f", seed});
+  CHECK(c.exit_code == 0);
+  CHECK(c.out.find("\033[1;33mwarning:\033[0m") != std::string::npos);
+  const auto p = run_macvtapctl({"validate", "-f", seed});
+  CHECK(p.out.find('\033') == std::string::npos);
+}
