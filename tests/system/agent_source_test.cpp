@@ -69,6 +69,8 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     REQUIRE(guest->boot_to_ping());
     MESSAGE("boot to first guest-ping: " << guest->boot_to_ping()->count() << " ms");
     CHECK(*guest->boot_to_ping() < 90s);
+    // ACPI is on (<features><acpi/>): PCI hot-plug and power-off work in lab guests.
+    CHECK(guest_sh(a, "[ -d /sys/firmware/acpi ] && echo acpi || echo none") == "acpi\n");
     const auto nics = a.network_interfaces();
     auto ens9 = std::find_if(nics.begin(), nics.end(), [](auto& n) { return n.name == "ens9"; });
     REQUIRE(ens9 != nics.end());

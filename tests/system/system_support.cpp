@@ -99,6 +99,7 @@ std::optional<GuestImage> guest_image(std::string* why) {
     while (lines >> key >> path) {
       if (key == "kernel") g.kernel = path;
       if (key == "initrd") g.initrd = path;
+      if (key == "vmlinux") g.vmlinux = path;
     }
     if (g.kernel.empty() || g.initrd.empty()) {
       error = "guest build printed no kernel/initrd: " + r.out;
@@ -127,12 +128,16 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
   xmlNodePtr os = child(dom, "os");
   xmlNodePtr type = child(os, "type", "hvm");
   attr(type, "arch", "x86_64");
-  child(os, "kernel", image.kernel.string());
+  child(os, "kernel", (o.pvh && !image.vmlinux.empty() ? image.vmlinux : image.kernel).string());
   child(os, "initrd", image.initrd.string());
   std::string cmdline = "console=ttyS0 quiet panic=-1";
   if (!o.start_agent) cmdline += " mvt.noagent";
   if (!o.extra_cmdline.empty()) cmdline += " " + o.extra_cmdline;
   child(os, "cmdline", cmdline);
+  // Without <acpi/> libvirt passes -no-acpi: no PCI hot-plug, no power-off in the guest.
+  xmlNodePtr features = child(dom, "features");
+  child(features, "acpi");
+  child(features, "apic");
   child(dom, "on_poweroff", "destroy");
   child(dom, "on_reboot", "restart");
   child(dom, "on_crash", "destroy");
