@@ -67,8 +67,8 @@ int run_rollback(const GlobalOptions& g) {
               return nullptr;
             }
           },
-          [&](const FileSourceSpec& spec, Hypervisor& hv, const std::string& guest)
-              -> std::unique_ptr<FileAccess> {
+          [&](const FileSourceSpec& spec, Hypervisor* hv,
+              const std::string& guest) -> std::unique_ptr<FileAccess> {
             try {
               return apply::default_file_source(spec, hv, guest);
             } catch (const Error& e) {
@@ -80,13 +80,15 @@ int run_rollback(const GlobalOptions& g) {
       for (const auto& e : open_errors) std::cerr << "macvtapctl: warning: " << e << "\n";
       auto rep = apply::rollback_host(g.state_dir, host, owned.view.at(host), {});
       std::cout << "host " << host << ": rolled back apply " << newest.apply_id;
-      if (chain.size() > 1) std::cout << " (and " << chain.size() - 1 << " interrupted earlier apply)";
+      if (chain.size() > 1)
+        std::cout << " (and " << chain.size() - 1 << " interrupted earlier apply)";
       std::cout << ": " << rep.undone.size() << " step" << (rep.undone.size() == 1 ? "" : "s")
                 << " undone\n";
       if (g.verbose)
         for (const auto& u : rep.undone) std::cout << "  undone " << u << "\n";
       for (const auto& p : rep.pending) std::cout << "  pending: " << p << "\n";
-      for (const auto& e : rep.errors) std::cerr << "macvtapctl: error: could not undo " << e << "\n";
+      for (const auto& e : rep.errors)
+        std::cerr << "macvtapctl: error: could not undo " << e << "\n";
       if (!rep.ok()) {
         std::cerr << "macvtapctl: rollback of host " << host
                   << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
@@ -106,8 +108,8 @@ void add_confirm_rollback(CLI::App& app, GlobalOptions& g, int* rc) {
   auto* confirm = app.add_subcommand(
       "confirm", "keep the changes of an `apply --try` waiting for confirmation");
   confirm->callback([&g, rc] { *rc = run_confirm(g); });
-  auto* rollback = app.add_subcommand(
-      "rollback", "undo the last apply from its journal (also after a crash)");
+  auto* rollback =
+      app.add_subcommand("rollback", "undo the last apply from its journal (also after a crash)");
   rollback->callback([&g, rc] { *rc = run_rollback(g); });
 }
 

@@ -1,18 +1,26 @@
 #include "apply/backends.hpp"
 
+#include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
+#include "files/ssh_source.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::apply {
 
-std::unique_ptr<FileAccess> default_file_source(const FileSourceSpec& spec, Hypervisor&,
-                                                const std::string&) {
+std::unique_ptr<FileAccess> default_file_source(const FileSourceSpec& spec, Hypervisor* hv,
+                                                const std::string& guest) {
   switch (spec.kind) {
     case FileSourceKind::None:
       return nullptr;
     case FileSourceKind::Local:
     case FileSourceKind::Dir:
       return open_dir_source(spec);
+    case FileSourceKind::Agent:
+      if (guest.empty()) throw AccessError("file source 'agent' is for guests only");
+      if (!hv) throw AccessError("guest " + guest + ": agent source without a libvirt connection");
+      return std::make_unique<AgentSource>(*hv, guest);
+    case FileSourceKind::Ssh:
+      return open_ssh_source(spec);
     default:
       throw AccessError("file source '" + spec.str() + "' is not supported by this build");
   }
@@ -29,7 +37,7 @@ OwnedBackends open_backends(const std::map<std::string, HostSources>& sources,
     auto open = [&](const std::string& text, const std::string& guest) -> FileAccess* {
       auto spec = FileSourceSpec::parse(text);
       if (!spec) throw AccessError("host " + host + ": unreadable file source '" + text + "'");
-      auto fa = files(*spec, *hb.hypervisor, guest);
+      auto fa = files(*spec, hb.hypervisor, guest);
       if (!fa) return nullptr;
       out.files.push_back(std::move(fa));
       return out.files.back().get();

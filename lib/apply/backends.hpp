@@ -24,14 +24,18 @@ struct HostBackends {
 };
 using Backends = std::map<std::string, HostBackends>;  // by host name
 
-// Opens a libvirt connection for a URI (read-write).
+// Opens a libvirt connection for a URI (read-write). May return nullptr (no connection: the
+// host's domain steps then fail with a clear error, its file steps still run).
 using HypervisorFactory = std::function<std::unique_ptr<Hypervisor>(const std::string& uri)>;
-// Opens a file source; `guest` is empty for the host's own files. Returning nullptr means
-// "none". The default (default_file_source) handles local, dir: and none.
+// Opens a file source; `guest` is empty for the host's own files; `hv` (may be null) is the
+// host's connection, for agent sources. Returning nullptr means
+// "none". The default (default_file_source) handles local, dir:, agent (AgentSource through
+// the host's hypervisor: out-of-band, so it keeps working when the guest's network breaks),
+// ssh:// (SshSource) and none.
 using FileSourceFactory = std::function<std::unique_ptr<FileAccess>(
-    const FileSourceSpec& spec, Hypervisor& hv, const std::string& guest)>;
+    const FileSourceSpec& spec, Hypervisor* hv, const std::string& guest)>;
 
-std::unique_ptr<FileAccess> default_file_source(const FileSourceSpec& spec, Hypervisor& hv,
+std::unique_ptr<FileAccess> default_file_source(const FileSourceSpec& spec, Hypervisor* hv,
                                                 const std::string& guest);
 
 // Owns what open_backends() opened; `view` points into it.

@@ -24,7 +24,9 @@ int fault_after_step() {
   return (end && *end == '\0' && v > 0) ? static_cast<int>(v) : -1;
 }
 
-std::string label(const plan::Step& s) { return s.id + " " + s.target; }
+std::string label(const plan::Step& s) {
+  return s.id + " " + s.target;
+}
 
 std::string default_apply_id() {
   std::string t = utc_now();
@@ -34,7 +36,9 @@ std::string default_apply_id() {
   return id + "-" + std::to_string(::getpid());
 }
 
-std::string or_absent(const std::optional<std::string>& v) { return v ? *v : "(absent)"; }
+std::string or_absent(const std::optional<std::string>& v) {
+  return v ? *v : "(absent)";
+}
 
 }  // namespace
 
@@ -132,7 +136,8 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
         js.target = step.target;
         js.op = step.op;
         js.op.content.clear();
-        if (step.op.kind == plan::OpKind::WriteFile) js.content_sha256 = sha256_hex(step.op.content);
+        if (step.op.kind == plan::OpKind::WriteFile)
+          js.content_sha256 = sha256_hex(step.op.content);
         js.before = capture_before(step, b);
         jw.step_started(js);
         return true;
@@ -160,7 +165,13 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
       }
       break;
     }
-    jw.step_done(seq);
+    try {
+      jw.step_done(seq);
+    } catch (const std::exception& e) {  // the step ran; its "started" record makes it undoable
+      r.failed_step = label(step);
+      r.error = std::string("the step ran but its completion could not be journaled: ") + e.what();
+      break;
+    }
     ++r.steps_done;
     if (seq == fault) ::_exit(99);
   }
@@ -207,7 +218,12 @@ RollbackReport ApplySession::rollback() {
   for (auto it = journals_.rbegin(); it != journals_.rend(); ++it) {
     const std::string& h = it->first;
     it->second.reset();  // the rollback appends through its own writer
-    auto rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts);
+    RollbackReport rep;
+    try {
+      rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts);
+    } catch (const std::exception& e) {
+      rep.errors.push_back("host " + h + ": " + e.what());
+    }
     all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
     all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());
     all.pending.insert(all.pending.end(), rep.pending.begin(), rep.pending.end());

@@ -53,9 +53,9 @@ struct ApplyOptions {
 
 struct ApplyResult {
   bool ok = false;
-  bool no_changes = false;          // the plan had nothing to do; nothing was locked or run
-  std::string failed_step;          // "s03 guest/web1/file/ifcfg-ens9"
-  std::string error;                // libvirt's or the OS's message
+  bool no_changes = false;                // the plan had nothing to do; nothing was locked or run
+  std::string failed_step;                // "s03 guest/web1/file/ifcfg-ens9"
+  std::string error;                      // libvirt's or the OS's message
   std::vector<std::string> verify_diffs;  // "target: field: desired X, live Y"
   int steps_done = 0;
   std::vector<std::string> pending;  // activations left to the operator

@@ -43,7 +43,9 @@ HostLock::HostLock(const std::filesystem::path& state_dir, const std::string& ho
   ensure_state_dir(state_dir);
   const auto path = state_dir / (host_file_stem(host) + ".lock");
   fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd_) throw SystemError("cannot open lock file " + path.string() + ": " + std::strerror(errno), errno);
+  if (!fd_)
+    throw SystemError("cannot open lock file " + path.string() + ": " + std::strerror(errno),
+                      errno);
   if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK)
@@ -65,7 +67,8 @@ HostLock::HostLock(const std::filesystem::path& state_dir, const std::string& ho
   if (::ftruncate(fd_.get(), 0) != 0 ||
       ::pwrite(fd_.get(), rec.data(), rec.size(), 0) != static_cast<ssize_t>(rec.size()) ||
       ::fsync(fd_.get()) != 0)
-    throw SystemError("cannot write lock file " + path.string() + ": " + std::strerror(errno), errno);
+    throw SystemError("cannot write lock file " + path.string() + ": " + std::strerror(errno),
+                      errno);
 }
 
 HostLock::~HostLock() {

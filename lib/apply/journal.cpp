@@ -18,7 +18,9 @@ namespace mvt::apply {
 namespace {
 using nlohmann::json;
 
-std::string scope_name(plan::FileScope s) { return s == plan::FileScope::Host ? "host" : "guest"; }
+std::string scope_name(plan::FileScope s) {
+  return s == plan::FileScope::Host ? "host" : "guest";
+}
 
 json op_to_json(const plan::Operation& op) {
   json j;
@@ -49,7 +51,8 @@ plan::Operation op_from_json(const json& j) {
   op.mac = j.value("mac", "");
   op.interface_xml = j.value("interface_xml", "");
   op.old_interface_xml = j.value("old_interface_xml", "");
-  op.method = activation_from_name(j.value("method", "none")).value_or(plan::ActivationMethod::None);
+  op.method =
+      activation_from_name(j.value("method", "none")).value_or(plan::ActivationMethod::None);
   return op;
 }
 
@@ -92,7 +95,9 @@ void fsync_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::string op_kind_name(plan::OpKind k) { return plan::to_string(k); }
+std::string op_kind_name(plan::OpKind k) {
+  return plan::to_string(k);
+}
 
 std::optional<plan::OpKind> op_kind_from_name(const std::string& s) {
   using K = plan::OpKind;
@@ -134,7 +139,8 @@ Journal read_journal(const std::filesystem::path& path) {
         jn.sources.uri = s.value("uri", "");
         jn.sources.host_files = s.value("host_files", "none");
         if (s.contains("guest_files"))
-          for (auto& [g, v] : s["guest_files"].items()) jn.sources.guest_files[g] = v.get<std::string>();
+          for (auto& [g, v] : s["guest_files"].items())
+            jn.sources.guest_files[g] = v.get<std::string>();
         if (j.contains("previous") && !j["previous"].is_null())
           jn.previous = j["previous"].get<std::string>();
       } else if (rec == "step") {
@@ -212,8 +218,10 @@ JournalWriter::JournalWriter(const std::filesystem::path& state_dir, const std::
     }
   }
   const auto tmp = state_dir / ("." + path_.filename().string() + ".new");
-  fd_.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd_) throw SystemError("cannot create journal " + tmp.string() + ": " + std::strerror(errno), errno);
+  fd_.reset(
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd_)
+    throw SystemError("cannot create journal " + tmp.string() + ": " + std::strerror(errno), errno);
   json b;
   b["record"] = "begin";
   b["format"] = 1;
@@ -222,19 +230,22 @@ JournalWriter::JournalWriter(const std::filesystem::path& state_dir, const std::
   b["pid"] = static_cast<long>(::getpid());
   b["started"] = utc_now();
   b["spec_digest"] = spec_digest;
-  b["sources"] = {{"uri", sources.uri}, {"host_files", sources.host_files},
+  b["sources"] = {{"uri", sources.uri},
+                  {"host_files", sources.host_files},
                   {"guest_files", sources.guest_files}};
   b["previous"] = previous_ ? json(*previous_) : json(nullptr);
   append(b.dump());
   append(json{{"record", "status"}, {"status", "applying"}}.dump());
   if (::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw SystemError("cannot install journal " + path_.string() + ": " + std::strerror(errno), errno);
+    throw SystemError("cannot install journal " + path_.string() + ": " + std::strerror(errno),
+                      errno);
   fsync_dir(state_dir);
 }
 
 JournalWriter::JournalWriter(const std::filesystem::path& journal_path) : path_(journal_path) {
   fd_.reset(::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd_) throw SystemError("cannot open journal " + path_.string() + ": " + std::strerror(errno), errno);
+  if (!fd_)
+    throw SystemError("cannot open journal " + path_.string() + ": " + std::strerror(errno), errno);
 }
 
 void JournalWriter::append(const std::string& json_line) {
@@ -244,7 +255,8 @@ void JournalWriter::append(const std::string& json_line) {
     ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw SystemError("cannot write journal " + path_.string() + ": " + std::strerror(errno), errno);
+      throw SystemError("cannot write journal " + path_.string() + ": " + std::strerror(errno),
+                        errno);
     }
     done += static_cast<std::size_t>(n);
   }
@@ -266,14 +278,18 @@ void JournalWriter::step_started(const JournalStep& s) {
   append(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-void JournalWriter::step_done(int seq) { append(json{{"record", "done"}, {"seq", seq}}.dump()); }
+void JournalWriter::step_done(int seq) {
+  append(json{{"record", "done"}, {"seq", seq}}.dump());
+}
 
 void JournalWriter::step_failed(int seq, const std::string& error) {
   append(json{{"record", "failed"}, {"seq", seq}, {"error", error}}.dump(
       -1, ' ', false, json::error_handler_t::replace));
 }
 
-void JournalWriter::step_undone(int seq) { append(json{{"record", "undone"}, {"seq", seq}}.dump()); }
+void JournalWriter::step_undone(int seq) {
+  append(json{{"record", "undone"}, {"seq", seq}}.dump());
+}
 
 void JournalWriter::status(const std::string& status) {
   append(json{{"record", "status"}, {"status", status}}.dump());

@@ -38,15 +38,15 @@ namespace mvt::apply {
 struct BeforeImage {
   std::optional<FileInfo> file;             // WriteFile/RemoveFile; nullopt: was absent
   std::optional<std::string> inactive_xml;  // DefineInterface: the whole inactive domain XML
-  bool live_present = false;  // LiveAttach/LiveDetach: the MAC was in the live XML
-  bool was_running = false;   // Activate, live ops: the guest was running
+  bool live_present = false;                // LiveAttach/LiveDetach: the MAC was in the live XML
+  bool was_running = false;                 // Activate, live ops: the guest was running
 };
 
 // How to reopen a host's backends without the spec (rollback after a crash).
 struct HostSources {
   std::string uri;
-  std::string host_files = "none";                  // FileSourceSpec::str()
-  std::map<std::string, std::string> guest_files;   // guest -> FileSourceSpec::str()
+  std::string host_files = "none";                 // FileSourceSpec::str()
+  std::map<std::string, std::string> guest_files;  // guest -> FileSourceSpec::str()
 };
 
 struct JournalStep {

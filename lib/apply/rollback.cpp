@@ -65,8 +65,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   std::set<std::string> seen;
   for (auto& r : reactivate) {
     try {
-      if (seen.insert(r.guest).second)
-        activate_guest(host, r.guest, r.method, b, t, rep.pending);
+      if (seen.insert(r.guest).second) activate_guest(host, r.guest, r.method, b, t, rep.pending);
       r.writer->step_undone(r.seq);
       rep.undone.push_back(r.label);
     } catch (const std::exception& e) {

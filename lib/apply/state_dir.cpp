@@ -90,6 +90,8 @@ std::string utc_timestamp(long long epoch_seconds) {
   return buf;
 }
 
-std::string utc_now() { return utc_timestamp(static_cast<long long>(std::time(nullptr))); }
+std::string utc_now() {
+  return utc_timestamp(static_cast<long long>(std::time(nullptr)));
+}
 
 }  // namespace mvt::apply

@@ -54,13 +54,13 @@ BeforeImage capture_before(const plan::Step& step, HostBackends& b) {
     case plan::OpKind::RemoveFile: {
       FileAccess& fa = file_source(b, step.host, op);
       img.file = fa.read(op.path);
-      const bool moved =
-          op.before_sha256 ? (!img.file || sha256_hex(img.file->bytes) != *op.before_sha256)
-                           : (img.file.has_value() && op.kind == plan::OpKind::WriteFile);
+      const bool moved = op.before_sha256
+                             ? (!img.file || sha256_hex(img.file->bytes) != *op.before_sha256)
+                             : (img.file.has_value() && op.kind == plan::OpKind::WriteFile);
       if (moved)
-        throw WorldMovedError(where(step.host, op) + " on " + fa.describe() + " changed since the plan was made (" +
-                              (img.file ? "its content differs" : "it is gone") +
-                              "): the world moved; plan again");
+        throw WorldMovedError(
+            where(step.host, op) + " on " + fa.describe() + " changed since the plan was made (" +
+            (img.file ? "its content differs" : "it is gone") + "): the world moved; plan again");
       break;
     }
     case plan::OpKind::DefineInterface: {
@@ -89,7 +89,9 @@ void activate_guest(const std::string& host, const std::string& guest,
   using M = plan::ActivationMethod;
   switch (method) {
     case M::None:
-      pending.push_back("guest " + guest + ": activate none: its new configuration takes effect at its next network restart or boot");
+      pending.push_back("guest " + guest +
+                        ": activate none: its new configuration takes effect at its next network "
+                        "restart or boot");
       return;
     case M::RestartNetwork: {
       auto it = b.guest_files.find(guest);
@@ -100,16 +102,19 @@ void activate_guest(const std::string& host, const std::string& guest,
                           " cannot run commands; restart its network by hand");
         return;
       }
-      auto r = fa->run({"systemctl", "restart", "network.service"}, t.command);
+      // network-scripts' own init script: RHEL 7 and 8 (network-scripts package) have it, as
+      // does the lab guest's stand-in; an absolute path needs no PATH inside the guest.
+      auto r = fa->run({"/etc/init.d/network", "restart"}, t.command);
       if (r.exit_code != 0)
-        throw Error("guest " + guest + ": 'systemctl restart network.service' exited " +
+        throw Error("guest " + guest + ": '/etc/init.d/network restart' exited " +
                     std::to_string(r.exit_code) + ": " + r.err);
       return;
     }
     case M::Reboot: {
       Hypervisor& hv = hv_of(b, host);
       if (!is_running(hv, guest)) {
-        pending.push_back("guest " + guest + " is not running: its new configuration takes effect when it starts");
+        pending.push_back("guest " + guest +
+                          " is not running: its new configuration takes effect when it starts");
         return;
       }
       hv.reboot(guest);
@@ -118,7 +123,8 @@ void activate_guest(const std::string& host, const std::string& guest,
     case M::ColdRestart: {
       Hypervisor& hv = hv_of(b, host);
       if (!is_running(hv, guest)) {
-        pending.push_back("guest " + guest + " is not running: its new configuration takes effect when it starts");
+        pending.push_back("guest " + guest +
+                          " is not running: its new configuration takes effect when it starts");
         return;
       }
       if (auto note = cold_restart(hv, guest, t)) pending.push_back(*note);
@@ -147,7 +153,8 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
     case plan::OpKind::LiveAttach: {
       Hypervisor& hv = hv_of(b, step.host);
       if (!is_running(hv, op.guest)) {
-        pending.push_back("guest " + op.guest + " is not running: interface " + op.mac + " is attached when it starts");
+        pending.push_back("guest " + op.guest + " is not running: interface " + op.mac +
+                          " is attached when it starts");
         return;
       }
       if (live_has_mac(hv, op.guest, op_mac(op))) return;

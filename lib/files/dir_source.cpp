@@ -15,7 +15,9 @@
 namespace mvt {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Temp-file names never collide with ifcfg-/route- names and are recognisable for cleanup.
 std::string temp_name(const std::string& name) {
@@ -58,14 +60,17 @@ std::string read_all(int fd) {
 std::vector<std::string> split_relative_path(const std::string& rel) {
   if (rel.empty()) throw AccessError("empty path");
   if (rel.find('\0') != std::string::npos) throw AccessError("path contains a NUL byte");
-  if (rel.front() == '/') throw AccessError("refusing absolute path '" + rel + "': paths are relative to the source root");
+  if (rel.front() == '/')
+    throw AccessError("refusing absolute path '" + rel +
+                      "': paths are relative to the source root");
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (start <= rel.size()) {
     std::size_t end = rel.find('/', start);
     if (end == std::string::npos) end = rel.size();
     std::string part = rel.substr(start, end - start);
-    if (part == "..") throw AccessError("refusing path '" + rel + "': '..' leads out of the source root");
+    if (part == "..")
+      throw AccessError("refusing path '" + rel + "': '..' leads out of the source root");
     if (!part.empty() && part != ".") parts.push_back(std::move(part));
     start = end + 1;
   }
@@ -78,7 +83,9 @@ DirSource::DirSource(std::filesystem::path root, std::string name, bool read_onl
   if (name_.empty()) name_ = "dir:" + root_.string();
 }
 
-std::string DirSource::describe() const { return name_; }
+std::string DirSource::describe() const {
+  return name_;
+}
 
 std::string DirSource::where(const std::string& rel) const {
   return name_ + ": " + (root_ / rel).string();
@@ -115,8 +122,7 @@ std::optional<UniqueFd> DirSource::open_dirs(const std::string& rel,
   std::string shown;
   for (std::size_t i = 0; i < count; ++i) {
     shown += (i ? "/" : "") + parts[i];
-    int fd = ::openat(cur.get(), parts[i].c_str(),
-                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = ::openat(cur.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
       const int err = errno;
       if (err == ENOENT) return std::nullopt;
@@ -124,8 +130,7 @@ std::optional<UniqueFd> DirSource::open_dirs(const std::string& rel,
       if (::fstatat(cur.get(), parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
           S_ISLNK(st.st_mode))
         refuse_link(cur.get(), parts[i], rel, shown);
-      if (err == ENOTDIR)
-        throw AccessError(where(rel) + ": " + shown + " is not a directory");
+      if (err == ENOTDIR) throw AccessError(where(rel) + ": " + shown + " is not a directory");
       throw SystemError(where(rel) + ": cannot open directory " + shown + ": " + errno_text(err),
                         err);
     }
@@ -148,7 +153,8 @@ std::optional<FileInfo> DirSource::read(const std::string& rel) {
     throw SystemError(where(rel) + ": cannot open: " + errno_text(err), err);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw SystemError(where(rel) + ": fstat: " + errno_text(errno), errno);
+  if (::fstat(fd.get(), &st) != 0)
+    throw SystemError(where(rel) + ": fstat: " + errno_text(errno), errno);
   if (!S_ISREG(st.st_mode)) throw AccessError(where(rel) + ": not a regular file");
   FileInfo info;
   try {
@@ -187,7 +193,8 @@ std::vector<std::string> DirSource::list(const std::string& rel_dir) {
 }
 
 void DirSource::check_writable(const std::string& what, const std::string& rel) const {
-  if (read_only_) throw AccessError(where(rel) + ": refusing to " + what + ": the source is read-only");
+  if (read_only_)
+    throw AccessError(where(rel) + ": refusing to " + what + ": the source is read-only");
 }
 
 void DirSource::write_atomic(const std::string& rel, const std::string& bytes,
@@ -205,7 +212,8 @@ void DirSource::write_atomic(const std::string& rel, const std::string& bytes,
   struct stat st {};
   if (::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode)) refuse_link(dir->get(), name, rel, rel);
-    if (!S_ISREG(st.st_mode)) throw AccessError(where(rel) + ": refusing to replace: not a regular file");
+    if (!S_ISREG(st.st_mode))
+      throw AccessError(where(rel) + ": refusing to replace: not a regular file");
     if (!mode) want_mode = st.st_mode & 07777;
     want_uid = st.st_uid;
     want_gid = st.st_gid;
@@ -217,8 +225,8 @@ void DirSource::write_atomic(const std::string& rel, const std::string& bytes,
   UniqueFd fd;
   for (int attempt = 0; attempt < 100 && !fd; ++attempt) {
     tmp = temp_name(name);
-    fd.reset(::openat(dir->get(), tmp.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    fd.reset(::openat(dir->get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      0600));
     if (!fd && errno != EEXIST)
       throw SystemError(where(rel) + ": cannot create temp file: " + errno_text(errno), errno);
   }
@@ -231,9 +239,11 @@ void DirSource::write_atomic(const std::string& rel, const std::string& bytes,
     if ((tst.st_uid != want_uid || tst.st_gid != want_gid) &&
         ::fchown(fd.get(), want_uid, want_gid) != 0)
       throw SystemError("cannot keep owner " + std::to_string(want_uid) + ":" +
-                            std::to_string(want_gid) + ": " + errno_text(errno), errno);
+                            std::to_string(want_gid) + ": " + errno_text(errno),
+                        errno);
     // After fchown: chown clears set-id bits.
-    if (::fchmod(fd.get(), want_mode) != 0) throw SystemError("fchmod: " + errno_text(errno), errno);
+    if (::fchmod(fd.get(), want_mode) != 0)
+      throw SystemError("fchmod: " + errno_text(errno), errno);
     if (::fsync(fd.get()) != 0) throw SystemError("fsync: " + errno_text(errno), errno);
     if (::close(fd.release()) != 0) throw SystemError("close: " + errno_text(errno), errno);
     if (::renameat(dir->get(), tmp.c_str(), dir->get(), name.c_str()) != 0)
@@ -261,7 +271,8 @@ void DirSource::remove(const std::string& rel) {
     throw SystemError(where(rel) + ": stat: " + errno_text(errno), errno);
   }
   if (S_ISLNK(st.st_mode)) refuse_link(dir->get(), name, rel, rel);
-  if (!S_ISREG(st.st_mode)) throw AccessError(where(rel) + ": refusing to remove: not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw AccessError(where(rel) + ": refusing to remove: not a regular file");
   if (::unlinkat(dir->get(), name.c_str(), 0) != 0 && errno != ENOENT)
     throw SystemError(where(rel) + ": unlink: " + errno_text(errno), errno);
   if (::fsync(dir->get()) != 0)
@@ -281,7 +292,8 @@ void DirSource::chown(const std::string& rel, unsigned uid, unsigned gid) {
     throw SystemError(where(rel) + ": cannot open: " + errno_text(err), err);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw SystemError(where(rel) + ": fstat: " + errno_text(errno), errno);
+  if (::fstat(fd.get(), &st) != 0)
+    throw SystemError(where(rel) + ": fstat: " + errno_text(errno), errno);
   if (!S_ISREG(st.st_mode)) throw AccessError(where(rel) + ": not a regular file");
   if (st.st_uid == uid && st.st_gid == gid) return;
   const unsigned keep_mode = st.st_mode & 07777;

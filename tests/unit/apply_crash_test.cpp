@@ -29,23 +29,8 @@ using mvt::test::write_file;
 namespace {
 const std::string kNs = "etc/sysconfig/network-scripts";
 
-struct Entry {
-  std::string bytes;
-  unsigned mode;
-  bool operator==(const Entry&) const = default;
-};
-using Tree = std::map<std::string, Entry>;
-
-Tree snapshot(const fs::path& root) {
-  Tree t;
-  for (auto& e : fs::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file()) continue;
-    struct stat st {};
-    ::lstat(e.path().c_str(), &st);
-    t[fs::relative(e.path(), root).string()] = {read_file(e.path()), st.st_mode & 07777u};
-  }
-  return t;
-}
+using test::snapshot_tree;
+using test::Tree;
 
 struct World {
   fs::path host, guest, state;
@@ -64,18 +49,19 @@ struct World {
 plan::Plan crash_plan() {
   plan::Plan p;
   p.spec_digest = "d";
-  p.steps.push_back(test::write_step("s01", "kvm1", "", kNs + "/ifcfg-em2",
-                                     "DEVICE=em2\nONBOOT=no\nBOOTPROTO=none\n",
-                                     std::string("DEVICE=em2\nONBOOT=yes\nBOOTPROTO=dhcp\n"),
-                                     plan::FileScope::Host));
+  p.steps.push_back(test::write_step(
+      "s01", "kvm1", "", kNs + "/ifcfg-em2", "DEVICE=em2\nONBOOT=no\nBOOTPROTO=none\n",
+      std::string("DEVICE=em2\nONBOOT=yes\nBOOTPROTO=dhcp\n"), plan::FileScope::Host));
   p.steps.push_back(test::write_step("s02", "kvm1", "web1", kNs + "/ifcfg-ens9",
-                                     "DEVICE=ens9\nIPADDR=104.50.201.84\nPREFIX=29\n", std::nullopt));
+                                     "DEVICE=ens9\nIPADDR=104.50.201.84\nPREFIX=29\n",
+                                     std::nullopt));
   p.steps.push_back(test::write_step("s03", "kvm1", "web1", kNs + "/route-ens9",
                                      "ADDRESS0=10.20.0.0\nNETMASK0=255.255.0.0\n", std::nullopt));
   p.steps.push_back(test::write_step("s04", "kvm1", "web1", kNs + "/ifcfg-eth0",
                                      "DEVICE=eth0\nBOOTPROTO=dhcp\nDEFROUTE=no\nPEERDNS=no\n",
                                      std::string("DEVICE=eth0\nBOOTPROTO=dhcp\nDEFROUTE=yes\n")));
-  p.steps.push_back(test::remove_step("s05", "kvm1", "web1", kNs + "/route-ens7", "10.1.0.0/16 via 192.0.2.1\n"));
+  p.steps.push_back(
+      test::remove_step("s05", "kvm1", "web1", kNs + "/route-ens7", "10.1.0.0/16 via 192.0.2.1\n"));
   p.steps.push_back(test::remove_step("s06", "kvm1", "web1", kNs + "/ifcfg-ens7", "DEVICE=ens7\n"));
   p.steps.push_back(test::activate_step("s07", "kvm1", "web1", plan::ActivationMethod::None));
   p.steps.push_back(test::verify_step("s08", "kvm1"));
@@ -109,15 +95,15 @@ TEST_CASE("crash at every step: no torn file; rollback from the journal restores
     o.replan = [] { return plan::Plan{}; };
     apply::ApplySession s({{"kvm1", backends(w, h, g)}}, o);
     REQUIRE(s.apply(p).ok);
-    after_host = snapshot(w.host);
-    after_guest = snapshot(w.guest);
+    after_host = snapshot_tree(w.host);
+    after_guest = snapshot_tree(w.guest);
   }
   for (int k = 1; k <= n; ++k) {
     CAPTURE(k);
     TempDir t;
     World w;
     w.seed(t.path());
-    const Tree before_host = snapshot(w.host), before_guest = snapshot(w.guest);
+    const Tree before_host = snapshot_tree(w.host), before_guest = snapshot_tree(w.guest);
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
@@ -136,9 +122,9 @@ TEST_CASE("crash at every step: no torn file; rollback from the journal restores
     CHECK(WEXITSTATUS(status) == 99);
 
     // (a) no torn file, no temp file.
-    for (const auto& [root, before, after] :
-         {std::tuple{w.host, before_host, after_host}, std::tuple{w.guest, before_guest, after_guest}}) {
-      for (const auto& [rel, e] : snapshot(root)) {
+    for (const auto& [root, before, after] : {std::tuple{w.host, before_host, after_host},
+                                              std::tuple{w.guest, before_guest, after_guest}}) {
+      for (const auto& [rel, e] : snapshot_tree(root)) {
         CAPTURE(rel);
         CHECK(fs::path(rel).filename().string().find(".mvt-") == std::string::npos);
         const bool is_before = before.count(rel) && before.at(rel).bytes == e.bytes;
@@ -159,7 +145,7 @@ TEST_CASE("crash at every step: no torn file; rollback from the journal restores
     auto hb = backends(w, h, g);
     auto rep = apply::rollback_host(w.state, "kvm1", hb, {});
     CHECK(rep.ok());
-    CHECK(snapshot(w.host) == before_host);
-    CHECK(snapshot(w.guest) == before_guest);
+    CHECK(snapshot_tree(w.host) == before_host);
+    CHECK(snapshot_tree(w.guest) == before_guest);
   }
 }

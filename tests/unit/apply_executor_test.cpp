@@ -65,13 +65,14 @@ struct Lab {
 plan::Plan file_plan() {
   plan::Plan p;
   p.spec_digest = "digest";
-  p.steps.push_back(test::write_step("s01", "kvm1", "web1", kNs + "/ifcfg-eth0",
-                                     "TYPE=Ethernet\nBOOTPROTO=dhcp\n# keep me\nDEFROUTE=no\nDEVICE=eth0\nPEERDNS=no\n",
-                                     kEth0));
+  p.steps.push_back(test::write_step(
+      "s01", "kvm1", "web1", kNs + "/ifcfg-eth0",
+      "TYPE=Ethernet\nBOOTPROTO=dhcp\n# keep me\nDEFROUTE=no\nDEVICE=eth0\nPEERDNS=no\n", kEth0));
   p.steps.push_back(test::write_step("s02", "kvm1", "web1", kNs + "/ifcfg-ens9",
                                      "DEVICE=ens9\nIPADDR=104.50.201.84\n", std::nullopt));
   p.steps.push_back(test::remove_step("s03", "kvm1", "web1", kNs + "/route-old", kRoute));
-  p.steps.push_back(test::activate_step("s04", "kvm1", "web1", plan::ActivationMethod::RestartNetwork));
+  p.steps.push_back(
+      test::activate_step("s04", "kvm1", "web1", plan::ActivationMethod::RestartNetwork));
   p.steps.push_back(test::verify_step("s05", "kvm1"));
   return p;
 }
@@ -128,9 +129,8 @@ TEST_CASE("apply: file steps run in order, are journaled, and rollback restores 
   for (auto& st : jn->steps) CHECK(st.done);
 
   // `macvtapctl rollback` later, with backends reopened from the journal's sources.
-  auto owned = apply::open_backends({{"kvm1", jn->sources}}, [](const std::string&) {
-    return std::unique_ptr<Hypervisor>{};
-  });
+  auto owned = apply::open_backends(
+      {{"kvm1", jn->sources}}, [](const std::string&) { return std::unique_ptr<Hypervisor>{}; });
   auto rep = apply::rollback_host(lab.state, "kvm1", owned.view.at("kvm1"), {});
   INFO(rep.errors.size());
   CHECK(rep.ok());
@@ -147,7 +147,8 @@ TEST_CASE("apply: a failed step rolls back the finished ones and names the step 
   Lab lab;
   plan::Plan p = file_plan();
   // s03 now writes into a directory that does not exist.
-  p.steps[2] = test::write_step("s03", "kvm1", "web1", "etc/missing-dir/ifcfg-x", "X=1\n", std::nullopt);
+  p.steps[2] =
+      test::write_step("s03", "kvm1", "web1", "etc/missing-dir/ifcfg-x", "X=1\n", std::nullopt);
   apply::ApplySession s(lab.backends(), lab.options());
   auto r = s.apply(p);
   CHECK_FALSE(r.ok);
@@ -180,7 +181,8 @@ TEST_CASE("apply: --no-rollback leaves the finished steps; rollback later undoes
           doctest::test_suite("apply")) {
   Lab lab;
   plan::Plan p = file_plan();
-  p.steps[2] = test::write_step("s03", "kvm1", "web1", "etc/missing-dir/ifcfg-x", "X=1\n", std::nullopt);
+  p.steps[2] =
+      test::write_step("s03", "kvm1", "web1", "etc/missing-dir/ifcfg-x", "X=1\n", std::nullopt);
   auto o = lab.options();
   o.rollback_on_failure = false;
   {
@@ -218,7 +220,8 @@ TEST_CASE("apply: verification failure lists desired/live per field and rolls ba
   CHECK(calls == 2);
   CHECK(r.failed_step == "s05 host/kvm1");
   REQUIRE(r.verify_diffs.size() == 1);
-  CHECK(r.verify_diffs[0] == "guest/web1/file/" + kNs + "/ifcfg-ens9: DEFROUTE: desired yes, live no");
+  CHECK(r.verify_diffs[0] ==
+        "guest/web1/file/" + kNs + "/ifcfg-ens9: DEFROUTE: desired yes, live no");
   CHECK(r.error.find("desired yes, live no") != std::string::npos);
   REQUIRE(r.rollback);
   check_before_state(lab);
@@ -266,8 +269,9 @@ TEST_CASE("apply: --try rolls back without confirm, keeps the change with confir
   CHECK(lab.eth0() != kEth0);
 }
 
-TEST_CASE("apply: DefineInterface edits the inactive XML through the test driver; rollback restores it" *
-          doctest::test_suite("apply")) {
+TEST_CASE(
+    "apply: DefineInterface edits the inactive XML through the test driver; rollback restores it" *
+    doctest::test_suite("apply")) {
   TempDir t;
   const fs::path node = t.path() / "node.xml";
   write_file(node, R"(<node>
@@ -306,11 +310,13 @@ TEST_CASE("apply: DefineInterface edits the inactive XML through the test driver
     return s;
   };
   p.steps.push_back(step("s01", "52:54:00:5d:9c:33",
-                         "<interface type='direct'><mac address='52:54:00:5d:9c:33'/><source dev='em2' mode='private'/><model type='rtl8139'/></interface>",
+                         "<interface type='direct'><mac address='52:54:00:5d:9c:33'/><source "
+                         "dev='em2' mode='private'/><model type='rtl8139'/></interface>",
                          ""));
   p.steps.push_back(step("s02", "52:54:00:00:00:99", "", "<interface type='direct'/>"));
   p.steps.push_back(step("s03", "52:54:00:b4:87:0f",
-                         "<interface type='network'><mac address='52:54:00:b4:87:0f'/><source network='default'/><model type='virtio'/></interface>",
+                         "<interface type='network'><mac address='52:54:00:b4:87:0f'/><source "
+                         "network='default'/><model type='virtio'/></interface>",
                          "<interface type='network'/>"));
   apply::ApplySession s(lab.backends(hv.get()), lab.options());
   auto r = s.apply(p);
@@ -339,7 +345,9 @@ TEST_CASE("apply: a failing define is reported with libvirt's message and rolled
   bad.op.kind = plan::OpKind::DefineInterface;
   bad.op.guest = "nosuchguest";
   bad.op.mac = "52:54:00:00:00:01";
-  bad.op.interface_xml = "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>";
+  bad.op.interface_xml =
+      "<interface type='network'><mac address='52:54:00:00:00:01'/><source "
+      "network='default'/></interface>";
   p.steps[2] = bad;
   apply::ApplySession s(lab.backends(hv.get()), lab.options());
   auto r = s.apply(p);

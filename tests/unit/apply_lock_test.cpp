@@ -106,9 +106,7 @@ TEST_CASE("journal: records round-trip; a torn last line is ignored; unfinished 
     w.step_started(s);
     w.step_done(1);
   }
-  {
-    std::ofstream(state / "kvm1.journal", std::ios::app) << "{\"record\":\"step\",\"seq\":2,\"i";
-  }
+  { std::ofstream(state / "kvm1.journal", std::ios::app) << "{\"record\":\"step\",\"seq\":2,\"i"; }
   struct stat st {};
   REQUIRE(::stat((state / "kvm1.journal").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0600);

@@ -22,8 +22,9 @@ namespace {
 const std::string kNs = "etc/sysconfig/network-scripts";
 }
 
-TEST_CASE("cli: rollback undoes the last apply from the journal; confirm with nothing waiting fails" *
-          doctest::test_suite("apply")) {
+TEST_CASE(
+    "cli: rollback undoes the last apply from the journal; confirm with nothing waiting fails" *
+    doctest::test_suite("apply")) {
   TempDir t;
   const fs::path root = t.path() / "web1", state = t.path() / "state";
   fs::create_directories(root / kNs);
@@ -35,8 +36,10 @@ TEST_CASE("cli: rollback undoes the last apply from the journal; confirm with no
   hb.sources.uri = "test:///default";
   hb.sources.guest_files["web1"] = "dir:" + root.string();
   plan::Plan p;
-  p.steps.push_back(test::write_step("s01", "kvm1", "web1", kNs + "/ifcfg-eth0", "DEVICE=eth0\nDEFROUTE=no\n", eth0));
-  p.steps.push_back(test::write_step("s02", "kvm1", "web1", kNs + "/ifcfg-ens9", "DEVICE=ens9\n", std::nullopt));
+  p.steps.push_back(test::write_step("s01", "kvm1", "web1", kNs + "/ifcfg-eth0",
+                                     "DEVICE=eth0\nDEFROUTE=no\n", eth0));
+  p.steps.push_back(
+      test::write_step("s02", "kvm1", "web1", kNs + "/ifcfg-ens9", "DEVICE=ens9\n", std::nullopt));
   apply::ApplyOptions o;
   o.state_dir = state;
   o.replan = [] { return plan::Plan{}; };

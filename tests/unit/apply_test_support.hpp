@@ -1,21 +1,29 @@
 #pragma once
 // Helpers for the apply tests: hand-made plans over dir: temp roots and libvirt's test:///
-// driver (until the planner exists, and to test the executor alone).
+// driver (to test the executor alone), running the binary with an environment, snapshots
+// of directory trees.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 
+#include "apply_run.hpp"
 #include "plan/plan.hpp"
+#include "test_support.hpp"
 #include "util/hash.hpp"
 
 namespace mvt::test {
 
-inline plan::Step write_step(std::string id, std::string host, std::string guest,
-                             std::string path, std::string content,
-                             std::optional<std::string> before_bytes,
+inline plan::Step write_step(std::string id, std::string host, std::string guest, std::string path,
+                             std::string content, std::optional<std::string> before_bytes,
                              plan::FileScope scope = plan::FileScope::Guest) {
   plan::Step s;
   s.id = std::move(id);
   s.host = std::move(host);
-  s.target = (scope == plan::FileScope::Guest ? "guest/" + guest : "host/" + s.host) + "/file/" + path;
+  s.target =
+      (scope == plan::FileScope::Guest ? "guest/" + guest : "host/" + s.host) + "/file/" + path;
   s.action = before_bytes ? plan::Action::Update : plan::Action::Create;
   s.op.kind = plan::OpKind::WriteFile;
   s.op.guest = std::move(guest);
@@ -26,8 +34,8 @@ inline plan::Step write_step(std::string id, std::string host, std::string guest
   return s;
 }
 
-inline plan::Step remove_step(std::string id, std::string host, std::string guest,
-                              std::string path, const std::string& before_bytes) {
+inline plan::Step remove_step(std::string id, std::string host, std::string guest, std::string path,
+                              const std::string& before_bytes) {
   plan::Step s;
   s.id = std::move(id);
   s.host = std::move(host);
@@ -63,83 +71,33 @@ inline plan::Step verify_step(std::string id, std::string host) {
   return s;
 }
 
-}  // namespace mvt::test
-
-// Runs the macvtapctl binary with extra environment variables (the fault point), stdin
-// text, bounded by `timeout`. fork/exec + poll: both pipes drained together, the child
-// reaped (killed on timeout). Separate from test_support's run_tool because the apply tests
-// need the environment and a reliable exit status right after the pipes close.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <map>
-
-#include "test_support.hpp"
-
-namespace mvt::test {
-
-inline RunResult run_tool_env(const std::vector<std::string>& args,
-                              const std::map<std::string, std::string>& env = {},
-                              const std::string& input = {},
-                              std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) return {};
+inline ProcResult run_tool_env(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env = {},
+                               const std::string& input = {},
+                               std::chrono::seconds timeout = std::chrono::seconds(120)) {
   std::vector<std::string> argv{binary().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> a;
-    for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execv(a[0], a.data());
-    ::_exit(127);
+  return run_argv_env(argv, env, input, timeout);
+}
+
+// A copy of a directory tree's regular files: relative path -> bytes and mode.
+struct TreeEntry {
+  std::string bytes;
+  unsigned mode = 0;
+  bool operator==(const TreeEntry&) const = default;
+};
+using Tree = std::map<std::string, TreeEntry>;
+
+inline Tree snapshot_tree(const std::filesystem::path& root) {
+  Tree t;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    struct stat st {};
+    ::lstat(e.path().c_str(), &st);
+    t[std::filesystem::relative(e.path(), root).string()] = {read_file(e.path()),
+                                                             st.st_mode & 07777u};
   }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!input.empty()) (void)!::write(in[1], input.data(), input.size());
-  ::close(in[1]);
-  RunResult r;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool out_open = true, err_open = true, timed_out = false;
-  while (out_open || err_open) {
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (::poll(fds, 2, static_cast<int>(left.count())) < 0) continue;
-    char buf[4096];
-    for (int i = 0; i < 2; ++i) {
-      bool& open = i == 0 ? out_open : err_open;
-      if (!open || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) open = false;
-      else (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ::close(out[0]);
-  ::close(err[0]);
-  if (timed_out) {
-    r.err += "\n(timed out)";
-    r.exit_code = -1;
-  } else {
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  return r;
+  return t;
 }
 
 }  // namespace mvt::test

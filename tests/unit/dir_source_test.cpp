@@ -1,5 +1,7 @@
 // DirSource: confinement (symlinks, "..", absolute paths), atomic replace keeping mode and
 // owner, no torn files, temp files cleaned on failure.
+#include "files/dir_source.hpp"
+
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -10,7 +12,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "files/dir_source.hpp"
 #include "test_support.hpp"
 #include "util/errors.hpp"
 
@@ -44,7 +45,8 @@ unsigned mode_of(const fs::path& p) {
 }
 }  // namespace
 
-TEST_CASE("dir source reads bytes, mode and owner; absence is nullopt" * doctest::test_suite("files")) {
+TEST_CASE("dir source reads bytes, mode and owner; absence is nullopt" *
+          doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);
   ::chmod((root / kDir / "ifcfg-eth0").c_str(), 0640);
@@ -65,7 +67,8 @@ TEST_CASE("dir source refuses absolute paths and '..' everywhere" * doctest::tes
   auto root = make_root(t);
   write_file(t.path() / "outside", "secret\n");
   mvt::DirSource src(root);
-  for (std::string bad : std::vector<std::string>{"/etc/shadow", "../outside", kDir + "/../../../../outside", "a/../b", ".", ""}) {
+  for (std::string bad : std::vector<std::string>{
+           "/etc/shadow", "../outside", kDir + "/../../../../outside", "a/../b", ".", ""}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(src.read(bad), mvt::AccessError);
     CHECK_THROWS_AS(src.write_atomic(bad, "x"), mvt::AccessError);
@@ -174,7 +177,8 @@ TEST_CASE("write_atomic keeps an existing file's mode and owner; new files are 0
         std::vector<std::string>{"ifcfg-ens9", "ifcfg-eth0", "route-ens9"});
 }
 
-TEST_CASE("list returns regular files only, sorted; remove is idempotent" * doctest::test_suite("files")) {
+TEST_CASE("list returns regular files only, sorted; remove is idempotent" *
+          doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);
   write_file(root / kDir / "route-eth0", "x\n");
@@ -197,7 +201,8 @@ TEST_CASE("list returns regular files only, sorted; remove is idempotent" * doct
 TEST_CASE("read-only source and factory" * doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);
-  auto ro = mvt::open_dir_source(mvt::FileSourceSpec{mvt::FileSourceKind::Dir, root.string()}, true);
+  auto ro =
+      mvt::open_dir_source(mvt::FileSourceSpec{mvt::FileSourceKind::Dir, root.string()}, true);
   CHECK(ro->read(kDir + "/ifcfg-eth0"));
   CHECK_THROWS_AS(ro->write_atomic(kDir + "/ifcfg-eth0", "X\n"), mvt::AccessError);
   CHECK_THROWS_AS(ro->remove(kDir + "/ifcfg-eth0"), mvt::AccessError);
