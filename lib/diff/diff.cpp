@@ -1,0 +1,421 @@
+#include "diff/diff.hpp"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "diff/interface_xml.hpp"
+#include "diff/managed_files.hpp"
+#include "ifcfg/ifcfg_file.hpp"
+#include "util/hash.hpp"
+
+namespace mvt::diff {
+namespace {
+
+std::string mode_of(const DomainInterface& d) {
+  return d.source_mode.empty() ? std::string("vepa") : d.source_mode;  // libvirt's default
+}
+
+std::optional<std::string> opt(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+// The observed element's facts as fields (for additions and removals).
+std::vector<plan::FieldChange> element_fields(const DomainInterface& d, bool removal) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  kv.emplace_back("type", d.type);
+  if (d.mac) kv.emplace_back("mac", d.mac->str());
+  if (d.type == "direct") {
+    kv.emplace_back("source.dev", d.source_dev);
+    kv.emplace_back("source.mode", mode_of(d));
+  } else if (d.type == "network") {
+    kv.emplace_back("source.network", d.source_network);
+  } else if (d.type == "bridge") {
+    kv.emplace_back("source.bridge", d.source_bridge);
+  }
+  if (!d.model.empty()) kv.emplace_back("model", d.model);
+  std::vector<plan::FieldChange> out;
+  for (auto& [k, v] : kv) {
+    if (removal)
+      out.push_back({k, opt(v), std::nullopt});
+    else
+      out.push_back({k, std::nullopt, opt(v)});
+  }
+  return out;
+}
+
+std::vector<plan::FieldChange> wanted_fields(const GuestInterface& w, const MacAddress& mac) {
+  std::vector<plan::FieldChange> out;
+  out.push_back({"type", std::nullopt, to_string(w.kind)});
+  out.push_back({"mac", std::nullopt, mac.str()});
+  if (w.kind == InterfaceKind::Direct) {
+    out.push_back({"source.dev", std::nullopt, w.source_dev});
+    out.push_back({"source.mode", std::nullopt, to_string(w.mode)});
+  } else {
+    out.push_back({"source.network", std::nullopt, w.network});
+  }
+  if (w.model) out.push_back({"model", std::nullopt, *w.model});
+  return out;
+}
+
+const DomainInterface* find_by_mac(const std::vector<DomainInterface>& list,
+                                   const MacAddress& mac) {
+  for (const auto& d : list)
+    if (d.mac && *d.mac == mac) return &d;
+  return nullptr;
+}
+
+const FileState* find_file(const NetworkScripts& files, const std::string& name) {
+  auto it = files.find(name);
+  return it == files.end() ? nullptr : &it->second;
+}
+
+std::string fact_digest(const FileState* f) {
+  if (!f || !f->bytes) return "absent";
+  return sha256_hex(*f->bytes);
+}
+
+struct Resolved {
+  const GuestInterface* want;
+  MacAddress mac;
+};
+
+// Spec interfaces -> MACs. Explicit MACs and direct interfaces first (derive_mac when the spec
+// has none); then `network` interfaces without a MAC take the domain's unclaimed network
+// interfaces in device order, same network first.
+std::vector<Resolved> resolve_macs(const std::string& host, const std::string& guest,
+                                   const Guest& spec, const DomainState& ds) {
+  std::vector<Resolved> out(spec.interfaces.size());
+  std::vector<bool> done(spec.interfaces.size(), false);
+  std::set<MacAddress> claimed;
+  for (std::size_t i = 0; i < spec.interfaces.size(); ++i) {
+    const auto& w = spec.interfaces[i];
+    if (w.mac || w.kind == InterfaceKind::Direct) {
+      out[i] = {&w, effective_mac(host, guest, w)};
+      done[i] = true;
+      claimed.insert(out[i].mac);
+    }
+  }
+  std::vector<const DomainInterface*> candidates;
+  for (const auto& d : ds.config)
+    if (d.type == "network" && d.mac && !claimed.count(*d.mac)) candidates.push_back(&d);
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](auto* a, auto* b) { return a->index < b->index; });
+  for (std::size_t i = 0; i < spec.interfaces.size(); ++i) {
+    if (done[i]) continue;
+    const auto& w = spec.interfaces[i];
+    auto pick = std::find_if(candidates.begin(), candidates.end(),
+                             [&](auto* d) { return d->source_network == w.network; });
+    if (pick == candidates.end()) pick = candidates.begin();
+    if (pick != candidates.end()) {
+      out[i] = {&w, *(*pick)->mac};
+      candidates.erase(pick);
+    } else {
+      out[i] = {&w, effective_mac(host, guest, w)};
+    }
+  }
+  return out;
+}
+
+class Differ {
+ public:
+  Differ(const DiffOptions& o, ChangeSet& cs) : opts_(o), cs_(cs) {}
+
+  void host(const Host& spec, const HostObservation& ho) {
+    const bool hotplug = opts_.hotplug.count(spec.name)
+                             ? opts_.hotplug.at(spec.name)
+                             : uri_supports_hotplug(ho.uri.empty() ? spec.uri : ho.uri);
+    host_files(spec, ho);
+    for (const auto& [gname, g] : spec.guests) {
+      auto d = ho.domains.find(gname);
+      if (d == ho.domains.end()) {
+        cs_.diagnostics.error(pos_of(g.pos, ""), "guest.undefined",
+                              "host " + spec.name + ": guest " + gname +
+                                  " is not defined (not among the host's libvirt domains)");
+        continue;
+      }
+      guest(spec, g, d->second, ho, hotplug);
+    }
+  }
+
+ private:
+  void host_files(const Host& spec, const HostObservation& ho) {
+    std::vector<const HostNic*> nics;
+    for (const auto& [n, nic] : spec.nics)
+      if (nic.config == NicConfig::Unconfigured) nics.push_back(&nic);
+    if (nics.empty()) return;
+    if (spec.files.kind == FileSourceKind::None) {
+      std::string names;
+      for (auto* n : nics) names += (names.empty() ? "" : ", ") + n->name;
+      cs_.warnings.push_back("host " + spec.name +
+                             ": files: none, so the ifcfg files of its unconfigured NICs (" +
+                             names + ") are not compared");
+      return;
+    }
+    if (!ho.files_read) {
+      cs_.diagnostics.error(pos_of(spec.pos, "files"), "host.files-unreadable",
+                            "host " + spec.name + ": cannot read its files (" +
+                                spec.files.str() + "): " + ho.files_error);
+      return;
+    }
+    for (auto* nic : nics) {
+      const std::string name = "ifcfg-" + nic->name;
+      const FileState* have = find_file(ho.files, name);
+      cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(have);
+      if (auto d = host_nic_file(spec.name, *nic, have)) cs_.files.push_back(std::move(*d));
+    }
+  }
+
+  void guest(const Host& hspec, const Guest& g, const DomainState& ds, const HostObservation& ho,
+             bool hotplug) {
+    const std::string& h = hspec.name;
+    cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate});
+    cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] = sha256_hex(ds.inactive_xml);
+    const bool live_known = ds.running && ds.live.has_value();
+    if (live_known && ds.live_xml)
+      cs_.fingerprint[h + "/domain/" + g.name + "/live"] = sha256_hex(*ds.live_xml);
+
+    const auto resolved = resolve_macs(h, g.name, g, ds);
+    std::set<MacAddress> listed;
+    std::set<MacAddress> fresh;  // interfaces the guest will see appear
+    for (const auto& r : resolved) {
+      listed.insert(r.mac);
+      const DomainInterface* c = find_by_mac(ds.config, r.mac);
+      const DomainInterface* l = live_known ? find_by_mac(*ds.live, r.mac) : nullptr;
+      InterfaceDiff d;
+      d.host = h;
+      d.guest = g.name;
+      d.name = r.want->name;
+      d.mac = r.mac.str();
+      if (c) d.config = *c;
+      if (l) d.live = *l;
+      const std::string base = c ? c->xml : (l ? l->xml : std::string());
+      try {
+        d.new_xml = build_interface_xml(*r.want, r.mac, base);
+      } catch (const std::exception& e) {
+        cs_.diagnostics.error(pos_of(r.want->pos, ""), "domain.bad-interface-xml",
+                              "host " + h + ": guest " + g.name + ": interface " + d.name +
+                                  ": " + e.what());
+        continue;
+      }
+      d.config_fields = c ? compare_interface(*c, *r.want) : wanted_fields(*r.want, r.mac);
+      d.config_differs = !c || !d.config_fields.empty();
+      if (live_known) {
+        d.live_fields = l ? compare_interface(*l, *r.want) : wanted_fields(*r.want, r.mac);
+        d.live_differs = !l || !d.live_fields.empty();
+      }
+      if (!c || (live_known && !l)) fresh.insert(r.mac);
+      if (d.config_differs || d.live_differs) cs_.interfaces.push_back(std::move(d));
+    }
+
+    // Unlisted direct interfaces are removed (config and live); other types are left alone.
+    std::set<MacAddress> removed;
+    for (const auto& c : ds.config) {
+      if (c.type != "direct" || !c.mac || listed.count(*c.mac)) continue;
+      InterfaceDiff d;
+      d.host = h;
+      d.guest = g.name;
+      d.name = c.mac->str();
+      d.mac = c.mac->str();
+      d.listed = false;
+      d.config = c;
+      d.config_differs = true;
+      d.config_fields = element_fields(c, true);
+      if (live_known) {
+        if (const auto* l = find_by_mac(*ds.live, *c.mac)) {
+          d.live = *l;
+          d.live_differs = true;
+          d.live_fields = element_fields(*l, true);
+        }
+      }
+      removed.insert(*c.mac);
+      cs_.interfaces.push_back(std::move(d));
+    }
+    if (live_known) {
+      for (const auto& l : *ds.live) {
+        if (l.type != "direct" || !l.mac || listed.count(*l.mac) || removed.count(*l.mac))
+          continue;
+        InterfaceDiff d;
+        d.host = h;
+        d.guest = g.name;
+        d.name = l.mac->str();
+        d.mac = l.mac->str();
+        d.listed = false;
+        d.live = l;
+        d.live_differs = true;
+        d.live_fields = element_fields(l, true);
+        removed.insert(*l.mac);
+        cs_.interfaces.push_back(std::move(d));
+      }
+    }
+    for (const auto& c : ds.config)
+      if (!c.mac && c.type == "direct")
+        cs_.warnings.push_back("host " + h + ": guest " + g.name +
+                               ": a direct interface without a MAC address is ignored");
+
+    guest_files(hspec, g, ds, ho, resolved, fresh, removed);
+  }
+
+  void guest_files(const Host& hspec, const Guest& g, const DomainState& ds,
+                   const HostObservation& ho, const std::vector<Resolved>& resolved,
+                   const std::set<MacAddress>& fresh, const std::set<MacAddress>& removed) {
+    const std::string& h = hspec.name;
+    bool manages = !removed.empty();
+    for (const auto& r : resolved)
+      if (manages_ifcfg(*r.want) || r.want->routes) manages = true;
+    if (!manages) return;
+    if (g.guest_files.kind == FileSourceKind::None) {
+      cs_.warnings.push_back("host " + h + ": guest " + g.name +
+                             ": guest_files: none, so its ifcfg and route files are not compared");
+      return;
+    }
+    auto go = ho.guests.find(g.name);
+    if (go == ho.guests.end() || !go->second.files_read) {
+      const std::string why = go == ho.guests.end() ? std::string("not observed")
+                                                    : go->second.files_error;
+      if (!ds.running && g.guest_files.kind == FileSourceKind::Agent) {
+        cs_.warnings.push_back("host " + h + ": guest " + g.name +
+                               " is not running, so its files (agent) are not compared");
+        return;
+      }
+      cs_.diagnostics.error(pos_of(g.pos, "guest_files"), "guest.files-unreadable",
+                            "host " + h + ": guest " + g.name + ": cannot read its files (" +
+                                g.guest_files.str() + "): " + why);
+      return;
+    }
+    const NetworkScripts& files = go->second.files;
+    const std::string fp = h + "/guest/" + g.name + "/file/";
+    for (const auto& r : resolved) {
+      const auto& w = *r.want;
+      if (manages_ifcfg(w)) {
+        const std::string name = "ifcfg-" + w.name;
+        const FileState* have = find_file(files, name);
+        cs_.fingerprint[fp + name] = fact_digest(have);
+        if (auto d = guest_ifcfg_file(h, g.name, w, r.mac, have)) {
+          d->for_new_interface = fresh.count(r.mac) > 0;
+          cs_.files.push_back(std::move(*d));
+        }
+      }
+      if (w.routes) {
+        const std::string name = "route-" + w.name;
+        const FileState* have = find_file(files, name);
+        cs_.fingerprint[fp + name] = fact_digest(have);
+        if (auto d = guest_route_file(h, g.name, w, have)) {
+          d->mac = r.mac.str();
+          d->for_new_interface = fresh.count(r.mac) > 0;
+          cs_.files.push_back(std::move(*d));
+        }
+      }
+    }
+    if (removed.empty()) return;
+    // Files macvtapctl created (header) for a removed interface (HWADDR) go with it.
+    std::set<std::string> listed_names;
+    for (const auto& r : resolved) listed_names.insert(r.want->name);
+    for (const auto& [name, st] : files) {
+      if (name.rfind("ifcfg-", 0) != 0 || !st.bytes || !is_managed_file(*st.bytes)) continue;
+      const auto f = ifcfg::File::parse(*st.bytes);
+      const auto hw = f.get("HWADDR");
+      const auto mac = hw ? MacAddress::parse(*hw) : std::nullopt;
+      const std::string dev = name.substr(6);
+      if (!mac || !removed.count(*mac) || listed_names.count(dev)) continue;
+      cs_.fingerprint[fp + name] = fact_digest(&st);
+      cs_.files.push_back(removal(h, g.name, FileRole::GuestIfcfg, st, name, dev, *mac));
+      const std::string route = "route-" + dev;
+      if (const FileState* rs = find_file(files, route); rs && rs->bytes &&
+                                                         is_managed_file(*rs->bytes)) {
+        cs_.fingerprint[fp + route] = fact_digest(rs);
+        cs_.files.push_back(removal(h, g.name, FileRole::GuestRoute, *rs, route, dev, *mac));
+      }
+    }
+  }
+
+  static FileDiff removal(const std::string& h, const std::string& g, FileRole role,
+                          const FileState& st, const std::string& name, const std::string& dev,
+                          const MacAddress& mac) {
+    FileDiff d;
+    d.host = h;
+    d.guest = g;
+    d.role = role;
+    d.action = FileAction::Remove;
+    d.name = name;
+    d.path = std::string(kNetworkScriptsDir) + "/" + name;
+    d.subject = dev;
+    d.mac = mac.str();
+    d.before = st.bytes;
+    d.mode = st.mode;
+    if (role == FileRole::GuestIfcfg) {
+      const auto f = ifcfg::File::parse(*st.bytes);
+      for (const auto& k : f.keys()) d.fields.push_back({k, f.get(k), std::nullopt});
+    } else {
+      d.fields.push_back({"content", "(" + std::to_string(st.bytes->size()) + " bytes)",
+                          std::nullopt});
+    }
+    return d;
+  }
+
+  const DiffOptions& opts_;
+  ChangeSet& cs_;
+};
+
+}  // namespace
+
+bool uri_supports_hotplug(const std::string& uri) { return uri.rfind("test:", 0) != 0; }
+
+std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
+                                                 const GuestInterface& want) {
+  std::vector<plan::FieldChange> out;
+  const std::string type = to_string(want.kind);
+  const bool type_differs = have.type != type;
+  if (type_differs) out.push_back({"type", opt(have.type), type});
+  if (want.kind == InterfaceKind::Direct) {
+    if (type_differs || have.source_dev != want.source_dev)
+      out.push_back({"source.dev", opt(have.source_dev), want.source_dev});
+    const std::string m = to_string(want.mode);
+    if (type_differs || (have.type == "direct" && mode_of(have) != m))
+      out.push_back({"source.mode", have.type == "direct" ? opt(mode_of(have)) : std::nullopt, m});
+  } else {
+    if (type_differs || have.source_network != want.network)
+      out.push_back({"source.network", opt(have.source_network), want.network});
+  }
+  if (want.model && have.model != *want.model)
+    out.push_back({"model", opt(have.model), *want.model});
+  return out;
+}
+
+ChangeSet compute(const Topology& desired, const Observation& observed,
+                  const DiffOptions& options) {
+  ChangeSet cs;
+  Differ differ(options, cs);
+  for (const auto& [name, spec] : desired.hosts) {
+    auto it = observed.hosts.find(name);
+    if (it == observed.hosts.end()) {
+      cs.diagnostics.error(pos_of(spec.pos, ""), "host.unobserved",
+                           "host " + name + " was not observed");
+      continue;
+    }
+    if (!it->second.reachable) {
+      cs.diagnostics.error(pos_of(spec.pos, ""), "host.unreachable",
+                           "host " + name + " could not be observed (" +
+                               (it->second.uri.empty() ? spec.uri : it->second.uri) +
+                               "): " + it->second.error);
+      continue;
+    }
+    differ.host(spec, it->second);
+  }
+  std::sort(cs.interfaces.begin(), cs.interfaces.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.host, a.guest, a.mac) < std::tie(b.host, b.guest, b.mac);
+  });
+  std::sort(cs.files.begin(), cs.files.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.host, a.guest, a.name) < std::tie(b.host, b.guest, b.name);
+  });
+  std::sort(cs.guests.begin(), cs.guests.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.host, a.guest) < std::tie(b.host, b.guest);
+  });
+  std::sort(cs.warnings.begin(), cs.warnings.end());
+  cs.warnings.erase(std::unique(cs.warnings.begin(), cs.warnings.end()), cs.warnings.end());
+  cs.diagnostics.sort();
+  return cs;
+}
+
+}  // namespace mvt::diff

@@ -1,0 +1,47 @@
+#pragma once
+// The semantic diff: desired topology vs observed live state -> ChangeSet (pure).
+//
+// Rules (DESIGN.md, Identity and comparison; the procedure):
+//  - a spec interface is matched to a live <interface> by MAC (effective_mac derives one when
+//    the spec has none); a `network` interface without a MAC in the spec is matched by
+//    position among the domain's network interfaces (same network first);
+//  - interfaces are compared by type, source (dev+mode, or network) and model (when the spec
+//    names one); libvirt's volatile fields (target dev, alias, PCI address) never differ;
+//  - a guest's `direct` interfaces are exactly the listed ones: an unlisted direct interface
+//    is removed (with the ifcfg/route files macvtapctl created for it); other unlisted
+//    interfaces are left alone;
+//  - persistent (inactive XML) and live definitions are compared separately; live only when
+//    the guest runs;
+//  - files: see managed_files.hpp. A source that is `none` is not compared (a warning says
+//    so); a source that could not be read is an error;
+//  - an undefined guest, or a host that could not be observed, is an error naming it.
+#include <map>
+#include <string>
+
+#include "diff/change_set.hpp"
+#include "model/observed.hpp"
+#include "model/topology.hpp"
+
+namespace mvt::diff {
+
+struct DiffOptions {
+  // Per-host hot-plug support (Hypervisor::supports_hotplug); a host not listed falls back
+  // to uri_supports_hotplug(uri).
+  std::map<std::string, bool> hotplug;
+};
+
+// False for libvirt's test driver (test:///...), which cannot attach or detach devices.
+bool uri_supports_hotplug(const std::string& uri);
+
+// Compares every host of `desired` with its entry in `observed` (a host missing there is an
+// error). Never throws for bad state: problems become diagnostics.
+ChangeSet compute(const Topology& desired, const Observation& observed,
+                  const DiffOptions& options = {});
+
+// Field-level differences between an observed element and the wanted interface
+// ("type", "source.dev", "source.mode", "source.network", "model"); empty when they mean
+// the same.
+std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
+                                                 const GuestInterface& want);
+
+}  // namespace mvt::diff

@@ -1,0 +1,47 @@
+#pragma once
+// The files the diff manages, compared by meaning and edited in place (DESIGN.md, Identity
+// and comparison):
+//  - a `config: unconfigured` host NIC's ifcfg: the procedure's set (NAME, DEVICE,
+//    TYPE=Ethernet, ONBOOT=no, BOOTPROTO=none, DEFROUTE/PEERDNS/PEERROUTES=no,
+//    IPV4_FAILURE_FATAL=no, the IPV6 keys off, a UUID, HWADDR when the spec gives the MAC)
+//    and no IPv4 address;
+//  - a guest interface's ifcfg-<dev>: the keys its spec declares (ipv4, defroute, peerdns,
+//    dns); a new file gets the procedure's full set, HWADDR, a stable UUID v5 and a header;
+//  - a guest interface's route-<dev> when it declares routes.
+// Meaning, not text: booleans (yes/true/1), BOOTPROTO none/no/static, PREFIX vs NETMASK,
+// quoting. A key whose meaning is already right is never rewritten; an existing UUID is kept;
+// comments, order and unknown keys stay (ifcfg::File edits lines in place).
+// Each function returns nullopt when the file already says what the spec wants.
+#include <optional>
+#include <string>
+
+#include "diff/change_set.hpp"
+#include "model/observed.hpp"
+#include "model/topology.hpp"
+
+namespace mvt::diff {
+
+// First line of every file macvtapctl creates.
+inline constexpr const char* kManagedHeader =
+    "# Managed by macvtapctl: managed keys are rewritten from the topology; others are kept.";
+
+// UUID v5 names: "host/nic" for a host NIC, "host/guest/device" for a guest interface.
+std::string host_nic_uuid(const std::string& host, const std::string& nic);
+std::string guest_interface_uuid(const std::string& host, const std::string& guest,
+                                 const std::string& device);
+
+std::optional<FileDiff> host_nic_file(const std::string& host, const HostNic& nic,
+                                      const FileState* have);
+std::optional<FileDiff> guest_ifcfg_file(const std::string& host, const std::string& guest,
+                                         const GuestInterface& want, const MacAddress& mac,
+                                         const FileState* have);
+std::optional<FileDiff> guest_route_file(const std::string& host, const std::string& guest,
+                                         const GuestInterface& want, const FileState* have);
+
+// Whether a guest interface declares anything its ifcfg file carries.
+bool manages_ifcfg(const GuestInterface& i);
+
+// Whether bytes start with kManagedHeader (files macvtapctl created, safe to remove).
+bool is_managed_file(const std::string& bytes);
+
+}  // namespace mvt::diff

@@ -1,0 +1,69 @@
+#include "plan/plan_file.hpp"
+
+#include "plan/plan_json.hpp"
+#include "util/hash.hpp"
+
+namespace mvt::plan {
+namespace {
+
+// sha256 of the canonical JSON (sorted keys, compact) of j without "integrity".
+std::string integrity_of(const Json& j) {
+  nlohmann::json canonical = nlohmann::json::parse(j.dump());
+  canonical.erase("integrity");
+  return sha256_hex(canonical.dump());
+}
+
+}  // namespace
+
+std::string save_plan(const Plan& p) {
+  Json j;
+  j["kind"] = kPlanFileKind;
+  for (auto& [k, v] : plan_to_json(p).items()) j[k] = v;
+  j["format_version"] = kPlanFormatVersion;
+  j["integrity"] = integrity_of(j);
+  return j.dump(2) + "\n";
+}
+
+std::optional<Plan> load_plan(std::string_view text, const std::string& origin,
+                              Diagnostics& diags) {
+  const SourcePos pos{origin, 0, 0};
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    diags.error(pos, "planfile.not-json", std::string("not a JSON plan file: ") + e.what());
+    return std::nullopt;
+  }
+  if (!j.is_object() || !j.contains("kind") || j["kind"] != kPlanFileKind) {
+    diags.error(pos, "planfile.not-plan",
+                "not a macvtapctl plan file (no \"kind\": \"" + std::string(kPlanFileKind) +
+                    "\")");
+    return std::nullopt;
+  }
+  auto fv = j.find("format_version");
+  if (fv == j.end() || !fv->is_number_integer()) {
+    diags.error(pos, "planfile.format-version", "plan file has no integer format_version");
+    return std::nullopt;
+  }
+  if (fv->get<long long>() != kPlanFormatVersion) {
+    diags.error(pos, "planfile.format-version",
+                "plan file has format_version " + std::to_string(fv->get<long long>()) +
+                    "; this macvtapctl reads format_version " +
+                    std::to_string(kPlanFormatVersion) + ": make the plan again with it");
+    return std::nullopt;
+  }
+  auto integ = j.find("integrity");
+  if (integ == j.end() || !integ->is_string()) {
+    diags.error(pos, "planfile.integrity", "plan file has no integrity digest");
+    return std::nullopt;
+  }
+  if (integ->get<std::string>() != integrity_of(j)) {
+    diags.error(pos, "planfile.integrity",
+                "plan file was modified after it was written (integrity digest mismatch); "
+                "make a new plan instead of editing one");
+    return std::nullopt;
+  }
+  return plan_from_json(j, origin, diags);
+}
+
+}  // namespace mvt::plan

@@ -1,0 +1,311 @@
+#include "plan/planner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "util/hash.hpp"
+
+namespace mvt::plan {
+namespace {
+
+struct Draft {
+  StepKind kind;
+  std::string guest;  // "" for host-scoped steps
+  std::string mac;    // interface identity, "" when none
+  Step step;
+};
+
+std::string join_fields(const std::vector<FieldChange>& f, std::size_t max = 6) {
+  std::string out;
+  for (std::size_t i = 0; i < f.size() && i < max; ++i) out += (i ? ", " : "") + f[i].field;
+  if (f.size() > max) out += ", ...";
+  return out;
+}
+
+bool dep_matches(const Draft& a, const Draft& dep, DepScope scope) {
+  if (a.step.host != dep.step.host) return false;
+  switch (scope) {
+    case DepScope::SameHost: return true;
+    case DepScope::SameGuest: return a.guest == dep.guest;
+    case DepScope::SameInterface: return a.guest == dep.guest && !a.mac.empty() && a.mac == dep.mac;
+  }
+  return false;
+}
+
+class Planner {
+ public:
+  explicit Planner(const diff::ChangeSet& cs) : cs_(cs) {
+    for (const auto& g : cs.guests) status_[{g.host, g.guest}] = &g;
+  }
+
+  std::vector<Draft> run() {
+    for (const auto& f : cs_.files) file(f);
+    for (const auto& i : cs_.interfaces) iface(i);
+    activations();
+    verifications();
+    return std::move(drafts_);
+  }
+  std::vector<std::string> warnings;
+
+ private:
+  const diff::GuestStatus* status(const std::string& h, const std::string& g) const {
+    auto it = status_.find({h, g});
+    return it == status_.end() ? nullptr : it->second;
+  }
+
+  void add(StepKind k, const std::string& guest, const std::string& mac, Step s) {
+    touched_.insert({s.host, guest});
+    hosts_.insert(s.host);
+    drafts_.push_back({k, guest, mac, std::move(s)});
+  }
+
+  void file(const diff::FileDiff& f) {
+    Step s;
+    s.host = f.host;
+    s.changes = f.fields;
+    Operation& op = s.op;
+    op.guest = f.guest;
+    op.scope = f.role == diff::FileRole::HostNic ? FileScope::Host : FileScope::Guest;
+    op.path = f.path;
+    if (f.before) op.before_sha256 = sha256_hex(*f.before);
+    StepKind kind;
+    if (f.role == diff::FileRole::HostNic) {
+      kind = StepKind::HostNicFile;
+      s.target = "host/" + f.host + "/nic/" + f.subject;
+      s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the NIC to the guests "
+                 "(procedure: ONBOOT=no, BOOTPROTO=none, no address, IPv6 off)";
+    } else {
+      s.target = "guest/" + f.guest + "/file/" + f.name;
+      if (f.action == diff::FileAction::Remove) {
+        kind = StepKind::GuestFileRemove;
+        s.reason = "the interface with MAC " + f.mac + " is removed; macvtapctl created " +
+                   f.name + " for it";
+      } else if (f.for_new_interface) {
+        kind = StepKind::GuestFileNew;
+        s.reason = "interface " + f.subject + " is new: " + f.name +
+                   " is written before the device appears so the guest configures it at once";
+      } else {
+        kind = StepKind::GuestFile;
+        s.reason = f.action == diff::FileAction::Create
+                       ? f.name + " is missing; interface " + f.subject + " declares its settings"
+                       : f.name + " differs from the spec in " + join_fields(f.fields);
+      }
+    }
+    switch (f.action) {
+      case diff::FileAction::Create:
+        s.action = Action::Create;
+        op.kind = OpKind::WriteFile;
+        op.content = f.after;
+        op.mode = f.mode;
+        break;
+      case diff::FileAction::Update:
+        s.action = Action::Update;
+        op.kind = OpKind::WriteFile;
+        op.content = f.after;
+        break;
+      case diff::FileAction::Remove:
+        s.action = Action::Delete;
+        op.kind = OpKind::RemoveFile;
+        break;
+    }
+    add(kind, f.guest, f.mac, std::move(s));
+  }
+
+  void iface(const diff::InterfaceDiff& i) {
+    const diff::GuestStatus* st = status(i.host, i.guest);
+    const bool running = st && st->running;
+    const std::string target = "guest/" + i.guest + "/interface/" + i.name;
+    if (i.config_differs) {
+      Step s;
+      s.host = i.host;
+      s.target = target;
+      s.changes = i.config_fields;
+      s.op.kind = OpKind::DefineInterface;
+      s.op.guest = i.guest;
+      s.op.mac = i.mac;
+      if (!i.listed) {
+        s.action = Action::Delete;
+        s.op.old_interface_xml = i.config->xml;
+        s.reason = "direct interface " + i.mac + " is not in the spec: a guest's direct "
+                   "interfaces are exactly the listed ones";
+      } else if (!i.config) {
+        s.action = Action::Create;
+        s.op.interface_xml = i.new_xml;
+        s.reason = "interface " + i.name + " is in the spec but not in the persistent definition";
+      } else {
+        s.action = Action::Replace;
+        s.op.interface_xml = i.new_xml;
+        s.op.old_interface_xml = i.config->xml;
+        s.reason = "interface " + i.name + " differs in " + join_fields(i.config_fields) +
+                   ": the persistent definition is replaced";
+      }
+      s.disruptive = false;
+      add(StepKind::DomainConfig, i.guest, i.mac, std::move(s));
+    }
+    if (!running || !i.live_differs) return;
+    if (!st->hotplug) {
+      // Not hot-pluggable: the cold restart carries the live differences, for people.
+      auto& fields = cold_[{i.host, i.guest}];
+      for (const auto& f : i.live_fields)
+        fields.push_back({"live " + i.name + " " + f.field, f.before, f.after});
+      if (i.live_fields.empty()) fields.push_back({"live " + i.name, "differs", std::nullopt});
+      touched_.insert({i.host, i.guest});
+      return;
+    }
+    if (i.live) {
+      Step s;
+      s.host = i.host;
+      s.target = target;
+      s.action = i.listed ? Action::Replace : Action::Delete;
+      s.changes = i.live_fields;
+      s.op.kind = OpKind::LiveDetach;
+      s.op.guest = i.guest;
+      s.op.mac = i.mac;
+      s.op.old_interface_xml = i.live->xml;
+      s.disruptive = true;
+      s.reason = i.listed ? "the running guest's device differs in " + join_fields(i.live_fields) +
+                                ": it is detached and attached anew"
+                          : "the running guest still has the unlisted device: it is detached";
+      add(StepKind::LiveDetach, i.guest, i.mac, std::move(s));
+    }
+    if (i.listed) {
+      Step s;
+      s.host = i.host;
+      s.target = target;
+      s.action = i.live ? Action::Replace : Action::Create;
+      s.changes = i.live_fields;
+      s.op.kind = OpKind::LiveAttach;
+      s.op.guest = i.guest;
+      s.op.mac = i.mac;
+      s.op.interface_xml = i.new_xml;
+      s.disruptive = false;
+      s.reason = i.live ? "the new device is hot-plugged into the running guest"
+                        : "the running guest lacks the device: it is hot-plugged";
+      add(StepKind::LiveAttach, i.guest, i.mac, std::move(s));
+    }
+  }
+
+  void activations() {
+    const auto keys = touched_;  // add() inserts into touched_
+    for (const auto& key : keys) {
+      const auto& [h, g] = key;
+      if (g.empty()) continue;
+      const diff::GuestStatus* st = status(h, g);
+      if (!st || !st->running) continue;
+      const bool cold = cold_.count(key) > 0;
+      bool needs = cold;
+      for (const auto& d : drafts_)
+        if (d.step.host == h && d.guest == g &&
+            (d.kind == StepKind::GuestFileNew || d.kind == StepKind::GuestFile ||
+             d.kind == StepKind::GuestFileRemove || d.kind == StepKind::LiveAttach ||
+             d.kind == StepKind::LiveDetach))
+          needs = true;
+      if (!needs) continue;
+      ActivationMethod m = ActivationMethod::None;
+      std::string reason;
+      if (st->activate == Activate::None) {
+        warnings.push_back("host " + h + ": guest " + g + " has `activate: none`: " +
+                           (cold ? "its device changes need a cold restart (shut down, start)"
+                                 : "its changes take effect when it next restarts its network"));
+        continue;
+      }
+      if (cold) {
+        m = ActivationMethod::ColdRestart;
+        reason = "persistent <interface> changes could not be hot-plugged (the hypervisor "
+                 "cannot attach/detach live) and a guest reboot keeps QEMU's old device set: "
+                 "the guest is shut down and started again";
+      } else if (st->activate == Activate::Reboot) {
+        m = ActivationMethod::Reboot;
+        reason = "the spec says `activate: reboot`: the guest re-reads its network "
+                 "configuration at boot";
+      } else {
+        m = ActivationMethod::RestartNetwork;
+        reason = "the spec says `activate: restart-network`: the guest's network service "
+                 "re-reads its ifcfg files";
+      }
+      Step s;
+      s.host = h;
+      s.target = "guest/" + g + "/activation";
+      s.action = Action::Activate;
+      s.changes.push_back({"method", std::nullopt, to_string(m)});
+      if (cold)
+        s.changes.insert(s.changes.end(), cold_.at(key).begin(), cold_.at(key).end());
+      s.op.kind = OpKind::Activate;
+      s.op.guest = g;
+      s.op.method = m;
+      s.disruptive = true;
+      s.reason = reason;
+      add(StepKind::Activation, g, "", std::move(s));
+    }
+  }
+
+  void verifications() {
+    for (const auto& h : std::set<std::string>(hosts_)) {
+      Step s;
+      s.host = h;
+      s.target = "host/" + h + "/verify";
+      s.action = Action::Verify;
+      s.op.kind = OpKind::Verify;
+      s.reason = "re-observe and re-plan (must be empty); guest MACs must match the host's "
+                 "macvtap devices, and routing tables must match the spec";
+      add(StepKind::Verify, "", "", std::move(s));
+    }
+  }
+
+  const diff::ChangeSet& cs_;
+  std::map<std::pair<std::string, std::string>, const diff::GuestStatus*> status_;
+  std::set<std::pair<std::string, std::string>> touched_;
+  std::map<std::pair<std::string, std::string>, std::vector<FieldChange>> cold_;
+  std::set<std::string> hosts_;
+  std::vector<Draft> drafts_;
+};
+
+}  // namespace
+
+const OrderRow& order_row(StepKind k) {
+  for (const auto& r : kOrder)
+    if (r.kind == k) return r;
+  return kOrder.back();
+}
+
+Plan make_plan(const diff::ChangeSet& changes, const std::string& spec_digest) {
+  Planner p(changes);
+  std::vector<Draft> drafts = p.run();
+  std::stable_sort(drafts.begin(), drafts.end(), [](const Draft& a, const Draft& b) {
+    const int ra = order_row(a.kind).rank, rb = order_row(b.kind).rank;
+    return std::tie(a.step.host, ra, a.guest, a.step.target) <
+           std::tie(b.step.host, rb, b.guest, b.step.target);
+  });
+  Plan plan;
+  plan.spec_digest = spec_digest;
+  plan.fingerprint = changes.fingerprint;
+  const std::size_t width = std::max<std::size_t>(2, std::to_string(drafts.size()).size());
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    std::string n = std::to_string(i + 1);
+    if (n.size() < width) n.insert(0, width - n.size(), '0');
+    drafts[i].step.id = "s" + n;
+  }
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    const OrderRow& row = order_row(drafts[i].kind);
+    for (std::size_t j = 0; j < i; ++j) {
+      for (int d = 0; d < row.ndeps; ++d) {
+        if (drafts[j].kind == row.deps[d].kind &&
+            dep_matches(drafts[i], drafts[j], row.deps[d].scope)) {
+          drafts[i].step.depends_on.push_back(drafts[j].step.id);
+          break;
+        }
+      }
+    }
+    plan.steps.push_back(std::move(drafts[i].step));
+  }
+  plan.warnings = changes.warnings;
+  plan.warnings.insert(plan.warnings.end(), p.warnings.begin(), p.warnings.end());
+  std::sort(plan.warnings.begin(), plan.warnings.end());
+  plan.warnings.erase(std::unique(plan.warnings.begin(), plan.warnings.end()),
+                      plan.warnings.end());
+  return plan;
+}
+
+}  // namespace mvt::plan

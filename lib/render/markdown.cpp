@@ -1,0 +1,142 @@
+#include "render/markdown.hpp"
+
+#include "render/text.hpp"
+
+namespace mvt::render {
+namespace {
+
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string code(const std::string& text) {
+  const bool tick = text.find('`') != std::string::npos;
+  return tick ? "`` " + text + " ``" : "`" + text + "`";
+}
+
+std::string details_of(const plan::Step& s, const std::string& symbol) {
+  if (s.changes.empty()) return {};
+  std::string body;
+  for (const auto& c : s.changes) {
+    if (c.before) body += "- " + c.field + " = " + show_value(c.before) + "\n";
+    if (c.after) body += "+ " + c.field + " = " + show_value(c.after) + "\n";
+  }
+  std::string fence = "```";
+  while (body.find(fence) != std::string::npos) fence += "`";
+  return "<details><summary>" + s.id + " <code>" + html(symbol) + " " + html(s.target) +
+         "</code> (" + std::to_string(s.changes.size()) +
+         (s.changes.size() == 1 ? " field" : " fields") + ")</summary>\n\n" + fence +
+         "diff\n" + body + fence + "\n\n</details>\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
+  const bool drift = v.mode == Mode::Drift;
+  std::string head = drift ? "## macvtapctl drift\n\n" : "## macvtapctl plan\n\n";
+  head += "**" + summary_line(v) + "**\n";
+
+  std::vector<std::string> rows;
+  std::vector<std::string> details;
+  for (const auto& h : v.hosts)
+    for (const auto& sv : h.steps) {
+      const plan::Step& s = *sv.step;
+      rows.push_back("| " + s.id + " | " + code(sv.symbol) + " | " + code(s.target) + " | " +
+                     cell(s.host) + " | " + cell(sv.label) + " | " +
+                     (s.disruptive ? "yes" : "") + " | " + cell(s.reason) + " |\n");
+      details.push_back(details_of(s, sv.symbol));
+    }
+  std::string warnings;
+  if (!v.warnings.empty()) {
+    warnings = "\n**Warnings**\n\n";
+    for (const auto& w : v.warnings) warnings += "- " + cell(w) + "\n";
+  }
+  const std::string table_head =
+      "\n| Step | | Target | Host | What | Disruptive | Why |\n|---|---|---|---|---|---|---|\n";
+
+  auto assemble = [&](std::size_t nrows, std::size_t ndetails, const std::string& note) {
+    std::string s = head;
+    if (!rows.empty()) {
+      s += table_head;
+      for (std::size_t i = 0; i < nrows; ++i) s += rows[i];
+      std::string d;
+      for (std::size_t i = 0; i < ndetails; ++i) d += details[i];
+      if (!d.empty()) s += "\n### Details\n\n" + d;
+    }
+    s += warnings;
+    if (!note.empty()) s += "\n> " + note + "\n";
+    return s;
+  };
+
+  std::string full = assemble(rows.size(), details.size(), "");
+  if (full.size() <= o.limit) return full;
+
+  auto note_for = [&](std::size_t nrows, std::size_t ndetails) {
+    std::string n = "Folded to stay under " + std::to_string(o.limit) + " characters: ";
+    std::size_t omitted_details = 0;
+    for (std::size_t i = ndetails; i < details.size(); ++i)
+      if (!details[i].empty()) ++omitted_details;
+    n += "details of " + std::to_string(omitted_details) + " step(s)";
+    if (nrows < rows.size())
+      n += " and " + std::to_string(rows.size() - nrows) + " table row(s)";
+    n += " left out. Run `macvtapctl " + std::string(drift ? "drift" : "plan") +
+         "` (or `--format json`) for everything.";
+    return n;
+  };
+  // Largest prefix of details (then of rows) that fits, by running sums: linear, not
+  // quadratic, for plans of thousands of steps. The note's length varies with its numbers;
+  // a margin of 16 bytes covers that.
+  const std::size_t margin = note_for(0, 0).size() + 16 + std::string("\n### Details\n\n").size();
+  std::size_t fixed = head.size() + table_head.size() + warnings.size() + margin;
+  for (const auto& r : rows) fixed += r.size();
+  if (fixed <= o.limit) {
+    std::size_t nd = 0, used = fixed;
+    while (nd < details.size() && used + details[nd].size() <= o.limit) used += details[nd++].size();
+    std::string s = assemble(rows.size(), nd, note_for(rows.size(), nd));
+    if (s.size() <= o.limit) return s;
+  }
+  {
+    std::size_t used = head.size() + table_head.size() + warnings.size() + margin, nr = 0;
+    while (nr < rows.size() && used + rows[nr].size() <= o.limit) used += rows[nr++].size();
+    std::string s = assemble(nr, 0, note_for(nr, 0));
+    if (s.size() <= o.limit) return s;
+  }
+  // Even the head does not fit (absurd limit): cut it, keeping the note whole.
+  std::string note = "\n> " + note_for(0, 0) + "\n";
+  std::string s = head;
+  if (note.size() < o.limit) {
+    s = s.substr(0, o.limit - note.size()) + note;
+  } else {
+    s = s.substr(0, o.limit);
+  }
+  return s;
+}
+
+}  // namespace mvt::render

@@ -1,0 +1,94 @@
+#include "render/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace mvt::render {
+namespace {
+
+constexpr const char* kReset = "\x1b[0m";
+
+std::string colour_of(const std::string& symbol) {
+  if (symbol == "+") return "\x1b[32m";
+  if (symbol == "~") return "\x1b[33m";
+  if (symbol == "-") return "\x1b[31m";
+  if (symbol == "-/+") return "\x1b[35m";
+  if (symbol == "!") return "\x1b[1;36m";
+  return "";
+}
+
+class Out {
+ public:
+  explicit Out(bool color) : color_(color) {}
+  std::string paint(const std::string& text, const std::string& code) const {
+    if (!color_ || code.empty()) return text;
+    return code + text + kReset;
+  }
+  std::string s;
+
+ private:
+  bool color_;
+};
+
+}  // namespace
+
+std::string show_value(const std::optional<std::string>& v) {
+  if (!v) return "(absent)";
+  return nlohmann::json(*v).dump();
+}
+
+bool colour_wanted(const std::string& option, bool is_terminal, const char* no_color_env) {
+  if (option == "always") return true;
+  if (option == "never") return false;
+  if (no_color_env && *no_color_env) return false;
+  return is_terminal;
+}
+
+std::string render_text(const PlanView& v, const TextOptions& o) {
+  Out out(o.color);
+  std::string& s = out.s;
+  const bool drift = v.mode == Mode::Drift;
+  if (v.summary.steps == 0) {
+    s += out.paint(summary_line(v), "\x1b[1;32m") + "\n";
+  } else {
+    s += drift ? "Live state differs from the topology. To bring it back, macvtapctl would:\n"
+               : "macvtapctl will perform the following steps, in order:\n";
+    for (const auto& h : v.hosts) {
+      s += "\n" + out.paint("host " + h.host, "\x1b[1m") + "\n";
+      for (const auto& sv : h.steps) {
+        const plan::Step& st = *sv.step;
+        s += "  " + st.id + " " + out.paint(sv.symbol, colour_of(sv.symbol)) + " " +
+             out.paint(st.target, "\x1b[1m") + "  (" + sv.label + ")";
+        if (st.disruptive) s += " " + out.paint("[disruptive]", "\x1b[1;31m");
+        s += "\n";
+        for (const auto& c : st.changes) {
+          std::string sym, line;
+          if (!c.before && c.after) {
+            sym = "+";
+            line = c.field + " = " + show_value(c.after);
+          } else if (c.before && !c.after) {
+            sym = "-";
+            line = c.field + " = " + show_value(c.before);
+          } else {
+            sym = "~";
+            line = c.field + ": " + show_value(c.before) + " -> " + show_value(c.after);
+          }
+          s += "        " + out.paint(sym, colour_of(sym)) + " " + line + "\n";
+        }
+        if (!st.depends_on.empty()) {
+          s += "        after:";
+          for (const auto& d : st.depends_on) s += " " + d;
+          s += "\n";
+        }
+        s += "        why: " + st.reason + "\n";
+      }
+    }
+  }
+  if (!v.warnings.empty()) {
+    s += "\n" + out.paint("Warnings:", "\x1b[1;33m") + "\n";
+    for (const auto& w : v.warnings) s += "  - " + w + "\n";
+  }
+  if (v.summary.steps != 0) s += "\n" + out.paint(summary_line(v), "\x1b[1m") + "\n";
+  return s;
+}
+
+}  // namespace mvt::render
