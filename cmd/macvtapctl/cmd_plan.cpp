@@ -1,17 +1,70 @@
-// Placeholder registration until the plan subcommand lands; it refuses to run.
+// `macvtapctl plan -f PATH... [--format text|json|markdown] [-o PLANFILE]
+//  [--detailed-exitcode]`: what apply would do, in order, and why. Read-only: writes nothing
+// but PLANFILE, runs no command in a guest. Exit 0 (1 on error); with --detailed-exitcode
+// 0 no changes, 1 error, 2 changes.
 #include <iostream>
+#include <memory>
 
 #include "commands.hpp"
+#include "plan/plan_file.hpp"
+#include "plan_common.hpp"
+#include "render/json.hpp"
+#include "render/markdown.hpp"
+#include "render/text.hpp"
+#include "util/errors.hpp"
 
 namespace mvt::cli {
+namespace {
 
-void add_plan(CLI::App& app, GlobalOptions&, int* rc) {
-  auto* sub = app.add_subcommand("plan", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([rc] {
-    std::cerr << "macvtapctl: 'plan' is not available in this build\n";
-    *rc = 1;
-  });
+struct PlanOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string out;
+  bool detailed = false;
+};
+
+int run_plan(const PlanOptions& o, const GlobalOptions& g) {
+  PlanRun run = compute_plan(o.paths, g, std::cerr);
+  if (!run.ok) return 1;
+  const auto view = render::make_view(run.plan, render::Mode::Plan);
+  if (o.format == "json")
+    std::cout << render::render_json(view);
+  else if (o.format == "markdown")
+    std::cout << render::render_markdown(view);
+  else
+    std::cout << render::render_text(view, {stdout_colour(g)});
+  std::cout.flush();
+  if (!o.out.empty()) {
+    try {
+      write_file_atomic(o.out, plan::save_plan(run.plan));
+    } catch (const Error& e) {
+      std::cerr << "macvtapctl: error: " << e.what() << "\n";
+      return 1;
+    }
+    std::cerr << "Saved the plan to " << o.out << "; apply it with `macvtapctl apply " << o.out
+              << "`.\n";
+  }
+  if (o.detailed && run.plan.has_changes()) return 2;
+  return 0;
+}
+
+}  // namespace
+
+void add_plan(CLI::App& app, GlobalOptions& g, int* rc) {
+  auto opts = std::make_shared<PlanOptions>();
+  auto* sub = app.add_subcommand(
+      "plan", "show the ordered changes that would bring live state to the topology (read-only)");
+  sub->add_option("-f,--file", opts->paths,
+                  "spec file or directory (every *.yaml inside, lexical order); repeatable")
+      ->required();
+  sub->add_option("--format", opts->format, "output format")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+  sub->add_option("-o,--out", opts->out,
+                  "also save the plan (with a fingerprint of the live state) for `apply`");
+  sub->add_flag("--detailed-exitcode", opts->detailed,
+                "exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
+  sub->callback([opts, rc, &g] { *rc = run_plan(*opts, g); });
 }
 
 }  // namespace mvt::cli

@@ -24,6 +24,18 @@ std::string join_fields(const std::vector<FieldChange>& f, std::size_t max = 6) 
   return out;
 }
 
+// "type=direct source.dev=em2 ..." from one side of field changes; nullopt when that side
+// has no value at all (absent device).
+std::optional<std::string> summarize(const std::vector<FieldChange>& f, bool before) {
+  std::string out;
+  for (const auto& c : f) {
+    const auto& v = before ? c.before : c.after;
+    if (v) out += (out.empty() ? "" : " ") + c.field + "=" + *v;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 bool dep_matches(const Draft& a, const Draft& dep, DepScope scope) {
   if (a.step.host != dep.step.host) return false;
   switch (scope) {
@@ -147,10 +159,9 @@ class Planner {
     if (!running || !i.live_differs) return;
     if (!st->hotplug) {
       // Not hot-pluggable: the cold restart carries the live differences, for people.
-      auto& fields = cold_[{i.host, i.guest}];
-      for (const auto& f : i.live_fields)
-        fields.push_back({"live " + i.name + " " + f.field, f.before, f.after});
-      if (i.live_fields.empty()) fields.push_back({"live " + i.name, "differs", std::nullopt});
+      cold_[{i.host, i.guest}].push_back(
+          {"live interface " + i.name, summarize(i.live_fields, true),
+           i.listed ? summarize(i.live_fields, false) : std::nullopt});
       touched_.insert({i.host, i.guest});
       return;
     }
@@ -298,8 +309,8 @@ Plan make_plan(const diff::ChangeSet& changes, const std::string& spec_digest) {
         }
       }
     }
-    plan.steps.push_back(std::move(drafts[i].step));
   }
+  for (auto& d : drafts) plan.steps.push_back(std::move(d.step));
   plan.warnings = changes.warnings;
   plan.warnings.insert(plan.warnings.end(), p.warnings.begin(), p.warnings.end());
   std::sort(plan.warnings.begin(), plan.warnings.end());

@@ -1,0 +1,137 @@
+#include "plan_common.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "diff/diff.hpp"
+#include "observe/observe.hpp"
+#include "plan/planner.hpp"
+#include "render/text.hpp"
+#include "spec/guard.hpp"
+#include "spec/loader.hpp"
+#include "util/errors.hpp"
+
+namespace mvt::cli {
+namespace {
+
+void print(std::ostream& err, const Diagnostics& d) {
+  for (const auto& x : d.items()) err << format_diagnostic(x) << "\n";
+}
+
+}  // namespace
+
+bool stdout_colour(const GlobalOptions& g) {
+  return render::colour_wanted(g.color, ::isatty(1) == 1, std::getenv("NO_COLOR"));
+}
+
+PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
+                     std::ostream& err) {
+  PlanRun run;
+  auto spec = spec::load(paths);
+  print(err, spec.diagnostics);
+  if (spec.diagnostics.has_errors()) return run;
+  Topology topo = std::move(spec.topology);
+
+  // --host: keep only the named hosts.
+  if (!g.hosts.empty()) {
+    bool bad = false;
+    for (const auto& h : g.hosts)
+      if (!topo.hosts.count(h)) {
+        std::string known;
+        for (const auto& [n, _] : topo.hosts) known += (known.empty() ? "" : ", ") + n;
+        err << "macvtapctl: error: --host " << h << ": no such host in the spec (hosts: " << known
+            << ")\n";
+        bad = true;
+      }
+    if (bad) return run;
+    for (auto it = topo.hosts.begin(); it != topo.hosts.end();)
+      if (std::find(g.hosts.begin(), g.hosts.end(), it->first) == g.hosts.end())
+        it = topo.hosts.erase(it);
+      else
+        ++it;
+  }
+  // --connect: only for a one-host spec (after --host).
+  if (!g.connect.empty()) {
+    if (topo.hosts.size() != 1) {
+      err << "macvtapctl: error: --connect needs exactly one host (the spec has "
+          << topo.hosts.size() << "; use --host NAME)\n";
+      return run;
+    }
+    topo.hosts.begin()->second.uri = g.connect;
+  }
+  Guard guard;
+  guard.add_from_environment();
+  Diagnostics gd;
+  check_guard(topo, guard, gd);
+  print(err, gd);
+  if (gd.has_errors()) return run;
+
+  ObserveOptions oo;
+  oo.read_only = true;
+  Observation obs;
+  try {
+    obs = observe(topo, oo);
+  } catch (const Error& e) {
+    err << "macvtapctl: error: " << e.what() << "\n";
+    return run;
+  }
+  for (const auto& [n, _] : topo.hosts) {
+    auto it = obs.hosts.find(n);
+    run.host_observed[n] = it != obs.hosts.end() && it->second.reachable;
+  }
+  run.changes = diff::compute(topo, obs);
+  print(err, run.changes.diagnostics);
+  if (run.changes.diagnostics.has_errors()) return run;
+  run.plan = plan::make_plan(run.changes, spec.digest);
+  run.ok = true;
+  return run;
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes, unsigned mode) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) throw SystemError("cannot create a temporary file next to " + path, errno);
+  auto fail = [&](const char* what) {
+    const int e = errno;
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    throw SystemError(std::string(what) + " " + path, e);
+  };
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write");
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, mode) != 0) fail("cannot set the mode of");
+  if (::fsync(fd) != 0) fail("cannot sync");
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmpl.c_str());
+    throw SystemError("cannot close " + path, e);
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmpl.c_str());
+    throw SystemError("cannot rename into " + path, e);
+  }
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace mvt::cli

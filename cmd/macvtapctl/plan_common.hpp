@@ -1,0 +1,33 @@
+#pragma once
+// What `plan` and `drift` share: load the spec, apply --host/--connect and the trust guard,
+// observe (read-only), diff, plan. Diagnostics go to `err` as they are found; nothing is
+// written and no command runs in a guest.
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "diff/change_set.hpp"
+#include "plan/plan.hpp"
+
+namespace mvt::cli {
+
+struct PlanRun {
+  bool ok = false;                  // false: an error was reported (exit 1)
+  plan::Plan plan;                  // meaningful when ok
+  diff::ChangeSet changes;          // guests and warnings, even when !ok
+  std::map<std::string, bool> host_observed;  // every host considered
+};
+
+PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
+                     std::ostream& err);
+
+// Writes bytes to path atomically (temp file in the same directory, fsync, rename).
+// Throws SystemError.
+void write_file_atomic(const std::string& path, const std::string& bytes, unsigned mode = 0644);
+
+// Whether to colour text output: --color, NO_COLOR, and whether stdout is a terminal.
+bool stdout_colour(const GlobalOptions& g);
+
+}  // namespace mvt::cli
