@@ -18,7 +18,8 @@ std::string integrity_of(const Json& j) {
 std::string save_plan(const Plan& p) {
   Json j;
   j["kind"] = kPlanFileKind;
-  for (auto& [k, v] : plan_to_json(p).items()) j[k] = v;
+  const Json body = plan_to_json(p);  // named: items() of a temporary would dangle
+  for (const auto& [k, v] : body.items()) j[k] = v;
   j["format_version"] = kPlanFormatVersion;
   j["integrity"] = integrity_of(j);
   return j.dump(2) + "\n";
