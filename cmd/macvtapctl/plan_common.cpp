@@ -67,6 +67,8 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
     topo.hosts.begin()->second.uri = g.connect;
   }
   Guard guard;
+  guard.uris = g.allow_uris;
+  guard.roots = g.allow_roots;
   guard.add_from_environment();
   Diagnostics gd;
   check_guard(topo, guard, gd);

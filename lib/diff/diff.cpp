@@ -188,6 +188,7 @@ class Differ {
       d.guest = g.name;
       d.name = r.want->name;
       d.mac = r.mac.str();
+      if (r.want->kind == InterfaceKind::Direct) d.source_dev = r.want->source_dev;
       if (c) d.config = *c;
       if (l) d.live = *l;
       const std::string base = c ? c->xml : (l ? l->xml : std::string());

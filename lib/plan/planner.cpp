@@ -14,6 +14,7 @@ struct Draft {
   StepKind kind;
   std::string guest;  // "" for host-scoped steps
   std::string mac;    // interface identity, "" when none
+  std::string nic;    // host NIC the step prepares or uses, "" when none
   Step step;
 };
 
@@ -40,6 +41,7 @@ bool dep_matches(const Draft& a, const Draft& dep, DepScope scope) {
   if (a.step.host != dep.step.host) return false;
   switch (scope) {
     case DepScope::SameHost: return true;
+    case DepScope::SameNic: return !a.nic.empty() && a.nic == dep.nic;
     case DepScope::SameGuest: return a.guest == dep.guest;
     case DepScope::SameInterface: return a.guest == dep.guest && !a.mac.empty() && a.mac == dep.mac;
   }
@@ -67,10 +69,11 @@ class Planner {
     return it == status_.end() ? nullptr : it->second;
   }
 
-  void add(StepKind k, const std::string& guest, const std::string& mac, Step s) {
+  void add(StepKind k, const std::string& guest, const std::string& mac, Step s,
+           const std::string& nic = {}) {
     touched_.insert({s.host, guest});
     hosts_.insert(s.host);
-    drafts_.push_back({k, guest, mac, std::move(s)});
+    drafts_.push_back({k, guest, mac, nic, std::move(s)});
   }
 
   void file(const diff::FileDiff& f) {
@@ -122,7 +125,8 @@ class Planner {
         op.kind = OpKind::RemoveFile;
         break;
     }
-    add(kind, f.guest, f.mac, std::move(s));
+    add(kind, f.guest, f.mac, std::move(s),
+        f.role == diff::FileRole::HostNic ? f.subject : std::string());
   }
 
   void iface(const diff::InterfaceDiff& i) {
@@ -154,7 +158,7 @@ class Planner {
                    ": the persistent definition is replaced";
       }
       s.disruptive = false;
-      add(StepKind::DomainConfig, i.guest, i.mac, std::move(s));
+      add(StepKind::DomainConfig, i.guest, i.mac, std::move(s), i.source_dev);
     }
     if (!running || !i.live_differs) return;
     if (!st->hotplug) {
@@ -194,7 +198,7 @@ class Planner {
       s.disruptive = false;
       s.reason = i.live ? "the new device is hot-plugged into the running guest"
                         : "the running guest lacks the device: it is hot-plugged";
-      add(StepKind::LiveAttach, i.guest, i.mac, std::move(s));
+      add(StepKind::LiveAttach, i.guest, i.mac, std::move(s), i.source_dev);
     }
   }
 

@@ -32,8 +32,9 @@ enum class StepKind {
   Verify,           // per host
 };
 
-// Which earlier steps a step waits for: same host, same guest, or same interface (MAC).
-enum class DepScope { SameHost, SameGuest, SameInterface };
+// Which earlier steps a step waits for: same host, same host NIC, same guest, or same
+// interface (MAC).
+enum class DepScope { SameHost, SameNic, SameGuest, SameInterface };
 
 struct OrderDep {
   StepKind kind;
@@ -64,7 +65,7 @@ inline constexpr std::array<OrderRow, 9> kOrder = {{
     {StepKind::DomainConfig, 40, "domain-config",
      "the persistent definition changes before the live one, so a restart at any point "
      "boots the new device set",
-     {{{StepKind::HostNicFile, DepScope::SameHost}}}, 1},
+     {{{StepKind::HostNicFile, DepScope::SameNic}}}, 1},
     {StepKind::LiveDetach, 50, "live-detach",
      "old devices leave the running guest before their replacements arrive (one MAC, one "
      "device)",
@@ -72,7 +73,7 @@ inline constexpr std::array<OrderRow, 9> kOrder = {{
     {StepKind::LiveAttach, 60, "live-attach",
      "devices are hot-plugged once the NIC is prepared, their files written and any old "
      "device detached",
-     {{{StepKind::HostNicFile, DepScope::SameHost},
+     {{{StepKind::HostNicFile, DepScope::SameNic},
        {StepKind::GuestFileNew, DepScope::SameInterface},
        {StepKind::DomainConfig, DepScope::SameInterface},
        {StepKind::LiveDetach, DepScope::SameInterface}}},

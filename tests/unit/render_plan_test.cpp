@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <boost/process.hpp>
-
 #include "diff_fixtures.hpp"
 #include "plan/plan_file.hpp"
 #include "plan/plan_json.hpp"
@@ -15,7 +13,7 @@
 #include "render/plan_view.hpp"
 #include "render/prometheus.hpp"
 #include "render/text.hpp"
-#include "test_support.hpp"
+#include "golden_support.hpp"
 
 using namespace mvt;
 using namespace mvt::test;
@@ -30,25 +28,6 @@ plan::Plan seed_plan(bool hotplug = true) {
   return plan::make_plan(cs, "0123");
 }
 
-// Runs argv with output to files (no pipes to drain), bounded by 60 s.
-RunResult run_to_files(const std::vector<std::string>& argv, const TempDir& d) {
-  namespace bp = boost::process;
-  bp::child c(bp::exe = argv.at(0),
-              bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-              bp::std_out > (d.path() / "out").string(), bp::std_err > (d.path() / "err").string(),
-              bp::std_in < bp::null);
-  RunResult r;
-  if (!c.wait_for(std::chrono::seconds(60))) {
-    c.terminate();
-    r.err = "timed out";
-    return r;
-  }
-  r.exit_code = c.exit_code();
-  r.out = read_file(d.path() / "out");
-  r.err = read_file(d.path() / "err");
-  return r;
-}
-
 // Validates JSON text against schemas/plan.schema.json with python3-jsonschema.
 RunResult validate(const std::string& json) {
   TempDir d;
@@ -58,8 +37,7 @@ RunResult validate(const std::string& json) {
               "s=json.load(open(sys.argv[1]))\n"
               "jsonschema.Draft202012Validator.check_schema(s)\n"
               "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n",
-              (source_dir() / "schemas/plan.schema.json").string(), (d.path() / "doc.json").string()},
-                      d);
+              (source_dir() / "schemas/plan.schema.json").string(), (d.path() / "doc.json").string()});
 }
 
 }  // namespace
