@@ -10,73 +10,6 @@
 namespace mvt::diff {
 namespace {
 
-// Applies wanted facts to a file, rewriting a key only when its meaning differs.
-class Editor {
- public:
-  explicit Editor(ifcfg::File& f) : f_(f) {}
-
-  void literal(std::string_view key, const std::string& value) {
-    if (f_.get(key) != value) f_.set(key, value);
-  }
-  void boolean(std::string_view key, bool value) {
-    const auto have = f_.get_bool(key);
-    if (!have || *have != value) f_.set(key, value ? "yes" : "no");
-  }
-  void unset(std::initializer_list<std::string_view> keys) {
-    for (auto k : keys)
-      if (f_.has(k)) f_.unset(k);
-  }
-  void bootproto(bool dhcp) {
-    const auto have = f_.bootproto();
-    if (dhcp) {
-      if (have != std::string("dhcp")) f_.set("BOOTPROTO", "dhcp");
-    } else if (have != std::string("static")) {
-      f_.set("BOOTPROTO", "none");
-    }
-  }
-  void no_address() {
-    unset({"IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY",
-           "GATEWAY0"});
-  }
-  void address(const Cidr& want) {
-    if (f_.ipv4_address() == want) return;
-    unset({"IPADDR0", "PREFIX0", "NETMASK0"});
-    f_.set("IPADDR", want.address().str());
-    f_.set("PREFIX", std::to_string(want.prefix()));
-    // NETMASK and PREFIX are one fact: keep an existing NETMASK consistent.
-    if (f_.has("NETMASK")) f_.set("NETMASK", want.netmask().str());
-  }
-  void gateway(const std::optional<Ipv4>& want) {
-    if (f_.gateway() == want) return;
-    unset({"GATEWAY0"});
-    if (want)
-      f_.set("GATEWAY", want->str());
-    else
-      unset({"GATEWAY"});
-  }
-  void dns(const std::vector<Ipv4>& want) {
-    if (f_.dns() == want) return;
-    for (std::size_t i = 0; i < want.size(); ++i)
-      f_.set("DNS" + std::to_string(i + 1), want[i].str());
-    for (std::size_t i = want.size() + 1; i <= 16; ++i) {
-      const std::string k = "DNS" + std::to_string(i);
-      if (f_.has(k)) f_.unset(k);
-    }
-  }
-  void hwaddr(const MacAddress& mac) {
-    const auto have = f_.get("HWADDR");
-    const auto parsed = have ? MacAddress::parse(*have) : std::nullopt;
-    if (!parsed || *parsed != mac) f_.set("HWADDR", mac.str());
-  }
-  void uuid_if_absent(const std::string& uuid) {
-    const auto have = f_.get("UUID");
-    if (!have || have->empty()) f_.set("UUID", uuid);
-  }
-
- private:
-  ifcfg::File& f_;
-};
-
 std::string new_file_text() { return std::string(kManagedHeader) + "\n"; }
 
 std::optional<std::string> bytes_of(const FileState* have) {
@@ -142,30 +75,22 @@ std::optional<FileDiff> host_nic_file(const std::string& host, const HostNic& ni
                                       const FileState* have) {
   const auto before_text = bytes_of(have);
   const ifcfg::File before = ifcfg::File::parse(before_text.value_or(""));
-  ifcfg::File f = before_text ? before : ifcfg::File::parse(new_file_text());
-  Editor e(f);
-  // The procedure's set for a NIC left to the guests, in its order.
-  e.literal("NAME", nic.name);
-  e.literal("DEVICE", nic.name);
-  e.literal("TYPE", "Ethernet");
-  e.boolean("ONBOOT", false);
-  e.bootproto(false);
-  e.no_address();
-  e.boolean("DEFROUTE", false);
-  e.boolean("PEERDNS", false);
-  e.boolean("PEERROUTES", false);
-  e.boolean("IPV4_FAILURE_FATAL", false);
-  e.boolean("IPV6INIT", false);
-  e.boolean("IPV6_AUTOCONF", false);
-  e.boolean("IPV6_DEFROUTE", false);
-  e.boolean("IPV6_PEERDNS", false);
-  e.boolean("IPV6_PEERROUTES", false);
-  e.boolean("IPV6_FAILURE_FATAL", false);
-  e.uuid_if_absent(host_nic_uuid(host, nic.name));
-  if (nic.mac) e.hwaddr(*nic.mac);
-  if (before_text && !f.modified()) return std::nullopt;
+  ifcfg::UnconfiguredNicFacts facts{nic.name, nic.mac, std::nullopt};
+  // An existing UUID is kept; a file without one gets the stable v5.
+  const auto uuid = before.get("UUID");
+  if (!uuid || uuid->empty()) facts.uuid = host_nic_uuid(host, nic.name);
+  const auto keys = ifcfg::unconfigured_nic(facts);
+  std::string after;
+  ifcfg::File f = before;
+  if (before_text) {
+    if (!ifcfg::apply(f, keys)) return std::nullopt;
+    after = f.write();
+  } else {
+    after = ifcfg::render_new_file(keys);
+    f = ifcfg::File::parse(after);
+  }
   FileDiff d = make_diff(host, "", FileRole::HostNic, "ifcfg-" + nic.name, nic.name, have,
-                         f.write());
+                         std::move(after));
   d.fields = key_changes(before, f);
   return d;
 }
@@ -174,49 +99,33 @@ std::optional<FileDiff> guest_ifcfg_file(const std::string& host, const std::str
                                          const GuestInterface& want, const MacAddress& mac,
                                          const FileState* have) {
   const auto before_text = bytes_of(have);
-  const bool fresh = !before_text;
   const ifcfg::File before = ifcfg::File::parse(before_text.value_or(""));
-  ifcfg::File f = fresh ? ifcfg::File::parse(new_file_text()) : before;
-  Editor e(f);
-  const bool is_static = want.ipv4 && !want.ipv4->dhcp;
-  if (fresh) {
-    e.literal("NAME", want.name);
-    e.literal("DEVICE", want.name);
-    e.literal("TYPE", "Ethernet");
-    e.boolean("ONBOOT", true);
+  std::string after;
+  ifcfg::File f = before;
+  if (before_text) {
+    // HWADDR pins the name to the device (the eth0/eth1 instability): kept right in an
+    // existing file that has it, never added to one that does not.
+    auto facts = ifcfg::facts_of(want, mac, std::nullopt, before.has("HWADDR"));
+    facts.onboot.reset();
+    ifcfg::ManagedKeys keys = ifcfg::interface_keys(facts);
+    // Only what the spec declares: drop the create-only policy keys of a new file.
+    ifcfg::KeyValues declared;
+    for (auto& kv : keys.values)
+      if (std::find(keys.create_only.begin(), keys.create_only.end(), kv.first) ==
+          keys.create_only.end())
+        declared.push_back(std::move(kv));
+    keys.values = std::move(declared);
+    keys.create_only.clear();
+    if (!ifcfg::apply(f, keys)) return std::nullopt;
+    after = f.write();
+  } else {
+    const auto facts =
+        ifcfg::facts_of(want, mac, guest_interface_uuid(host, guest, want.name), true);
+    after = ifcfg::render_new_file(ifcfg::interface_keys(facts));
+    f = ifcfg::File::parse(after);
   }
-  if (want.ipv4) {
-    e.bootproto(want.ipv4->dhcp);
-    if (want.ipv4->dhcp) {
-      e.no_address();
-    } else {
-      if (want.ipv4->address) e.address(*want.ipv4->address);
-      e.gateway(want.ipv4->gateway);
-    }
-  }
-  if (want.defroute) e.boolean("DEFROUTE", *want.defroute);
-  if (fresh && is_static) e.boolean("PEERROUTES", false);
-  if (want.peerdns)
-    e.boolean("PEERDNS", *want.peerdns);
-  else if (fresh && is_static)
-    e.boolean("PEERDNS", false);
-  if (want.dns) e.dns(*want.dns);
-  if (fresh) {
-    if (is_static) e.boolean("IPV4_FAILURE_FATAL", true);
-    e.boolean("IPV6INIT", false);
-    e.boolean("IPV6_AUTOCONF", false);
-    e.boolean("IPV6_DEFROUTE", false);
-    e.boolean("IPV6_PEERDNS", false);
-    e.boolean("IPV6_PEERROUTES", false);
-    e.boolean("IPV6_FAILURE_FATAL", false);
-    e.uuid_if_absent(guest_interface_uuid(host, guest, want.name));
-  }
-  // HWADDR pins the name to the device (the eth0/eth1 instability): always in a new file,
-  // kept right in an existing one that has it.
-  if (fresh || f.has("HWADDR")) e.hwaddr(mac);
-  if (!fresh && !f.modified()) return std::nullopt;
   FileDiff d = make_diff(host, guest, FileRole::GuestIfcfg, "ifcfg-" + want.name, want.name,
-                         have, f.write());
+                         have, std::move(after));
   d.mac = mac.str();
   d.fields = key_changes(before, f);
   return d;

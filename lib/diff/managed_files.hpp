@@ -8,6 +8,9 @@
 //  - a guest interface's ifcfg-<dev>: the keys its spec declares (ipv4, defroute, peerdns,
 //    dns); a new file gets the procedure's full set, HWADDR, a stable UUID v5 and a header;
 //  - a guest interface's route-<dev> when it declares routes.
+// The key sets and the meaning-based edit are ifcfg/interface_facts.hpp's; for an existing
+// guest file only the keys the spec declares are managed (its create_only policy keys are
+// left out, so an existing eth0 only gets DEFROUTE/PEERDNS, not a new IPv6 block).
 // Meaning, not text: booleans (yes/true/1), BOOTPROTO none/no/static, PREFIX vs NETMASK,
 // quoting. A key whose meaning is already right is never rewritten; an existing UUID is kept;
 // comments, order and unknown keys stay (ifcfg::File edits lines in place).
@@ -16,14 +19,14 @@
 #include <string>
 
 #include "diff/change_set.hpp"
+#include "ifcfg/interface_facts.hpp"
 #include "model/observed.hpp"
 #include "model/topology.hpp"
 
 namespace mvt::diff {
 
-// First line of every file macvtapctl creates.
-inline constexpr const char* kManagedHeader =
-    "# Managed by macvtapctl: managed keys are rewritten from the topology; others are kept.";
+// First line of every file macvtapctl creates (ifcfg/interface_facts.hpp).
+inline constexpr const char* kManagedHeader = ifcfg::kManagedHeader;
 
 // UUID v5 names: "host/nic" for a host NIC, "host/guest/device" for a guest interface.
 std::string host_nic_uuid(const std::string& host, const std::string& nic);

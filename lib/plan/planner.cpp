@@ -90,7 +90,7 @@ class Planner {
       kind = StepKind::HostNicFile;
       s.target = "host/" + f.host + "/nic/" + f.subject;
       s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the NIC to the guests "
-                 "(procedure: ONBOOT=no, BOOTPROTO=none, no address, IPv6 off)";
+                 "(procedure: ONBOOT=no, BOOTPROTO=no, no address, IPv6 off)";
     } else {
       s.target = "guest/" + f.guest + "/file/" + f.name;
       if (f.action == diff::FileAction::Remove) {

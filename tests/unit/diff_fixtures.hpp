@@ -85,10 +85,13 @@ inline Topology seed_topology() {
   auto ens9 = direct_if("ens9", "em2", MacvtapMode::Private, "52:54:00:5d:9c:33", "rtl8139");
   ens9.ipv4 = static_ip("104.50.201.84/29", "104.50.201.86");
   ens9.defroute = true;
+  ens9.peerdns = false;
   ens9.dns = std::vector<Ipv4>{*Ipv4::parse("8.8.8.8")};
   auto ens8 = direct_if("ens8", "em1", MacvtapMode::Private);
   ens8.ipv4 = static_ip("192.168.1.15/24", "192.168.1.1");
   ens8.defroute = false;
+  ens8.peerdns = false;
+  ens8.dns = std::vector<Ipv4>{*Ipv4::parse("8.8.8.8")};
   g.interfaces = {eth0, ens9, ens8};
   h.guests["web1"] = g;
   t.hosts["kvm1"] = h;

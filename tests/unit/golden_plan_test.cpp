@@ -174,7 +174,7 @@ TEST_CASE("golden: the procedure's plan, in a valid order" * doctest::test_suite
                          "DEFROUTE=no"})
     CHECK_MESSAGE(content8.find(std::string("\n") + kv) != std::string::npos, kv);
   const auto em2c = steps[em2]["operation"]["content"].get<std::string>();
-  for (const char* kv : {"ONBOOT=no", "BOOTPROTO=none", "DEFROUTE=no", "PEERDNS=no",
+  for (const char* kv : {"ONBOOT=no", "BOOTPROTO=no", "DEFROUTE=no", "PEERDNS=no",
                          "PEERROUTES=no", "IPV6INIT=no",
                          "UUID=85e14c6b-f9d3-49a0-b566-f122d47001c6"})
     CHECK_MESSAGE(em2c.find(std::string("\n") + kv) != std::string::npos, kv);

@@ -116,7 +116,7 @@ TEST_CASE("render: markdown table, details, folding" * doctest::test_suite("rend
   CHECK(md.find("## macvtapctl plan") == 0);
   CHECK(md.find("| s01 | `~` | `host/kvm1/nic/em2` |") != std::string::npos);
   CHECK(md.find("<details><summary>s01") != std::string::npos);
-  CHECK(md.find("```diff\n- BOOTPROTO = \"dhcp\"\n+ BOOTPROTO = \"none\"") != std::string::npos);
+  CHECK(md.find("```diff\n- BOOTPROTO = \"dhcp\"\n+ BOOTPROTO = \"no\"") != std::string::npos);
   CHECK(md.find("\n- ONBOOT = \"yes\"\n+ ONBOOT = \"no\"\n") != std::string::npos);
   CHECK(md.find("Folded") == std::string::npos);
   // Folding: a small limit drops details and says so.
