@@ -49,6 +49,10 @@ DomainInterface read_interface(xmlDoc* doc, xmlNode* n, int index, std::string_v
     }
     i.source_network = attr(src, "network");
     i.source_bridge = attr(src, "bridge");
+    // A running guest's <interface type='network'> on a network with <forward
+    // mode='bridge'> (or a plain bridge network) shows in the live XML as type='bridge' with
+    // the network still named in <source network=...>: it is the same network interface.
+    if (i.type == "bridge" && !i.source_network.empty()) i.type = "network";
   }
   i.model = attr(child(n, "model"), "type");
   i.target_dev = attr(child(n, "target"), "dev");

@@ -314,4 +314,97 @@ NetnsResult in_netns(const std::vector<std::string>& argv, std::chrono::millisec
   return {r.timed_out ? -1 : r.exit_code, r.out, r.err};
 }
 
+
+// ---- The procedure on the lab ----
+
+LabNetwork::LabNetwork()
+    : name_("mvt-test-int-" + std::to_string(getpid())), bridge_("mvtbr" + std::to_string(getpid())) {
+  run_process({"virsh", "-q", "-c", kUri, "net-destroy", name_}, 30s);
+  run_process({"virsh", "-q", "-c", kUri, "net-undefine", name_}, 30s);
+  run_process({"ip", "link", "del", bridge_}, 10s);
+  auto r = run_process({"ip", "link", "add", bridge_, "type", "bridge"}, 10s);
+  if (r.exit_code != 0) throw std::runtime_error("ip link add " + bridge_ + ": " + r.err);
+  run_process({"ip", "link", "set", bridge_, "up"}, 10s);
+  ProcessOptions o;
+  o.timeout = 60s;
+  o.input = "<network><name>" + name_ + "</name><forward mode='bridge'/><bridge name='" +
+            bridge_ + "'/></network>\n";
+  const auto file = std::filesystem::temp_directory_path() / (name_ + ".xml");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    if (!f) throw std::runtime_error("cannot write " + file.string());
+    std::fputs(o.input.c_str(), f);
+    std::fclose(f);
+  }
+  r = run_process({"virsh", "-q", "-c", kUri, "net-define", file.string()}, 60s);
+  std::filesystem::remove(file);
+  if (r.exit_code != 0) throw std::runtime_error("virsh net-define " + name_ + ": " + r.err);
+  r = run_process({"virsh", "-q", "-c", kUri, "net-start", name_}, 60s);
+  if (r.exit_code != 0) throw std::runtime_error("virsh net-start " + name_ + ": " + r.err);
+}
+
+LabNetwork::~LabNetwork() {
+  try {
+    run_process({"virsh", "-q", "-c", kUri, "net-destroy", name_}, 30s);
+    run_process({"virsh", "-q", "-c", kUri, "net-undefine", name_}, 30s);
+    run_process({"ip", "link", "del", bridge_}, 10s);
+  } catch (const std::exception&) {
+  }
+}
+
+ToolResult run_macvtapctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                          const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv = {MVT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ProcessOptions o;
+  o.timeout = timeout;
+  o.env = env;
+  const auto r = run_process(argv, o);
+  return {r.timed_out ? -1 : r.exit_code, r.out, r.err, r.elapsed};
+}
+
+std::optional<HostLink> host_link(const std::string& name) {
+  const auto r = run_process({"ip", "-j", "-d", "link", "show", "dev", name}, 10s);
+  if (r.exit_code != 0) return std::nullopt;
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_array() || j.empty()) return std::nullopt;
+  const auto& l = j[0];
+  HostLink h;
+  h.name = l.value("ifname", "");
+  h.mac = l.value("address", "");
+  h.lower = l.value("link", "");
+  if (l.contains("linkinfo")) {
+    h.kind = l["linkinfo"].value("info_kind", "");
+    if (l["linkinfo"].contains("info_data")) h.mode = l["linkinfo"]["info_data"].value("mode", "");
+  }
+  return h;
+}
+
+GuestRun guest_run(LabGuest& guest, const std::vector<std::string>& argv,
+                   std::chrono::milliseconds timeout) {
+  auto a = guest.agent();
+  const auto r = a.run(argv, timeout);
+  return {r.exit_code, r.out, r.err};
+}
+
+std::string stable_inactive_xml(Hypervisor& hv, const std::string& name) {
+  auto xml = hv.domain_xml(name, true);
+  if (!xml) return "";
+  std::string s = *xml;
+  for (const char* re : {"<target dev=['\"][^'\"]*['\"]\\s*/>", "<alias name=['\"][^'\"]*['\"]\\s*/>",
+                         "<seclabel[\\s\\S]*?(/>|</seclabel>)", " id=['\"][0-9-]+['\"]"})
+    s = std::regex_replace(s, std::regex(re), "");
+  return s;
+}
+
+std::vector<int> used_pci_slots(Hypervisor& hv, const std::string& name) {
+  std::vector<int> out;
+  auto xml = hv.domain_xml(name, true);
+  if (!xml) return out;
+  static const std::regex re("<address type=.pci. domain=.0x0000. bus=.0x00. slot=.0x([0-9a-f]+).");
+  for (auto it = std::sregex_iterator(xml->begin(), xml->end(), re); it != std::sregex_iterator(); ++it)
+    out.push_back(std::stoi((*it)[1].str(), nullptr, 16));
+  return out;
+}
+
 }  // namespace mvt::test::lab

@@ -21,6 +21,7 @@
 // cores; ≈ 7-15 s normally).
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,59 @@ struct NetnsResult {
 };
 NetnsResult in_netns(const std::vector<std::string>& argv,
                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+
+// ---- The procedure on the lab (apply_*, e2e_*, fault_* tests) ----
+
+// A libvirt network "mvt-test-int-<pid>" (the procedure's internal network) in forward mode
+// bridge over a bridge the constructor creates ("mvtbr<pid>", no address, nothing attached
+// but the guests): needs neither dnsmasq nor iptables. Defined and started by the
+// constructor, destroyed and undefined (and the bridge deleted) by the destructor.
+class LabNetwork {
+ public:
+  LabNetwork();  // throws std::runtime_error with virsh's message
+  ~LabNetwork();
+  LabNetwork(const LabNetwork&) = delete;
+  LabNetwork& operator=(const LabNetwork&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_, bridge_;
+};
+
+// Runs the built macvtapctl (MVT_BINARY) with args, bounded; env overrides on top.
+struct ToolResult {
+  int exit_code = -1;  // -1 on timeout
+  std::string out, err;
+  std::chrono::milliseconds elapsed{0};
+};
+ToolResult run_macvtapctl(const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(300),
+                          const std::map<std::string, std::string>& env = {});
+
+// One host link as the kernel reports it (ip -j -d link show NAME): name, MAC, the lower
+// device ("em2" for macvtap3@em2), the macvtap/macvlan mode. nullopt when absent.
+struct HostLink {
+  std::string name, mac, lower, kind, mode;
+};
+std::optional<HostLink> host_link(const std::string& name);
+
+// Runs argv inside the guest through its agent (bounded); the result, never throws for a
+// non-zero exit.
+struct GuestRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+GuestRun guest_run(LabGuest& guest, const std::vector<std::string>& argv,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The inactive (persistent) domain XML of `name` with volatile parts removed for comparison
+// (uuid aside, the <target dev>, <alias>, libvirt's own <seclabel> and the 'id' attribute).
+std::string stable_inactive_xml(Hypervisor& hv, const std::string& name);
+
+// PCI slots the inactive XML of `name` uses on bus 0 (for predicting the slots libvirt gives
+// new devices: the lowest free ones, in device order).
+std::vector<int> used_pci_slots(Hypervisor& hv, const std::string& name);
 
 }  // namespace mvt::test::lab
 
