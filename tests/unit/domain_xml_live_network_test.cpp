@@ -6,7 +6,7 @@
 
 TEST_CASE("live XML: type='bridge' with source network is the network interface" *
           doctest::test_suite("xml")) {
-  const auto i = mvt::parse_interface_element(
+  const auto i = mvt::xml::parse_interface_element(
       "<interface type='bridge'><mac address='52:54:00:b4:87:0f'/>"
       "<source network='int' portid='0c5a0d2e-7c3e-4a4e-9d43-0a6e0d3b1c11' bridge='mvtbr1'/>"
       "<target dev='vnet3'/><model type='virtio'/></interface>",
@@ -14,7 +14,7 @@ TEST_CASE("live XML: type='bridge' with source network is the network interface"
   CHECK(i.type == "network");
   CHECK(i.source_network == "int");
   CHECK(i.source_bridge == "mvtbr1");
-  const auto plain = mvt::parse_interface_element(
+  const auto plain = mvt::xml::parse_interface_element(
       "<interface type='bridge'><source bridge='br0'/></interface>", "live XML");
   CHECK(plain.type == "bridge");
 }
