@@ -1,17 +1,281 @@
-// Placeholder registration until the apply subcommand lands; it refuses to run.
-#include <iostream>
+// `macvtapctl apply -f PATH... [PLANFILE] [--yes] [--try[=SECONDS]] [--no-rollback]`:
+// re-reads the live state over read-write connections, shows the plan, asks for
+// confirmation on a terminal (refuses to run unattended without --yes), then executes it
+// journaled (lib/apply/executor.hpp), verifies by re-planning, and rolls back on failure.
+//  - PLANFILE (saved by `plan -o`): executed as saved, after checking that it was made from
+//    the same spec (digest), was not edited (plan_file.hpp) and that none of the facts it was
+//    planned against moved ("stale plan: FACT changed"). The spec is still needed (-f) to
+//    know where to look.
+//  - --try[=SECONDS] (default 120): after a verified apply, wait for `macvtapctl confirm`
+//    from another shell, else roll back by itself (also on Ctrl-C).
+//  - --no-rollback: a failed step or verification leaves the finished steps in place
+//    (`macvtapctl rollback` undoes them later).
+// Exit 0: applied (or nothing to do: "No changes."), 1: refused, failed, or not confirmed.
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "apply/executor.hpp"
+#include "apply/live_session.hpp"
 #include "commands.hpp"
+#include "plan/plan_file.hpp"
+#include "render/plan_view.hpp"
+#include "render/text.hpp"
+#include "spec/guard.hpp"
+#include "spec/loader.hpp"
+#include "util/errors.hpp"
 
 namespace mvt::cli {
+namespace {
 
-void add_apply(CLI::App& app, GlobalOptions&, int* rc) {
-  auto* sub = app.add_subcommand("apply", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([rc] {
-    std::cerr << "macvtapctl: 'apply' is not available in this build\n";
-    *rc = 1;
-  });
+struct ApplyCliOptions {
+  std::vector<std::string> paths;
+  std::string plan_file;
+  bool yes = false;
+  int try_seconds = 0;  // 0: no --try
+  bool no_rollback = false;
+};
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_signal(int) {
+  g_interrupted = 1;
+}
+
+void print(const Diagnostics& d) {
+  for (const auto& x : d.items()) std::cerr << format_diagnostic(x) << "\n";
+}
+
+// --host / --connect / trust guard, as plan does. False (reported) on error.
+bool narrow_topology(Topology& topo, const GlobalOptions& g) {
+  if (!g.hosts.empty()) {
+    for (const auto& h : g.hosts)
+      if (!topo.hosts.count(h)) {
+        std::cerr << "macvtapctl: error: --host " << h << ": no such host in the spec\n";
+        return false;
+      }
+    for (auto it = topo.hosts.begin(); it != topo.hosts.end();)
+      it = std::find(g.hosts.begin(), g.hosts.end(), it->first) == g.hosts.end()
+               ? topo.hosts.erase(it)
+               : std::next(it);
+  }
+  if (!g.connect.empty()) {
+    if (topo.hosts.size() != 1) {
+      std::cerr << "macvtapctl: error: --connect needs exactly one host (the spec has "
+                << topo.hosts.size() << "; use --host NAME)\n";
+      return false;
+    }
+    topo.hosts.begin()->second.uri = g.connect;
+  }
+  Guard guard;
+  guard.uris = g.allow_uris;
+  guard.roots = g.allow_roots;
+  guard.add_from_environment();
+  Diagnostics gd;
+  check_guard(topo, guard, gd);
+  print(gd);
+  return !gd.has_errors();
+}
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Asks on the terminal. False when the answer is not yes.
+bool confirm_on_terminal() {
+  std::cout << "\nDo you want to apply these changes? Only 'yes' is accepted.\n  Enter a value: "
+            << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "yes";
+}
+
+void print_list(const char* head, const std::vector<std::string>& items, std::ostream& os) {
+  for (const auto& i : items) os << head << i << "\n";
+}
+
+void print_rollback(const apply::RollbackReport& rep) {
+  if (rep.ok()) {
+    std::cerr << "Rolled back: " << rep.undone.size() << " step"
+              << (rep.undone.size() == 1 ? "" : "s")
+              << " undone; the previous state is restored.\n";
+  } else {
+    std::cerr << "Rollback incomplete (" << rep.undone.size() << " steps undone):\n";
+    print_list("  could not undo ", rep.errors, std::cerr);
+    std::cerr << "Fix the cause and run `macvtapctl rollback`.\n";
+  }
+  print_list("  pending: ", rep.pending, std::cerr);
+}
+
+int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
+  if (o.paths.empty()) {
+    std::cerr << "macvtapctl: error: apply needs the spec: -f PATH..."
+              << (o.plan_file.empty()
+                      ? ""
+                      : " (a saved plan is checked against the live state the spec names)")
+              << "\n";
+    return 1;
+  }
+  auto spec = spec::load(o.paths);
+  print(spec.diagnostics);
+  if (spec.diagnostics.has_errors()) return 1;
+  Topology topo = std::move(spec.topology);
+  if (!narrow_topology(topo, g)) return 1;
+
+  std::optional<plan::Plan> saved;
+  if (!o.plan_file.empty()) {
+    auto text = read_text(o.plan_file);
+    if (!text) {
+      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file << "\n";
+      return 1;
+    }
+    Diagnostics pd;
+    saved = plan::load_plan(*text, o.plan_file, pd);
+    print(pd);
+    if (!saved || pd.has_errors()) {
+      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file << "\n";
+      return 1;
+    }
+    if (saved->spec_digest != spec.digest) {
+      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+                << ": it was made for another spec (digest " << saved->spec_digest
+                << ", the spec given has " << spec.digest << "); run `macvtapctl plan` again\n";
+      return 1;
+    }
+  }
+
+  std::unique_ptr<apply::LiveSession> live;
+  try {
+    live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest);
+  } catch (const Error& e) {
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  }
+  Diagnostics diags;
+  diff::ChangeSet fresh_changes;
+  plan::Plan fresh;
+  try {
+    fresh_changes = live->changes();
+    diags.append(fresh_changes.diagnostics);
+    print(diags);
+    if (diags.has_errors()) return 1;
+    fresh = live->plan(diags);
+  } catch (const Error& e) {
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  }
+  plan::Plan to_run = fresh;
+  if (saved) {
+    auto moved = apply::stale_facts(*saved, fresh_changes.fingerprint);
+    if (!moved.empty()) {
+      for (const auto& m : moved) std::cerr << "macvtapctl: error: stale plan: " << m << "\n";
+      std::cerr << "macvtapctl: the live state moved since " << o.plan_file
+                << " was made; run `macvtapctl plan` again\n";
+      return 1;
+    }
+    to_run = *saved;
+  }
+  if (!to_run.has_changes()) {
+    for (const auto& w : to_run.warnings) std::cerr << "warning: " << w << "\n";
+    std::cout << "No changes. The live state matches the spec.\n";
+    return 0;
+  }
+
+  const bool colour = render::colour_wanted(g.color, ::isatty(1) == 1, std::getenv("NO_COLOR"));
+  std::cout << render::render_text(render::make_view(to_run, render::Mode::Plan), {colour});
+  std::cout.flush();
+  if (!o.yes) {
+    if (::isatty(0) != 1) {
+      std::cerr << "macvtapctl: error: refusing to apply unattended: stdin is not a terminal "
+                   "(review the plan above and pass --yes)\n";
+      return 1;
+    }
+    if (!confirm_on_terminal()) {
+      std::cout << "Apply cancelled.\n";
+      return 1;
+    }
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGHUP, &sa, nullptr);
+
+  apply::ApplyOptions ao;
+  ao.state_dir = g.state_dir;
+  ao.rollback_on_failure = !o.no_rollback;
+  ao.replan = [&live] { return live->replan(); };
+  ao.interrupted = [] { return g_interrupted != 0; };
+  if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  apply::ApplySession session(live->backends(), ao);
+  apply::ApplyResult r;
+  try {
+    r = session.apply(to_run);
+  } catch (const Error& e) {  // a held lock, an unwritable state dir: nothing ran
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  }
+  print_list("note: ", r.notes, std::cerr);
+  if (!r.ok) {
+    std::cerr << "macvtapctl: error: apply failed at step " << r.failed_step << ": " << r.error
+              << "\n";
+    if (r.rollback)
+      print_rollback(*r.rollback);
+    else
+      std::cerr << "Finished steps were left in place (--no-rollback); `macvtapctl rollback` "
+                   "undoes them.\n";
+    return 1;
+  }
+  std::cout << "\nApplied " << r.steps_done << " step" << (r.steps_done == 1 ? "" : "s")
+            << "; verified: the live state matches the spec.\n";
+  print_list("pending: ", r.pending, std::cout);
+
+  if (o.try_seconds > 0) {
+    std::cout << "Waiting " << o.try_seconds
+              << " s for `macvtapctl confirm` (Ctrl-C rolls back now)...\n"
+              << std::flush;
+    if (session.wait_for_confirm(std::chrono::seconds(o.try_seconds))) {
+      session.commit();
+      std::cout << "Confirmed: the changes are kept.\n";
+      return 0;
+    }
+    std::cerr << (g_interrupted ? "Interrupted" : "No confirmation in time") << ": rolling back.\n";
+    print_rollback(session.rollback());
+    return 1;
+  }
+  session.commit();
+  return 0;
+}
+
+}  // namespace
+
+void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
+  auto opts = std::make_shared<ApplyCliOptions>();
+  auto* sub = app.add_subcommand(
+      "apply", "apply the topology: show the plan, confirm, execute journaled, verify");
+  sub->add_option("-f,--file", opts->paths,
+                  "spec file or directory (every *.yaml inside, lexical order); repeatable");
+  sub->add_option("planfile", opts->plan_file,
+                  "a plan saved by `plan -o` (refused when stale, edited or for another spec)");
+  sub->add_flag("-y,--yes", opts->yes, "do not ask for confirmation (needed when unattended)");
+  sub->add_flag("--try{120}", opts->try_seconds,
+                "--try[=SECONDS]: roll back by itself unless `macvtapctl confirm` comes within "
+                "SECONDS (default 120)");
+  sub->add_flag("--no-rollback", opts->no_rollback,
+                "leave finished steps in place when a step or the verification fails");
+  sub->callback([opts, rc, &g] { *rc = run_apply(*opts, g); });
 }
 
 }  // namespace mvt::cli
