@@ -224,3 +224,18 @@ TEST_CASE("golden: live differs from persistent (hand-built observation)" *
   for (const auto& s : p.steps)
     CHECK(s.op.kind != plan::OpKind::DefineInterface);
 }
+
+TEST_CASE("golden: a plan of what `show` prints is empty" * doctest::test_suite("golden")) {
+  const fs::path lab = source_dir() / "specs/lab";
+  TempDir d;
+  const auto shown = run_tool_to_files(
+      {"--connect", "test://" + (lab / "node.xml").string(), "--host", "kvm1", "show",
+       "--host-files", "dir:" + (lab / "host").string(), "--guest-files",
+       "web1=dir:" + (lab / "guest-web1").string()});
+  REQUIRE_MESSAGE(shown.exit_code == 0, shown.err);
+  write_file(d.path() / "live.yaml", shown.out);
+  const auto r = run_tool_to_files(
+      {"plan", "-f", (d.path() / "live.yaml").string(), "--detailed-exitcode"});
+  CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(r.out == "No changes. Live state matches the topology.\n");
+}
