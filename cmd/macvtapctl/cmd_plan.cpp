@@ -41,7 +41,10 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
       std::cerr << "macvtapctl: error: " << e.what() << "\n";
       return 1;
     }
-    std::cerr << "Saved the plan to " << o.out << "; apply it with `macvtapctl apply " << o.out
+    // apply re-reads the spec (to re-observe and refuse a stale plan), so the hint names it.
+    std::string spec_args;
+    for (const auto& f : o.paths) spec_args += " -f " + f;
+    std::cerr << "Saved the plan to " << o.out << "; apply it with `macvtapctl apply " << o.out << spec_args
               << "`.\n";
   }
   if (o.detailed && run.plan.has_changes()) return 2;
