@@ -165,6 +165,57 @@ std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name
   return std::string(xml.get());
 }
 
+std::vector<DomainXml> LibvirtHypervisor::read_all_domains() {
+  virDomainPtr* doms = nullptr;
+  virResetLastError();
+  const int n = virConnectListAllDomains(impl_->conn.get(), &doms, 0);
+  if (n < 0) throw last_error("cannot list domains on " + uri_);
+  std::vector<DomainPtr> owned;
+  owned.reserve(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) owned.emplace_back(doms[k]);
+  std::free(doms);
+
+  // Per domain: name, UUID and ID come with the listing (no round trip); a shut-off domain
+  // (ID -1) costs one call (its inactive XML), a running one three (state, both XMLs).
+  auto xml_of = [&](virDomainPtr d, const std::string& name,
+                    unsigned flags) -> std::optional<std::string> {
+    virResetLastError();
+    CharPtr xml(virDomainGetXMLDesc(d, flags));
+    if (!xml) {
+      if (last_code() == VIR_ERR_NO_DOMAIN) return std::nullopt;
+      throw last_error("cannot read the XML of domain " + name);
+    }
+    return std::string(xml.get());
+  };
+  std::vector<DomainXml> out;
+  out.reserve(owned.size());
+  for (auto& d : owned) {
+    DomainXml x;
+    DomainSummary& s = x.summary;
+    const char* name = virDomainGetName(d.get());
+    s.name = name ? name : "";
+    char uuid[VIR_UUID_STRING_BUFLEN] = {};
+    if (virDomainGetUUIDString(d.get(), uuid) == 0) s.uuid = uuid;
+    s.running = virDomainGetID(d.get()) != static_cast<unsigned int>(-1);
+    if (s.running) {
+      int state = 0, reason = 0;
+      virResetLastError();
+      if (virDomainGetState(d.get(), &state, &reason, 0) < 0) {
+        if (last_code() == VIR_ERR_NO_DOMAIN) continue;  // vanished meanwhile
+        throw last_error("cannot read the state of domain " + s.name);
+      }
+      s.state = domain_state_name(state);
+      s.running = state != VIR_DOMAIN_SHUTOFF;
+    } else {
+      s.state = domain_state_name(VIR_DOMAIN_SHUTOFF);
+    }
+    x.inactive_xml = xml_of(d.get(), s.name, VIR_DOMAIN_XML_INACTIVE);
+    if (x.inactive_xml && s.running) x.live_xml = xml_of(d.get(), s.name, 0);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 void LibvirtHypervisor::define_xml(const std::string& xml) {
   virResetLastError();
   DomainPtr d(virDomainDefineXML(impl_->conn.get(), xml.c_str()));

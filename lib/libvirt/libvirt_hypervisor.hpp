@@ -29,6 +29,7 @@ class LibvirtHypervisor : public Hypervisor {
   std::string uri() const override { return uri_; }
   std::vector<DomainSummary> list_domains() override;
   std::optional<std::string> domain_xml(const std::string& name, bool inactive) override;
+  std::vector<DomainXml> read_all_domains() override;
   void define_xml(const std::string& xml) override;
   void attach_device(const std::string& domain, const std::string& xml, bool live,
                      bool config) override;
