@@ -18,6 +18,9 @@ struct GlobalOptions {
   // MVT_ALLOW_ROOTS from the environment.
   std::vector<std::string> allow_uris;
   std::vector<std::string> allow_roots;
+  // --parallel N: hosts observed at once, and guests' file sources read at once within a
+  // host (observe/parallel_observe.hpp).
+  int parallel = 8;
 };
 
 // Each add_* registers a subcommand on app; when it runs it stores its exit code in *rc.

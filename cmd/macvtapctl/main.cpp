@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
   app.add_option("--allow-root", g.allow_roots,
                  "only read/write dir: roots inside these directories (also MVT_ALLOW_ROOTS)");
 
+  app.add_option("--parallel", g.parallel,
+                 "hosts observed at once, one libvirt connection each (also guest file reads "
+                 "per host)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
   int rc = 0;
   add_validate(app, g, &rc);
   add_show(app, g, &rc);

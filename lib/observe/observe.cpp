@@ -7,6 +7,7 @@
 #include "files/ssh_source.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/nic_info.hpp"
+#include "observe/parallel_observe.hpp"
 #include "util/errors.hpp"
 #include "xml/domain_xml.hpp"
 
@@ -32,25 +33,24 @@ bool is_script(const std::string& name) {
          (name.rfind("route-", 0) == 0 && name.size() > 6);
 }
 
-DomainState read_domain(Hypervisor& hv, const DomainSummary& s) {
+// One domain from what Hypervisor::read_all_domains() fetched: each XML parsed once.
+DomainState read_domain(DomainXml&& x) {
+  const DomainSummary& s = x.summary;
   DomainState d;
   d.name = s.name;
   d.uuid = s.uuid;
   d.running = s.running;
   d.state = s.state;
-  auto inactive = hv.domain_xml(s.name, true);
-  if (!inactive) return d;  // undefined meanwhile: an empty state, not an error
-  d.inactive_xml = std::move(*inactive);
+  if (!x.inactive_xml) return d;  // undefined meanwhile: an empty state, not an error
+  d.inactive_xml = std::move(*x.inactive_xml);
   auto parsed = xml::parse_domain(d.inactive_xml, "domain XML of " + s.name);
   d.config = std::move(parsed.interfaces);
   d.has_agent_channel = parsed.has_agent_channel;
-  if (s.running) {
-    if (auto live = hv.domain_xml(s.name, false)) {
-      d.live_xml = std::move(*live);
-      auto lp = xml::parse_domain(*d.live_xml, "live domain XML of " + s.name);
-      d.live = std::move(lp.interfaces);
-      d.has_agent_channel = d.has_agent_channel || lp.has_agent_channel;
-    }
+  if (s.running && x.live_xml) {
+    d.live_xml = std::move(*x.live_xml);
+    auto lp = xml::parse_domain(*d.live_xml, "live domain XML of " + s.name);
+    d.live = std::move(lp.interfaces);
+    d.has_agent_channel = d.has_agent_channel || lp.has_agent_channel;
   }
   return d;
 }
@@ -117,7 +117,10 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
   h.reachable = true;
   h.files_source = host.files;
 
-  for (const auto& s : hv.list_domains()) h.domains.emplace(s.name, read_domain(hv, s));
+  for (auto& x : hv.read_all_domains()) {
+    std::string name = x.summary.name;
+    h.domains.emplace(std::move(name), read_domain(std::move(x)));
+  }
 
   std::unique_ptr<FileAccess> host_fa =
       open_source(opts, hv, host.name, "", host.files, &h.files_error);
@@ -148,8 +151,14 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     h.nics.clear();
   }
 
-  for (const auto& [gname, guest] : host.guests) {
-    GuestObservation g;
+  // Guest files: one source per guest, opts.file_parallel of them at once.
+  std::vector<const std::pair<const std::string, Guest>*> guests;
+  guests.reserve(host.guests.size());
+  for (const auto& entry : host.guests) guests.push_back(&entry);
+  std::vector<GuestObservation> read(guests.size());
+  parallel_for(guests.size(), opts.file_parallel, [&](std::size_t k) {
+    const auto& [gname, guest] = *guests[k];
+    GuestObservation& g = read[k];
     g.guest = gname;
     g.source = guest.guest_files;
     auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
@@ -161,8 +170,9 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
         g.files_error = e.what();
       }
     }
-    h.guests.emplace(gname, std::move(g));
-  }
+  });
+  for (std::size_t k = 0; k < guests.size(); ++k)
+    h.guests.emplace_hint(h.guests.end(), guests[k]->first, std::move(read[k]));
   return h;
 }
 

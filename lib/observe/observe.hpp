@@ -39,6 +39,10 @@ struct ObserveOptions {
   FileAccessFactory files;         // empty -> default_file_access_factory(read_only)
   HypervisorFactory hypervisor;    // empty -> LibvirtHypervisor::connect
   std::vector<std::string> hosts;  // limit to these hosts; empty = every host
+  // Guests whose file sources are read at once within a host (parallel_observe.hpp's
+  // parallel_for). 1 (the default) reads them one by one on the calling thread; above 1 the
+  // `files` factory and the sources it returns are used from several threads.
+  int file_parallel = 1;
 };
 
 // The default factory: DirSource for local and dir:PATH, SshSource for ssh://; nullptr for
