@@ -2,6 +2,8 @@
 find_package(PkgConfig REQUIRED)
 find_package(yaml-cpp REQUIRED)
 pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt libvirt-qemu)
+# libyaml: the spec reader's fast path (lib/spec/yaml_fast_reader.hpp); yaml-cpp does the rest.
+pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(LibXml2 REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(nlohmann_json 3.10 REQUIRED)

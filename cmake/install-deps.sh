@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the build, the tests and the lab need. Idempotent: does
 # nothing when every package is already installed. Run as root (or through sudo).
 set -eu
-PKGS="build-essential cmake pkg-config git libyaml-cpp-dev libvirt-dev libxml2-dev libxml2-utils
+PKGS="build-essential cmake pkg-config git libyaml-cpp-dev libyaml-dev libvirt-dev libxml2-dev libxml2-utils
 libboost-filesystem-dev libboost-dev doctest-dev nlohmann-json3-dev libcli11-dev libfmt-dev
 python3 python3-jsonschema python3-yaml libvirt-clients iproute2 ${MVT_EXTRA_PKGS:-}"
 missing=""

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "spec/yaml_fast_reader.hpp"
+
 namespace mvt::spec {
 namespace {
 
@@ -160,6 +162,14 @@ std::optional<SpecNode> read_yaml(const std::string& file, std::string_view byte
     diags.error({file, 1, 1}, "file.empty", "spec file is empty (no YAML content)");
     return std::nullopt;
   }
+  // libyaml for the common case (fast, small); yaml-cpp for everything else and for every
+  // diagnostic (yaml_fast_reader.hpp).
+  if (auto fast = read_yaml_fast(file, bytes)) return fast;
+  return read_yaml_cpp(file, bytes, diags);
+}
+
+std::optional<SpecNode> read_yaml_cpp(const std::string& file, std::string_view bytes,
+                                      Diagnostics& diags) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(bytes));

@@ -24,6 +24,11 @@ namespace mvt::spec {
 std::optional<SpecNode> read_yaml(const std::string& file, std::string_view bytes,
                                   Diagnostics& diags);
 
+// The yaml-cpp reader alone (read_yaml() without its encoding/empty checks and without the
+// libyaml fast path of yaml_fast_reader.hpp): for tests that compare the two readers.
+std::optional<SpecNode> read_yaml_cpp(const std::string& file, std::string_view bytes,
+                                      Diagnostics& diags);
+
 // Offset of the first byte that breaks UTF-8 (overlongs, surrogates and > U+10FFFF included),
 // or nullopt when `bytes` is valid UTF-8.
 std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);

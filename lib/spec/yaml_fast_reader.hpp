@@ -1,0 +1,29 @@
+#pragma once
+// The fast path of read_yaml() (yaml_reader.hpp): libyaml's event parser straight into a
+// SpecNode tree, with no intermediate document tree. yaml-cpp 0.7's scanner costs about
+// 1,600 instructions per byte and its node tree about 400 bytes per node, which made a
+// 10,000-guest spec take seconds and hundreds of MB (issue 7); libyaml is ~20x faster.
+//
+// It handles only the plain subset real specs use and gives up (nullopt, no diagnostics)
+// on anything else, so that read_yaml() falls back to the yaml-cpp reader, which keeps
+// sole responsibility for every diagnostic and every unusual construct:
+//   - any libyaml error, no document, or more than one document;
+//   - bytes outside printable ASCII + '\n' (tabs, CR, non-ASCII: positions and tab rules
+//     are where the two parsers could disagree);
+//   - anchors, aliases, tags, non-scalar or null keys, duplicate keys, empty values
+//     (`key:` - yaml-cpp and libyaml place the implied null differently);
+//   - nesting deeper than 64 levels, an empty (null) document.
+// On what it accepts it builds the same tree as the yaml-cpp reader: same kinds, texts,
+// `quoted` flags (any non-plain style) and positions (tests/unit/yaml_fast_reader_test.cpp
+// compares both readers over every spec and fixture of the repository).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "spec/spec_node.hpp"
+
+namespace mvt::spec {
+
+std::optional<SpecNode> read_yaml_fast(const std::string& file, std::string_view bytes);
+
+}  // namespace mvt::spec
