@@ -112,8 +112,9 @@ class Reader {
             return false;
           std::string k(reinterpret_cast<const char*>(key.e.data.scalar.value),
                         key.e.data.scalar.length);
-          if (key.e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_spelling(k))
-            return false;
+          if (key.e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+              (is_null_spelling(k) || k == "<<"))
+            return false;  // null keys, YAML 1.1 merge keys: yaml-cpp's reader handles them
           out.entries.push_back({std::move(k), pos(key.e.start_mark), SpecNode{}});
           auto& entry = out.entries.back();
           Event value;

@@ -10,7 +10,7 @@
 //   - any libyaml error, no document, or more than one document;
 //   - bytes outside printable ASCII + '\n' (tabs, CR, non-ASCII: positions and tab rules
 //     are where the two parsers could disagree);
-//   - anchors, aliases, tags, non-scalar or null keys, duplicate keys, empty values
+//   - anchors, aliases, tags, merge keys (<<), non-scalar or null keys, duplicate keys, empty values
 //     (`key:` - yaml-cpp and libyaml place the implied null differently);
 //   - nesting deeper than 64 levels, an empty (null) document.
 // On what it accepts it builds the same tree as the yaml-cpp reader: same kinds, texts,

@@ -100,6 +100,7 @@ TEST_CASE("yaml fast reader: edge cases agree or fall back" * doctest::test_suit
   CHECK_FALSE(mvt::spec::read_yaml_fast("x", "? [a, b]\n: 1\n"));
   CHECK_FALSE(mvt::spec::read_yaml_fast("x", "a: 1\r\n"));
   CHECK_FALSE(mvt::spec::read_yaml_fast("x", "a:\nb: 1\n"));
+  CHECK_FALSE(mvt::spec::read_yaml_fast("x", "a:\n  <<: {b: 1}\n  c: 2\n"));
 }
 
 TEST_CASE("yaml fast reader: read_yaml still reports what only yaml-cpp sees" *
