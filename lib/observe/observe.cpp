@@ -151,12 +151,17 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     h.nics.clear();
   }
 
-  // Guest files: one source per guest, opts.file_parallel of them at once.
+  // Guest files: one source per guest, opts.file_parallel of them at once - but one by one
+  // when a guest is read through the agent (agent sources share this host's connection).
   std::vector<const std::pair<const std::string, Guest>*> guests;
   guests.reserve(host.guests.size());
-  for (const auto& entry : host.guests) guests.push_back(&entry);
+  bool agent = false;
+  for (const auto& entry : host.guests) {
+    guests.push_back(&entry);
+    agent = agent || entry.second.guest_files.kind == FileSourceKind::Agent;
+  }
   std::vector<GuestObservation> read(guests.size());
-  parallel_for(guests.size(), opts.file_parallel, [&](std::size_t k) {
+  parallel_for(guests.size(), agent ? 1 : opts.file_parallel, [&](std::size_t k) {
     const auto& [gname, guest] = *guests[k];
     GuestObservation& g = read[k];
     g.guest = gname;

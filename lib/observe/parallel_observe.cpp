@@ -54,9 +54,15 @@ struct Shared {
 void run_host(const std::shared_ptr<HostTask>& t, const std::shared_ptr<Shared>& sh) {
   HostObservation h;
   try {
+    // As observe(): a host with a guest read through the agent needs a read-write connection
+    // (libvirt refuses agent commands on read-only ones); the sources stay read-only.
+    bool agent = false;
+    for (const auto& [_, g] : t->host.guests)
+      agent = agent || g.guest_files.kind == FileSourceKind::Agent;
+    const bool ro_conn = t->opts.read_only && !(agent && !t->opts.files);
     std::unique_ptr<Hypervisor> hv =
-        t->opts.hypervisor ? t->opts.hypervisor(t->host.uri, t->opts.read_only)
-                           : LibvirtHypervisor::connect(t->host.uri, t->opts.read_only);
+        t->opts.hypervisor ? t->opts.hypervisor(t->host.uri, ro_conn)
+                           : LibvirtHypervisor::connect(t->host.uri, ro_conn);
     h = observe_host(t->host, *hv, t->opts);
   } catch (const std::exception& e) {
     h = unreachable(t->host, e.what());
