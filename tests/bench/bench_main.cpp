@@ -69,7 +69,8 @@ void usage() {
       "                        0 = skip; real libvirtd only)\n"
       "  --workdir DIR         generated files (default /var/tmp/mvtbench)\n"
       "  --macvtapctl PATH     the binary (default: found next to this program)\n"
-      "  --tool CMD            subcommand measured as (b) (default plan)\n"
+      "  --tool CMD            subcommand measured as (b) (default plan; `show` runs\n"
+      "                        `macvtapctl --connect URI show`: observation only)\n"
       "  --tool-arg ARG        extra argument for it (repeatable)\n"
       "  --keep                keep the mvtbench-* domains for the next run\n";
 }
@@ -228,7 +229,10 @@ SizeResult measure_size(const Options& o, int guests, std::optional<ApplyResult>
 
   std::vector<double> floor_t, tool_t, virsh_t;
   std::vector<long> rss;
-  std::vector<std::string> argv = {o.macvtapctl, o.tool, "-f", files.spec.string()};
+  // `show` reads live state only (no spec): it stands in for plan's observation half.
+  std::vector<std::string> argv =
+      o.tool == "show" ? std::vector<std::string>{o.macvtapctl, "--connect", uris.front(), "show"}
+                       : std::vector<std::string>{o.macvtapctl, o.tool, "-f", files.spec.string()};
   for (const auto& a : o.tool_args) argv.push_back(a);
   const std::string out_path = (dir / "tool.out").string();
   const std::string err_path = (dir / "tool.err").string();
@@ -311,7 +315,7 @@ void report(const Options& o, const std::vector<SizeResult>& rs,
                 r.domains_seen, fmt_s(r.floor_s).c_str(), fmt_s(r.tool_s).c_str(),
                 r.tool_rss_kb / 1024, r.tool_exit,
                 r.virsh_timed ? fmt_s(r.virsh_s).c_str() : "-",
-                r.virsh_extrapolated ? " *" : "");
+                r.virsh_timed && r.virsh_extrapolated ? " *" : "");
   bool extrapolated = false;
   for (const auto& r : rs) extrapolated = extrapolated || (r.virsh_timed && r.virsh_extrapolated);
   if (extrapolated)
