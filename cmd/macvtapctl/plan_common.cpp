@@ -12,6 +12,7 @@
 
 #include "diff/diff.hpp"
 #include "observe/observe.hpp"
+#include "observe/parallel_observe.hpp"
 #include "plan/planner.hpp"
 #include "render/text.hpp"
 #include "spec/guard.hpp"
@@ -77,9 +78,17 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
 
   ObserveOptions oo;
   oo.read_only = true;
+  oo.file_parallel = g.parallel;
+  // Hosts in parallel (--parallel, one connection each); per-host progress on a terminal.
+  ParallelOptions po;
+  po.parallel = g.parallel;
+  if (topo.hosts.size() > 1 && ::isatty(2) == 1)
+    po.progress = [&err](const HostProgress& p) {
+      if (p.event != HostProgress::Event::Started) err << format_progress(p) << "\n";
+    };
   Observation obs;
   try {
-    obs = observe(topo, oo);
+    obs = observe_parallel(topo, oo, po);
   } catch (const Error& e) {
     err << "macvtapctl: error: " << e.what() << "\n";
     return run;
