@@ -93,7 +93,11 @@ FloorResult floor_list_xml(const std::vector<std::string>& uris) {
     Conn c = open(uri, true);
     for (auto& d : list_all(c.get())) {
       Chars xml(virDomainGetXMLDesc(d.get(), VIR_DOMAIN_XML_INACTIVE));
-      if (!xml) throw failure("cannot read domain XML");
+      if (!xml) {
+        const virError* e = virGetLastError();
+        if (e && e->code == VIR_ERR_NO_DOMAIN) continue;  // another user's domain went away
+        throw failure("cannot read domain XML");
+      }
       r.xml_bytes += std::char_traits<char>::length(xml.get());
       ++r.domains;
     }
