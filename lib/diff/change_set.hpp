@@ -29,6 +29,7 @@ struct InterfaceDiff {
   std::string name;  // the spec's device name; for an unlisted interface the MAC
   std::string mac;   // identity (canonical spelling)
   bool listed = true;  // false: an unlisted `direct` interface, to be removed
+  int order = 0;       // position in the spec's list (device order); unlisted: after all
   std::string source_dev;  // the desired host NIC (direct), "" otherwise
   // Desired element (empty when !listed).
   std::string new_xml;

@@ -179,7 +179,9 @@ class Differ {
     const auto resolved = resolve_macs(h, g.name, g, ds);
     std::set<MacAddress> listed;
     std::set<MacAddress> fresh;  // interfaces the guest will see appear
+    int position = 0;
     for (const auto& r : resolved) {
+      const int order = position++;
       listed.insert(r.mac);
       const DomainInterface* c = find_by_mac(ds.config, r.mac);
       const DomainInterface* l = live_known ? find_by_mac(*ds.live, r.mac) : nullptr;
@@ -187,6 +189,7 @@ class Differ {
       d.host = h;
       d.guest = g.name;
       d.name = r.want->name;
+      d.order = order;
       d.mac = r.mac.str();
       if (r.want->kind == InterfaceKind::Direct) d.source_dev = r.want->source_dev;
       if (c) d.config = *c;
@@ -220,6 +223,7 @@ class Differ {
       d.name = c.mac->str();
       d.mac = c.mac->str();
       d.listed = false;
+      d.order = 1000000 + c.index;
       d.config = c;
       d.config_differs = true;
       d.config_fields = element_fields(c, true);
@@ -243,6 +247,7 @@ class Differ {
         d.name = l.mac->str();
         d.mac = l.mac->str();
         d.listed = false;
+        d.order = 1000000 + l.index;
         d.live = l;
         d.live_differs = true;
         d.live_fields = element_fields(l, true);

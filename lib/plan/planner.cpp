@@ -288,10 +288,19 @@ const OrderRow& order_row(StepKind k) {
 Plan make_plan(const diff::ChangeSet& changes, const std::string& spec_digest) {
   Planner p(changes);
   std::vector<Draft> drafts = p.run();
-  std::stable_sort(drafts.begin(), drafts.end(), [](const Draft& a, const Draft& b) {
+  // Within a rank, a guest's interfaces (and their files) follow the spec's list: device
+  // order decides PCI slots and so the guest's ensN names. Other steps sort after them.
+  std::map<std::tuple<std::string, std::string, std::string>, int> device_order;
+  for (const auto& i : changes.interfaces) device_order[{i.host, i.guest, i.mac}] = i.order;
+  auto order_of = [&](const Draft& d) {
+    auto it = device_order.find({d.step.host, d.guest, d.mac});
+    return it == device_order.end() ? 2000000 : it->second;
+  };
+  std::stable_sort(drafts.begin(), drafts.end(), [&](const Draft& a, const Draft& b) {
     const int ra = order_row(a.kind).rank, rb = order_row(b.kind).rank;
-    return std::tie(a.step.host, ra, a.guest, a.step.target) <
-           std::tie(b.step.host, rb, b.guest, b.step.target);
+    const int oa = order_of(a), ob = order_of(b);
+    return std::tie(a.step.host, ra, a.guest, oa, a.step.target) <
+           std::tie(b.step.host, rb, b.guest, ob, b.step.target);
   });
   Plan plan;
   plan.spec_digest = spec_digest;
