@@ -73,8 +73,8 @@ std::string live_model(mvt::Hypervisor& hv, const std::string& guest, const std:
 
 }  // namespace
 
-TEST_CASE("apply: the procedure on a shut-off guest, started and checked from the kernel; "
-          "mode and model changes; rollback restores the inactive XML" *
+TEST_CASE("apply: the procedure on a shut-off guest, started and checked from the kernel: "
+          "mode and model changes, rollback restores the inactive XML" *
           doctest::test_suite("system") * doctest::timeout(900)) {
   MVT_REQUIRE_LAB();
   if (const auto t = lab::tool_unavailable_reason(); !t.empty()) {
