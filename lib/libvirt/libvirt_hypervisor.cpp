@@ -222,28 +222,33 @@ void LibvirtHypervisor::define_xml(const std::string& xml) {
   if (!d) throw last_error("cannot define domain on " + uri_);
 }
 
+namespace {
+using DeviceCall = int (*)(virDomainPtr, const char*, unsigned int);
+}  // namespace
+
+// attach/detach/update share one shape: look the domain up, call, turn failure into
+// LibvirtError ("cannot <verb> <domain>").
+static void device_op(LibvirtHypervisor::Impl& impl, DeviceCall call, const std::string& domain,
+                      const std::string& xml, bool live, bool config, const char* verb) {
+  DomainPtr d = impl.require(domain, verb);
+  virResetLastError();
+  if (call(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
+    throw last_error(std::string("cannot ") + verb + " " + domain);
+}
+
 void LibvirtHypervisor::attach_device(const std::string& domain, const std::string& xml, bool live,
                                       bool config) {
-  DomainPtr d = impl_->require(domain, "attach a device to");
-  virResetLastError();
-  if (virDomainAttachDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
-    throw last_error("cannot attach a device to " + domain);
+  device_op(*impl_, virDomainAttachDeviceFlags, domain, xml, live, config, "attach a device to");
 }
 
 void LibvirtHypervisor::detach_device(const std::string& domain, const std::string& xml, bool live,
                                       bool config) {
-  DomainPtr d = impl_->require(domain, "detach a device from");
-  virResetLastError();
-  if (virDomainDetachDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
-    throw last_error("cannot detach a device from " + domain);
+  device_op(*impl_, virDomainDetachDeviceFlags, domain, xml, live, config, "detach a device from");
 }
 
 void LibvirtHypervisor::update_device(const std::string& domain, const std::string& xml, bool live,
                                       bool config) {
-  DomainPtr d = impl_->require(domain, "update a device of");
-  virResetLastError();
-  if (virDomainUpdateDeviceFlags(d.get(), xml.c_str(), affect_flags(live, config)) < 0)
-    throw last_error("cannot update a device of " + domain);
+  device_op(*impl_, virDomainUpdateDeviceFlags, domain, xml, live, config, "update a device of");
 }
 
 void LibvirtHypervisor::start(const std::string& domain) {
