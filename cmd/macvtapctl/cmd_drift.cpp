@@ -64,12 +64,7 @@ void add_drift(CLI::App& app, GlobalOptions& g, int* rc) {
   auto opts = std::make_shared<DriftOptions>();
   auto* sub = app.add_subcommand(
       "drift", "report where live state differs from the topology (read-only; exit 2 on drift)");
-  sub->add_option("-f,--file", opts->paths,
-                  "spec file or directory (every *.yaml inside, lexical order); repeatable")
-      ->required();
-  sub->add_option("--format", opts->format, "output format")
-      ->check(CLI::IsMember({"text", "json", "markdown"}))
-      ->capture_default_str();
+  add_spec_and_format_options(sub, opts->paths, opts->format);
   sub->add_option("--prometheus", opts->prometheus,
                   "write metrics for node_exporter's textfile collector (atomically)");
   sub->callback([opts, rc, &g] { *rc = run_drift(*opts, g); });

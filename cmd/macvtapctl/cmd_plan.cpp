@@ -57,12 +57,7 @@ void add_plan(CLI::App& app, GlobalOptions& g, int* rc) {
   auto opts = std::make_shared<PlanOptions>();
   auto* sub = app.add_subcommand(
       "plan", "show the ordered changes that would bring live state to the topology (read-only)");
-  sub->add_option("-f,--file", opts->paths,
-                  "spec file or directory (every *.yaml inside, lexical order); repeatable")
-      ->required();
-  sub->add_option("--format", opts->format, "output format")
-      ->check(CLI::IsMember({"text", "json", "markdown"}))
-      ->capture_default_str();
+  add_spec_and_format_options(sub, opts->paths, opts->format);
   sub->add_option("-o,--out", opts->out,
                   "also save the plan (with a fingerprint of the live state) for `apply`");
   sub->add_flag("--detailed-exitcode", opts->detailed,

@@ -145,4 +145,14 @@ void write_file_atomic(const std::string& path, const std::string& bytes, unsign
   }
 }
 
+void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
+                                 std::string& format) {
+  sub->add_option("-f,--file", paths,
+                  "spec file or directory (every *.yaml inside, lexical order); repeatable")
+      ->required();
+  sub->add_option("--format", format, "output format")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+}
+
 }  // namespace mvt::cli

@@ -13,6 +13,10 @@
 
 namespace mvt::cli {
 
+// `-f,--file` (required, repeatable) and `--format text|json|markdown`: shared by plan and drift.
+void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
+                                 std::string& format);
+
 struct PlanRun {
   bool ok = false;                  // false: an error was reported (exit 1)
   plan::Plan plan;                  // meaningful when ok
