@@ -41,8 +41,9 @@ struct InterfaceDiff {
   // Field-level differences for people (against config; against live when config matches).
   std::vector<plan::FieldChange> config_fields;
   std::vector<plan::FieldChange> live_fields;
-  // Whether the live change can be made by updating in place (never: every compared field
-  // of a macvtap device needs a new device) - kept false; a live difference is a replace.
+  // No live change is made by updating in place (every compared field of a macvtap device
+  // needs a new device): a live difference is a replace (detach + attach), or, when the
+  // model differs, a cold restart of the guest (the planner decides: plan/planner.hpp).
 };
 
 enum class FileRole {

@@ -37,6 +37,14 @@ std::optional<std::string> summarize(const std::vector<FieldChange>& f, bool bef
   return out;
 }
 
+// The live device's NIC model differs from the wanted one (a model change, not a new device).
+std::optional<plan::FieldChange> model_change(const diff::InterfaceDiff& i) {
+  if (!i.listed || !i.live || !i.live_differs) return std::nullopt;
+  for (const auto& f : i.live_fields)
+    if (f.field == "model" && f.before && f.after && *f.before != *f.after) return f;
+  return std::nullopt;
+}
+
 bool dep_matches(const Draft& a, const Draft& dep, DepScope scope) {
   if (a.step.host != dep.step.host) return false;
   switch (scope) {
@@ -55,6 +63,15 @@ class Planner {
   }
 
   std::vector<Draft> run() {
+    // A running guest with a device whose model changes is cold-restarted (see
+    // kModelChangeReason); its other live differences ride on that restart too.
+    for (const auto& i : cs_.interfaces) {
+      const diff::GuestStatus* st = status(i.host, i.guest);
+      if (!st || !st->running || !st->hotplug) continue;
+      if (auto m = model_change(i))
+        model_cold_[{i.host, i.guest}].push_back(i.name + " (" + *m->before + " -> " + *m->after +
+                                                 ")");
+    }
     for (const auto& f : cs_.files) file(f);
     for (const auto& i : cs_.interfaces) iface(i);
     activations();
@@ -156,13 +173,16 @@ class Planner {
         s.op.old_interface_xml = i.config->xml;
         s.reason = "interface " + i.name + " differs in " + join_fields(i.config_fields) +
                    ": the persistent definition is replaced";
+        if (running && model_change(i))
+          s.reason += "; the running guest gets it at its cold restart";
       }
       s.disruptive = false;
       add(StepKind::DomainConfig, i.guest, i.mac, std::move(s), i.source_dev);
     }
     if (!running || !i.live_differs) return;
-    if (!st->hotplug) {
-      // Not hot-pluggable: the cold restart carries the live differences, for people.
+    if (!st->hotplug || model_cold_.count({i.host, i.guest})) {
+      // Not hot-plugged (the host cannot, or the guest is cold-restarted for a model change
+      // anyway): the cold restart carries the live differences, for people.
       cold_[{i.host, i.guest}].push_back(
           {"live interface " + i.name, summarize(i.live_fields, true),
            i.listed ? summarize(i.live_fields, false) : std::nullopt});
@@ -226,7 +246,12 @@ class Planner {
                                  : "its changes take effect when it next restarts its network"));
         continue;
       }
-      if (cold) {
+      if (cold && model_cold_.count(key)) {
+        m = ActivationMethod::ColdRestart;
+        std::string which;
+        for (const auto& w : model_cold_.at(key)) which += (which.empty() ? "" : ", ") + w;
+        reason = "the NIC model changes on " + which + ": " + std::string(kModelChangeReason);
+      } else if (cold) {
         m = ActivationMethod::ColdRestart;
         reason = "persistent <interface> changes could not be hot-plugged (the hypervisor "
                  "cannot attach/detach live) and a guest reboot keeps QEMU's old device set: "
@@ -273,6 +298,8 @@ class Planner {
   std::map<std::pair<std::string, std::string>, const diff::GuestStatus*> status_;
   std::set<std::pair<std::string, std::string>> touched_;
   std::map<std::pair<std::string, std::string>, std::vector<FieldChange>> cold_;
+  // Guests cold-restarted for a model change: "ens9 (virtio -> e1000)" per interface.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> model_cold_;
   std::set<std::string> hosts_;
   std::vector<Draft> drafts_;
 };

@@ -4,6 +4,10 @@
 //  - persistent <interface> changes are DefineInterface steps; a running guest's live
 //    difference is hot-plugged (LiveDetach then LiveAttach) when its host can, otherwise the
 //    guest needs a cold restart (a guest reboot keeps QEMU's old device set);
+//  - a NIC model change on a running guest is not hot-plugged even where the host can: the
+//    persistent definition is replaced and the guest's activation is raised to cold-restart
+//    (kModelChangeReason); its other live differences are then carried by that restart too
+//    (no hot-plug steps into a guest about to be restarted);
 //  - a shut-off guest gets config steps only and no activation;
 //  - each running guest with changes gets one activation (its spec's `activate`, raised to
 //    cold-restart when needed; `activate: none` -> no step and a warning);
@@ -107,6 +111,14 @@ inline constexpr std::array<OrderRow, 9> kOrder = {{
 }};
 
 const OrderRow& order_row(StepKind k);
+
+// Why a model change on a running guest is a cold restart (the activation's reason).
+inline constexpr std::string_view kModelChangeReason =
+    "a NIC of another model is another PCI device to the guest, bound by another driver "
+    "(virtio_net, e1000, 8139cp) that may not be loaded, and the guest may name and order it "
+    "anew; swapping it under the running guest (detach + attach) would leave its network "
+    "half-configured, and a guest reboot keeps QEMU's old device set: the guest is shut down "
+    "and started again with its new definition";
 
 // Builds the plan. spec_digest: LoadResult::digest. The ChangeSet's diagnostics are not
 // looked at (the caller refuses to plan when it has errors).

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "diff/managed_files.hpp"
@@ -181,11 +182,12 @@ TEST_CASE("golden: the procedure's plan, in a valid order" * doctest::test_suite
 }
 
 // live != persistent cannot be staged with libvirt's test driver (its guests' live and
-// persistent definitions are one), so this case is built in-process with hand-made values
-// on a host that hot-plugs: ens9 is defined but was never plugged in, ens8 runs with another
-// model than its definition, and an unlisted macvtap device is still plugged in.
-TEST_CASE("golden: live differs from persistent (hand-built observation)" *
-          doctest::test_suite("golden")) {
+// persistent definitions are one), so these cases are built in-process with hand-made values
+// on a host that hot-plugs: ens9 is defined but was never plugged in, ens8 runs as `ens8_live`
+// (its definition is right), and an unlisted macvtap device is still plugged in.
+namespace {
+void live_drift_case(const DomainInterface& ens8_live, const std::string& name,
+                     const std::function<void(const plan::Plan&)>& check) {
   auto t = seed_topology();
   t.hosts["kvm1"].guests["web1"].interfaces[2].model = "virtio";
   Observation o = seed_before(true);
@@ -194,7 +196,8 @@ TEST_CASE("golden: live differs from persistent (hand-built observation)" *
   const auto ens8_mac = effective_mac("kvm1", "web1", t.hosts["kvm1"].guests["web1"].interfaces[2]);
   d.config.push_back(observed_direct("52:54:00:5d:9c:33", "em2", "private", "rtl8139", 1));
   d.config.push_back(observed_direct(ens8_mac.str().c_str(), "em1", "private", "virtio", 2));
-  d.live->push_back(observed_direct(ens8_mac.str().c_str(), "em1", "private", "e1000", 1));
+  d.live->push_back(ens8_live);
+  d.live->back().mac = ens8_mac;
   d.live->push_back(observed_direct("52:54:00:77:00:01", "em1", "vepa", std::nullopt, 2));
   // Files already right, so only the devices differ.
   const auto& g = t.hosts["kvm1"].guests["web1"];
@@ -215,14 +218,46 @@ TEST_CASE("golden: live differs from persistent (hand-built observation)" *
   REQUIRE_FALSE(cs.diagnostics.has_errors());
   const auto p = plan::make_plan(cs, "hand-built");
   const auto v = render::make_view(p, render::Mode::Drift);
-  const fs::path dir = golden_root() / "live-drift";
+  const fs::path dir = golden_root() / name;
   if (regen()) fs::create_directories(dir);
   expect_file(dir / "plan.txt", render::render_text(v));
   expect_file(dir / "plan.json", render::render_json(v));
   expect_file(dir / "plan.md", render::render_markdown(v));
-  // No persistent change: every device step is live.
+  // No persistent change: every step is live or the activation.
   for (const auto& s : p.steps)
     CHECK(s.op.kind != plan::OpKind::DefineInterface);
+  check(p);
+}
+}  // namespace
+
+// ens8 runs as e1000 where it should be virtio: a model change, so the guest is cold-restarted
+// and nothing is hot-plugged (the restart brings ens9 and drops the unlisted device).
+TEST_CASE("golden: live differs from persistent in a model (hand-built observation)" *
+          doctest::test_suite("golden")) {
+  live_drift_case(observed_direct("52:54:00:00:00:00", "em1", "private", "e1000", 1),
+                  "live-drift", [](const plan::Plan& p) {
+                    REQUIRE(p.steps.size() == 2);
+                    CHECK(p.steps[0].op.kind == plan::OpKind::Activate);
+                    CHECK(p.steps[0].op.method == plan::ActivationMethod::ColdRestart);
+                  });
+}
+
+// ens8 runs in mode vepa where it should be private (same model): hot-plugged, detached and
+// attached anew; the unlisted device detached, ens9 attached; the spec's activation.
+TEST_CASE("golden: live differs from persistent in a mode (hand-built observation)" *
+          doctest::test_suite("golden")) {
+  live_drift_case(observed_direct("52:54:00:00:00:00", "em1", "vepa", "virtio", 1),
+                  "live-replace", [](const plan::Plan& p) {
+                    int detach = 0, attach = 0;
+                    for (const auto& s : p.steps) {
+                      detach += s.op.kind == plan::OpKind::LiveDetach;
+                      attach += s.op.kind == plan::OpKind::LiveAttach;
+                      if (s.op.kind == plan::OpKind::Activate)
+                        CHECK(s.op.method == plan::ActivationMethod::Reboot);
+                    }
+                    CHECK(detach == 2);
+                    CHECK(attach == 2);
+                  });
 }
 
 TEST_CASE("golden: a plan of what `show` prints is empty" * doctest::test_suite("golden")) {

@@ -231,3 +231,108 @@ TEST_CASE("plan: several hosts, each verified" * doctest::test_suite("plan")) {
     for (const auto& s : p.steps)
       if (s.id == d) CHECK(s.host == "kvm2");
 }
+
+// A model change on a running guest (issue 9): the persistent definition is replaced and the
+// guest cold-restarted, never a live detach + attach, even on a host that hot-plugs.
+namespace {
+// The procedure with every interface in place (files aside), ens9 live as `model`.
+Observation seed_with_ens9_model(const char* model, bool running = true) {
+  auto o = seed_before(running);
+  auto& d = o.hosts["kvm1"].domains["web1"];
+  add_interface(d, observed_direct("52:54:00:5d:9c:33", "em2", "private", std::string(model), 1));
+  return o;
+}
+bool has_live_steps(const plan::Plan& p) {
+  for (const auto& s : p.steps)
+    if (s.op.kind == OpKind::LiveAttach || s.op.kind == OpKind::LiveDetach) return true;
+  return false;
+}
+}  // namespace
+
+TEST_CASE("plan: a model change on a running guest -> persistent replace and a cold restart" *
+          doctest::test_suite("plan")) {
+  // The spec wants ens9 as rtl8139; it runs as virtio. ens8 is new.
+  const auto p = plan_for(seed_topology(), seed_with_ens9_model("virtio"), true);
+  check_invariants(p);
+  const int def = index_of(p, "guest/web1/interface/ens9", OpKind::DefineInterface);
+  const int def8 = index_of(p, "guest/web1/interface/ens8", OpKind::DefineInterface);
+  const int act = index_of(p, "guest/web1/activation", OpKind::Activate);
+  REQUIRE(def >= 0);
+  REQUIRE(def8 >= 0);
+  REQUIRE(act >= 0);
+  CHECK(p.steps[def].action == Action::Replace);
+  CHECK(p.steps[def].op.interface_xml.find("rtl8139") != std::string::npos);
+  CHECK(p.steps[def].op.old_interface_xml.find("virtio") != std::string::npos);
+  CHECK(p.steps[def].reason.find("cold restart") != std::string::npos);
+  // No hot-plug at all into a guest that is restarted anyway (ens8 is new: it arrives with
+  // the restart, not by hot-plug).
+  CHECK_FALSE(has_live_steps(p));
+  const auto& a = p.steps[act];
+  CHECK(a.op.method == plan::ActivationMethod::ColdRestart);  // raised from `activate: reboot`
+  CHECK(a.disruptive);
+  CHECK(a.reason.find("NIC model changes on ens9 (virtio -> rtl8139)") != std::string::npos);
+  CHECK(a.reason.find(plan::kModelChangeReason) != std::string::npos);
+  CHECK(depends(p, act, def));
+  CHECK(depends(p, act, def8));
+  // The live differences the restart carries are listed, for people.
+  bool lists_ens9 = false;
+  for (const auto& c : a.changes)
+    if (c.field == "live interface ens9" && c.before && c.after &&
+        c.before->find("model=virtio") != std::string::npos &&
+        c.after->find("model=rtl8139") != std::string::npos)
+      lists_ens9 = true;
+  CHECK(lists_ens9);
+}
+
+TEST_CASE("plan: a mode change alone is still a live replace; a new device with a model is "
+          "hot-plugged" * doctest::test_suite("plan")) {
+  // Same model (rtl8139) live, mode vepa -> private: detach + attach, the spec's activation.
+  auto o = seed_before();
+  add_interface(o.hosts["kvm1"].domains["web1"],
+                observed_direct("52:54:00:5d:9c:33", "em2", "vepa", std::string("rtl8139"), 1));
+  const auto p = plan_for(seed_topology(), o, true);
+  CHECK(index_of(p, "guest/web1/interface/ens9", OpKind::LiveDetach) >= 0);
+  CHECK(index_of(p, "guest/web1/interface/ens9", OpKind::LiveAttach) >= 0);
+  const int act = index_of(p, "guest/web1/activation", OpKind::Activate);
+  REQUIRE(act >= 0);
+  CHECK(p.steps[act].op.method == plan::ActivationMethod::Reboot);
+  // The procedure itself: ens9 (rtl8139) is new in the running guest -> hot-plugged.
+  const auto q = plan_for(seed_topology(), seed_before(), true);
+  CHECK(index_of(q, "guest/web1/interface/ens9", OpKind::LiveAttach) >= 0);
+  const int qa = index_of(q, "guest/web1/activation", OpKind::Activate);
+  REQUIRE(qa >= 0);
+  CHECK(q.steps[qa].op.method == plan::ActivationMethod::Reboot);
+}
+
+TEST_CASE("plan: a model change on a shut-off guest is a config step only" *
+          doctest::test_suite("plan")) {
+  const auto p = plan_for(seed_topology(), seed_with_ens9_model("virtio", false), true);
+  check_invariants(p);
+  const int def = index_of(p, "guest/web1/interface/ens9", OpKind::DefineInterface);
+  REQUIRE(def >= 0);
+  CHECK(p.steps[def].reason.find("cold restart") == std::string::npos);
+  CHECK(index_of(p, "guest/web1/activation", OpKind::Activate) < 0);
+  CHECK_FALSE(has_live_steps(p));
+}
+
+TEST_CASE("plan: a model change with `activate: none` -> no activation, a cold-restart warning" *
+          doctest::test_suite("plan")) {
+  auto t = seed_topology();
+  t.hosts["kvm1"].guests["web1"].activate = Activate::None;
+  const auto p = plan_for(t, seed_with_ens9_model("virtio"), true);
+  CHECK(index_of(p, "guest/web1/activation", OpKind::Activate) < 0);
+  CHECK_FALSE(has_live_steps(p));
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0].find("cold restart") != std::string::npos);
+}
+
+TEST_CASE("plan: a model change on a host that cannot hot-plug keeps the host's reason" *
+          doctest::test_suite("plan")) {
+  const auto p = plan_for(seed_topology(), seed_with_ens9_model("virtio"), false);
+  const int act = index_of(p, "guest/web1/activation", OpKind::Activate);
+  REQUIRE(act >= 0);
+  CHECK(p.steps[act].op.method == plan::ActivationMethod::ColdRestart);
+  // The broader cause is named: nothing hot-plugs there, model change or not.
+  CHECK(p.steps[act].reason.find("cannot attach/detach live") != std::string::npos);
+  CHECK(p.steps[act].reason.find("NIC model changes") == std::string::npos);
+}
