@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "files/process.hpp"
@@ -363,12 +364,8 @@ ToolResult run_macvtapctl(const std::vector<std::string>& args, std::chrono::mil
   return {r.timed_out ? -1 : r.exit_code, r.out, r.err, r.elapsed};
 }
 
-std::optional<HostLink> host_link(const std::string& name) {
-  const auto r = run_process({"ip", "-j", "-d", "link", "show", "dev", name}, 10s);
-  if (r.exit_code != 0) return std::nullopt;
-  const auto j = nlohmann::json::parse(r.out, nullptr, false);
-  if (!j.is_array() || j.empty()) return std::nullopt;
-  const auto& l = j[0];
+namespace {
+HostLink to_host_link(const nlohmann::json& l) {
   HostLink h;
   h.name = l.value("ifname", "");
   h.mac = l.value("address", "");
@@ -378,6 +375,47 @@ std::optional<HostLink> host_link(const std::string& name) {
     if (l["linkinfo"].contains("info_data")) h.mode = l["linkinfo"]["info_data"].value("mode", "");
   }
   return h;
+}
+}  // namespace
+
+std::vector<HostLink> host_links_with_mac(const std::string& mac) {
+  const auto r = run_process({"ip", "-j", "-d", "link", "show"}, 10s);
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (r.exit_code != 0 || !j.is_array())
+    throw std::runtime_error("ip -j -d link show failed: " + r.err);
+  std::vector<HostLink> out;
+  for (const auto& l : j)
+    if (l.value("address", "") == mac) out.push_back(to_host_link(l));
+  return out;
+}
+
+std::optional<HostLink> host_link(const std::string& name) {
+  const auto r = run_process({"ip", "-j", "-d", "link", "show", "dev", name}, 10s);
+  if (r.exit_code != 0) return std::nullopt;
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_array() || j.empty()) return std::nullopt;
+  return to_host_link(j[0]);
+}
+
+bool is_running(Hypervisor& hv, const std::string& name) {
+  for (const auto& d : hv.list_domains())
+    if (d.name == name) return d.running;
+  return false;
+}
+
+int live_domain_id(Hypervisor& hv, const std::string& name) {
+  if (!is_running(hv, name)) return -1;
+  const auto xml = hv.domain_xml(name, false);
+  if (!xml) return -1;
+  static const std::regex re("<domain[^>]*\\sid=['\"]([0-9]+)['\"]");
+  std::smatch m;
+  return std::regex_search(*xml, m, re) ? std::stoi(m[1].str()) : -1;
+}
+
+bool live_has_interface(Hypervisor& hv, const std::string& name, const std::string& mac) {
+  if (!is_running(hv, name)) return false;
+  const auto xml = hv.domain_xml(name, false);
+  return xml && xml->find("<mac address='" + mac + "'/>") != std::string::npos;
 }
 
 GuestRun guest_run(LabGuest& guest, const std::vector<std::string>& argv,

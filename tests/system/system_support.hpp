@@ -173,6 +173,10 @@ struct HostLink {
   std::string name, mac, lower, kind, mode;
 };
 std::optional<HostLink> host_link(const std::string& name);
+// Every host link whose MAC is `mac` (ip -j -d link show: the kernel's view), e.g. to see a
+// guest's macvtap device gone whatever its name was. Throws std::runtime_error when `ip`
+// fails.
+std::vector<HostLink> host_links_with_mac(const std::string& mac);
 
 // Runs argv inside the guest through its agent (bounded); the result, never throws for a
 // non-zero exit.
@@ -186,6 +190,12 @@ GuestRun guest_run(LabGuest& guest, const std::vector<std::string>& argv,
 // The inactive (persistent) domain XML of `name` with volatile parts removed for comparison
 // (uuid aside, the <target dev>, <alias>, libvirt's own <seclabel> and the 'id' attribute).
 std::string stable_inactive_xml(Hypervisor& hv, const std::string& name);
+
+// Whether `name` runs; its live domain id (a new QEMU process gets a new one: how a cold
+// restart shows), -1 when not running; whether its live XML has an interface with `mac`.
+bool is_running(Hypervisor& hv, const std::string& name);
+int live_domain_id(Hypervisor& hv, const std::string& name);
+bool live_has_interface(Hypervisor& hv, const std::string& name, const std::string& mac);
 
 // PCI slots the inactive XML of `name` uses on bus 0 (for predicting the slots libvirt gives
 // new devices: the lowest free ones, in device order).
