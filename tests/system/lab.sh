@@ -83,7 +83,13 @@ ensure_users() {
 }
 
 # pid of a running daemon by exact executable name, or nothing.
-daemon_pid() { pgrep -x "$1" | head -n1 || true; }
+# A killed daemon stays a zombie until it is reaped: not running.
+daemon_pid() {
+  local p
+  for p in $(pgrep -x "$1" || true); do
+    if [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then echo "$p"; return 0; fi
+  done
+}
 
 start_daemon() {  # name
   local name="$1" pid
