@@ -37,11 +37,13 @@ std::optional<std::string> summarize(const std::vector<FieldChange>& f, bool bef
   return out;
 }
 
-// The live device's NIC model differs from the wanted one (a model change, not a new device).
+// The live device's NIC model differs from the wanted one (a model change, not a new
+// device). A live device without a <model> runs the hypervisor's default model: changing it
+// to a named one is a model change too.
 std::optional<plan::FieldChange> model_change(const diff::InterfaceDiff& i) {
   if (!i.listed || !i.live || !i.live_differs) return std::nullopt;
   for (const auto& f : i.live_fields)
-    if (f.field == "model" && f.before && f.after && *f.before != *f.after) return f;
+    if (f.field == "model" && f.after && f.before != f.after) return f;
   return std::nullopt;
 }
 
@@ -69,8 +71,9 @@ class Planner {
       const diff::GuestStatus* st = status(i.host, i.guest);
       if (!st || !st->running || !st->hotplug) continue;
       if (auto m = model_change(i))
-        model_cold_[{i.host, i.guest}].push_back(i.name + " (" + *m->before + " -> " + *m->after +
-                                                 ")");
+        model_cold_[{i.host, i.guest}].push_back(
+            i.name + " (" + m->before.value_or("the hypervisor's default") + " -> " + *m->after +
+            ")");
     }
     for (const auto& f : cs_.files) file(f);
     for (const auto& i : cs_.interfaces) iface(i);

@@ -336,3 +336,18 @@ TEST_CASE("plan: a model change on a host that cannot hot-plug keeps the host's 
   CHECK(p.steps[act].reason.find("cannot attach/detach live") != std::string::npos);
   CHECK(p.steps[act].reason.find("NIC model changes") == std::string::npos);
 }
+
+TEST_CASE("plan: a live device without a model (the hypervisor's default) given one -> cold restart" *
+          doctest::test_suite("plan")) {
+  auto o = seed_before();
+  add_interface(o.hosts["kvm1"].domains["web1"],
+                observed_direct("52:54:00:5d:9c:33", "em2", "private", std::nullopt, 1));
+  const auto p = plan_for(seed_topology(), o, true);
+  check_invariants(p);
+  CHECK_FALSE(has_live_steps(p));
+  const int act = index_of(p, "guest/web1/activation", OpKind::Activate);
+  REQUIRE(act >= 0);
+  CHECK(p.steps[act].op.method == plan::ActivationMethod::ColdRestart);
+  CHECK(p.steps[act].reason.find("ens9 (the hypervisor's default -> rtl8139)") !=
+        std::string::npos);
+}
