@@ -19,6 +19,7 @@
 #include "apply/journal.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "xml/domain_xml.hpp"
+#include "system_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace mvt;
@@ -40,6 +41,7 @@ void spit(const fs::path& p, const std::string& bytes) {
 }
 
 std::string unavailable() {
+  mvt::test::lab::hold_lab_daemon_shared();  // never while a test kills the daemon
   if (::geteuid() != 0) return "not root";
   try {
     LibvirtHypervisor::connect(kUri, false)->list_domains();

@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 const char* kUri = "qemu:///system";
 
 std::string libvirtd_unavailable() {
+  mvt::test::lab::hold_lab_daemon_shared();  // never while a test kills the daemon
   if (geteuid() != 0) return "not root";
   try {
     auto r = mvt::run_process({"virsh", "-c", kUri, "list", "--all", "--name"}, 20s);

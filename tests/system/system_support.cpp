@@ -1,10 +1,15 @@
 #include "system_support.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <libxml/tree.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -69,7 +74,70 @@ void attr(xmlNodePtr n, const char* name, const std::string& value) {
 
 }  // namespace
 
+namespace {
+
+std::filesystem::path lab_state_dir() {
+  const char* e = std::getenv("MVT_LAB_STATE");
+  return (e && *e) ? std::filesystem::path(e) : std::filesystem::path("/run/mvt-lab");
+}
+
+int open_lock(const char* name) {
+  std::error_code ec;
+  std::filesystem::create_directories(lab_state_dir(), ec);
+  return ::open((lab_state_dir() / name).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+// flock(fd, op | LOCK_NB) retried every 20 ms until `timeout`.
+bool flock_bounded(int fd, int op, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (::flock(fd, op | LOCK_NB) == 0) return true;
+    if (errno != EWOULDBLOCK && errno != EINTR) return false;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+int g_daemon_lock = -1;  // held shared for the process lifetime (never closed)
+
+}  // namespace
+
+void hold_lab_daemon_shared() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Not root or no state dir: nothing to share (the lab is unavailable anyway).
+    const int intent = open_lock("daemon-intent.lock");
+    if (intent >= 0) {
+      // A killer is waiting or at work: let it go first (bounded).
+      if (flock_bounded(intent, LOCK_SH, 600s)) ::flock(intent, LOCK_UN);
+      ::close(intent);
+    }
+    g_daemon_lock = open_lock("daemon.lock");
+    if (g_daemon_lock >= 0) flock_bounded(g_daemon_lock, LOCK_SH, 600s);
+  });
+}
+
+ExclusiveLabDaemon::ExclusiveLabDaemon(std::chrono::milliseconds timeout) {
+  hold_lab_daemon_shared();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  intent_fd_ = open_lock("daemon-intent.lock");
+  if (intent_fd_ < 0 || g_daemon_lock < 0) return;
+  if (!flock_bounded(intent_fd_, LOCK_EX, timeout)) return;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  // Converting shared -> exclusive: only the other processes' shared locks are waited for.
+  held_ = flock_bounded(g_daemon_lock, LOCK_EX, std::max(left, std::chrono::milliseconds(0)));
+  // A failed conversion may have dropped the shared lock (flock converts by unlocking first).
+  if (!held_) flock_bounded(g_daemon_lock, LOCK_SH, 60s);
+}
+
+ExclusiveLabDaemon::~ExclusiveLabDaemon() {
+  if (held_) ::flock(g_daemon_lock, LOCK_SH);
+  if (intent_fd_ >= 0) ::close(intent_fd_);  // releases the intent lock
+}
+
 std::string unavailable_reason() {
+  hold_lab_daemon_shared();
   static std::once_flag once;
   static std::string why;
   std::call_once(once, [] { why = compute_unavailable_reason(); });

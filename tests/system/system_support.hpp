@@ -41,6 +41,31 @@ inline constexpr const char* kNetns = "mvtlab";
 // answering, em1 and em2 present). Cached per process.
 std::string unavailable_reason();
 
+// Sharing the lab's libvirtd with a test that kills it (fault_libvirtd_test): every system
+// test process holds a shared lock on $MVT_LAB_STATE/daemon.lock (default /run/mvt-lab) for
+// its lifetime, taken by unavailable_reason() (so by MVT_REQUIRE_LAB) or by
+// hold_lab_daemon_shared(); a test that stops the daemon takes it exclusively first
+// (ExclusiveLabDaemon), so it never pulls the daemon from under a suite running side by side
+// (ctest -j runs system tests in parallel). Writer first: while one waits for the exclusive
+// lock (daemon-intent.lock), new processes wait before taking their shared one. Every wait is
+// bounded; the lock files are opened O_CLOEXEC (a daemon started by a test never inherits
+// them).
+void hold_lab_daemon_shared();
+
+class ExclusiveLabDaemon {
+ public:
+  // Waits up to `timeout` for every other holder to finish; held() says whether it got it.
+  explicit ExclusiveLabDaemon(std::chrono::milliseconds timeout);
+  ~ExclusiveLabDaemon();  // back to shared
+  ExclusiveLabDaemon(const ExclusiveLabDaemon&) = delete;
+  ExclusiveLabDaemon& operator=(const ExclusiveLabDaemon&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int intent_fd_ = -1;
+  bool held_ = false;
+};
+
 // The lab guest image, built or taken from the cache by tests/system/guest/build.sh (the
 // first call may take ≈ 10 s plus a download). nullopt with *why set when it cannot be built.
 struct GuestImage {
