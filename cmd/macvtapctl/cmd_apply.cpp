@@ -10,6 +10,11 @@
 //    from another shell, else roll back by itself (also on Ctrl-C).
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
 //    (`macvtapctl rollback` undoes them later).
+//  - Verification (lib/apply/verify.hpp), printed as "Verification:" lines whether it passed
+//    or not: per interface MAC equality (host macvtap = guest interface), the guest's routing
+//    table against the spec, reachability of the gateways pinged from inside the guest (a
+//    macvtap host cannot reach its own guests). A failed check is a failed apply: exit 1,
+//    rolled back like a failed step (with --try before any waiting), unless --no-rollback.
 // Exit 0: applied (or nothing to do: "No changes."), 1: refused, failed, or not confirmed.
 #include <signal.h>
 #include <unistd.h>
@@ -102,6 +107,14 @@ bool confirm_on_terminal() {
 
 void print_list(const char* head, const std::vector<std::string>& items, std::ostream& os) {
   for (const auto& i : items) os << head << i << "\n";
+}
+
+// The guest checks, one line each; failures go to stderr as well (with the error).
+void print_verification(const std::vector<apply::VerifyLine>& lines) {
+  if (lines.empty()) return;
+  std::cout << "\nVerification:\n";
+  for (const auto& l : lines) std::cout << "  " << l.str() << "\n";
+  std::cout.flush();
 }
 
 void print_rollback(const apply::RollbackReport& rep) {
@@ -217,6 +230,12 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   ao.state_dir = g.state_dir;
   ao.rollback_on_failure = !o.no_rollback;
   ao.replan = [&live] { return live->replan(); };
+  ao.verify_guests = [&live](const std::string& host) {
+    const auto& hosts = live->topology().hosts;
+    auto it = hosts.find(host);
+    if (it == hosts.end()) return apply::VerifyReport{};
+    return apply::verify_guests(it->second, live->backends().at(host));
+  };
   ao.interrupted = [] { return g_interrupted != 0; };
   if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
   apply::ApplySession session(live->backends(), ao);
@@ -228,6 +247,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     return 1;
   }
   print_list("note: ", r.notes, std::cerr);
+  print_verification(r.verification);
   if (!r.ok) {
     std::cerr << "macvtapctl: error: apply failed at step " << r.failed_step << ": " << r.error
               << "\n";

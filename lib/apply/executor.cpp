@@ -65,25 +65,46 @@ ApplySession::ApplySession(Backends backends, ApplyOptions options)
 
 ApplySession::~ApplySession() = default;
 
-void ApplySession::verify(ApplyResult& r) {
+void ApplySession::verify(ApplyResult& r, const std::vector<std::string>& hosts) {
   if (!options_.replan) {
     r.notes.push_back("verification skipped: no re-plan available");
+  } else {
+    const int attempts = std::max(1, options_.verify_attempts);
+    bool empty = false;
+    for (int i = 1; i <= attempts && !empty; ++i) {
+      plan::Plan again = options_.replan();
+      if (!again.has_changes()) {
+        r.verify_diffs.clear();
+        empty = true;
+        break;
+      }
+      r.verify_diffs = describe_remaining(again);
+      if (i < attempts) std::this_thread::sleep_for(options_.verify_interval);
+    }
+    if (!empty) {
+      std::string msg = "verification failed: the live state differs from the spec after " +
+                        std::to_string(attempts) + " attempts:";
+      for (const auto& d : r.verify_diffs) msg += "\n  " + d;
+      throw Error(msg);
+    }
+  }
+  if (!options_.verify_guests) {
+    r.notes.push_back("guest checks skipped: no guest verification available");
     return;
   }
-  const int attempts = std::max(1, options_.verify_attempts);
-  for (int i = 1; i <= attempts; ++i) {
-    plan::Plan again = options_.replan();
-    if (!again.has_changes()) {
-      r.verify_diffs.clear();
-      return;
-    }
-    r.verify_diffs = describe_remaining(again);
-    if (i < attempts) std::this_thread::sleep_for(options_.verify_interval);
+  std::vector<std::string> failed;
+  for (const auto& h : hosts) {
+    VerifyReport rep = options_.verify_guests(h);
+    if (options_.progress)
+      for (const auto& l : rep.lines) options_.progress(l.str());
+    for (auto& f : rep.failures()) failed.push_back(std::move(f));
+    r.verification.insert(r.verification.end(), rep.lines.begin(), rep.lines.end());
   }
-  std::string msg = "verification failed: the live state differs from the spec after " +
-                    std::to_string(attempts) + " attempts:";
-  for (const auto& d : r.verify_diffs) msg += "\n  " + d;
-  throw Error(msg);
+  if (!failed.empty()) {
+    std::string msg = "verification failed:";
+    for (const auto& f : failed) msg += "\n  " + f;
+    throw Error(msg);
+  }
 }
 
 ApplyResult ApplySession::apply(const plan::Plan& p) {
@@ -151,7 +172,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
     try {
       if (step.op.kind == plan::OpKind::Verify) {
-        verify(r);
+        verify(r, {step.host});
         verified = true;
       } else {
         run_operation(step, b, options_.timeouts, r.pending);
@@ -177,7 +198,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
   }
   if (r.failed_step.empty() && !verified) {
     try {
-      verify(r);
+      verify(r, std::vector<std::string>(hosts.begin(), hosts.end()));
     } catch (const std::exception& e) {
       r.failed_step = "verify";
       r.error = e.what();

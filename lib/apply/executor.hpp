@@ -9,9 +9,12 @@
 //
 // Per step: capture the before-image (a WriteFile/RemoveFile whose file is not what the plan
 // was made against fails here: "the world moved"), journal it (fsync), run the operation,
-// journal its completion (fsync). Verify steps re-plan through options.replan until the plan
-// is empty (attempts x interval); when the plan has changes but no Verify step, the same
-// verification runs after the last step.
+// journal its completion (fsync). A Verify step (one per host) re-plans through options.replan
+// until the plan is empty (attempts x interval), then checks the host's running guests through
+// options.verify_guests (verify.hpp: MAC equality, routing table, reachability); a failed
+// check fails the step like any other (rolled back; with --try before any waiting). When the
+// plan has changes but no Verify step, the same verification runs after the last step for
+// every host of the plan.
 //
 // Test-only fault point (documented in tests/unit/apply_crash_test.cpp): when the environment
 // variable MVT_FAULT_AFTER_STEP=k is set, the process calls _exit(99) right after the
@@ -30,6 +33,7 @@
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/rollback.hpp"
+#include "apply/verify.hpp"
 #include "plan/plan.hpp"
 
 namespace mvt::apply {
@@ -43,6 +47,9 @@ struct ApplyOptions {
   // Re-observes and re-plans (with the same connections). Unset: verification is skipped
   // and ApplyResult::notes says so.
   std::function<plan::Plan()> replan;
+  // The guest checks of one host (verify_guests over the spec's host). Unset: not run, and
+  // ApplyResult::notes says so.
+  std::function<VerifyReport(const std::string& host)> verify_guests;
   // Progress lines for people ("s03 update guest/web1/file/ifcfg-ens9 ... done").
   std::function<void(const std::string&)> progress;
   std::string apply_id;  // default: UTC time + pid
@@ -57,6 +64,7 @@ struct ApplyResult {
   std::string failed_step;                // "s03 guest/web1/file/ifcfg-ens9"
   std::string error;                      // libvirt's or the OS's message
   std::vector<std::string> verify_diffs;  // "target: field: desired X, live Y"
+  std::vector<VerifyLine> verification;   // guest checks of every verified host, in order
   int steps_done = 0;
   std::vector<std::string> pending;  // activations left to the operator
   std::vector<std::string> notes;
@@ -83,7 +91,8 @@ class ApplySession {
   const std::string& apply_id() const { return options_.apply_id; }
 
  private:
-  void verify(ApplyResult& r);
+  // Re-plan, then the guest checks of `hosts`; throws Error describing what failed.
+  void verify(ApplyResult& r, const std::vector<std::string>& hosts);
   Backends backends_;
   ApplyOptions options_;
   std::vector<std::unique_ptr<HostLock>> locks_;

@@ -4,9 +4,14 @@
 // procedure's Verification section does — the guest's interfaces carry the MACs of the
 // host's macvtapN@em2 / macvtapN@em1 (names from the live XML, facts from `ip -j -d link`),
 // the guest's routing table is the one the spec implies, the lab namespace pings the guest's
-// macvtap addresses. Then a spec that cuts the guest off (wrong address) applied with
-// --try=20 and no confirm: the tool rolls back through the agent by itself and the ping
-// works again. One booted guest for the whole TEST_CASE (one process).
+// macvtap addresses — and `apply` itself prints the same verification (lib/apply/verify.hpp:
+// MAC equality per interface, routing table match, gateways pinged from inside the guest)
+// and exits 0. Then a spec that cuts the guest off (wrong address) applied with --try=20 and
+// no confirm: its verification passes (the gateway still answers the guest), nobody
+// confirms, the tool rolls back through the agent by itself and the ping works again. Last,
+// a spec with a wrong gateway, --try=20: apply's own verification fails (the gateway does not
+// answer, nothing else differs), which rolls back at once, exit 1. One booted guest for the
+// whole TEST_CASE (one process).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -83,8 +88,26 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   MESSAGE("apply (" << applied.elapsed.count() << " ms):\n" << applied.out << applied.err);
   REQUIRE(applied.exit_code == 0);
   // apply prints its own verification (issue 6.4: part of apply, not only of the test).
-  WARN_MESSAGE(contains(applied.out, "verify guest"),
-               "apply printed no per-guest verification (MAC equality, routes, reachability)");
+  {
+    const std::string v = "verify guest " + guest.name() + " ";
+    CHECK(contains(applied.out, "\nVerification:\n"));
+    CHECK(contains(applied.out, v + ens9 + ": mac ok: host macvtap"));
+    CHECK(contains(applied.out, "@em2 " + lab::mac9() + " (mode private; em2 has "));
+    CHECK(contains(applied.out, "= guest " + ens9 + " " + lab::mac9() + "\n"));
+    CHECK(contains(applied.out, v + ens8 + ": mac ok: host macvtap"));
+    CHECK(contains(applied.out, "@em1 " + lab::mac8() + " (mode private; em1 has "));
+    CHECK(contains(applied.out, "= guest " + ens8 + " " + lab::mac8() + "\n"));
+    CHECK(contains(applied.out, v + "ens3: mac ok: guest ens3 " + lab::net_mac() +
+                                    " (network interface: no macvtap device)"));
+    CHECK(contains(applied.out, "verify guest " + guest.name() + ": routes ok: 5 routes match "
+                                "the spec: "));
+    CHECK(contains(applied.out, "default via " + p.gateway9 + " dev " + ens9));
+    CHECK(contains(applied.out, "203.0.113.128/25 via 198.51.100.1 dev " + ens8));
+    CHECK(contains(applied.out, v + ens9 + ": reach ok: gateway " + p.gateway9 +
+                                    " answered a ping sent from inside the guest"));
+    CHECK(contains(applied.out, v + ens8 + ": reach ok: gateway 198.51.100.1 answered"));
+    CHECK_FALSE(contains(applied.out, "FAILED"));
+  }
 
   // The host side, read from the kernel, names from the live XML (not by globbing).
   const auto taps = guest.macvtap_devices();
@@ -158,4 +181,35 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto replan2 = lab::tool(w, {"plan", "-f", spec.string(), "--detailed-exitcode"});
   INFO("re-plan after the rollback:\n" << replan2.out << replan2.err);
   CHECK(replan2.exit_code == 0);
+  // The cut spec's own verification passed (its gateway still answers the guest): what
+  // rolled it back was the missing confirmation.
+  CHECK(contains(r.out, "verify guest " + guest.name() + " " + ens9 + ": reach ok"));
+  CHECK(contains(r.err, "No confirmation in time"));
+
+  // ---- a wrong gateway, --try=20: apply's verification fails and rolls back by itself ----
+  lab::LabSpecParams wrong = p;
+  wrong.gateway9 = "192.0.2.253";  // in ens9's subnet; nothing in the lab answers it
+  const auto wrong_spec = w.write_spec(wrong, "wrong-gateway.yaml");
+  const auto wr = lab::tool(w, {"apply", "-f", wrong_spec.string(), "--yes", "--try=20"}, 300s);
+  MESSAGE("apply --try=20 of the wrong-gateway spec (" << wr.elapsed.count() << " ms, exit "
+                                                       << wr.exit_code << "):\n" << wr.out << wr.err);
+  CHECK(wr.exit_code == 1);
+  const std::string v = "verify guest " + guest.name();
+  // The routing table is what that spec implies; only the reachability check fails.
+  CHECK(contains(wr.out, v + ": routes ok: 5 routes match the spec"));
+  CHECK(contains(wr.out, "default via 192.0.2.253 dev " + ens9));
+  CHECK(contains(wr.out, v + " " + ens9 + ": reach FAILED: expected gateway 192.0.2.253 answers "
+                             "a ping; found ping 192.0.2.253 from inside the guest: no answer"));
+  CHECK(contains(wr.out, v + " " + ens8 + ": reach ok"));
+  CHECK(contains(wr.err, "apply failed at step"));
+  CHECK(contains(wr.err, "/verify: verification failed:"));
+  CHECK(contains(wr.err, "Rolled back:"));
+  CHECK_FALSE(contains(wr.out, "Waiting 20 s"));  // rolled back at once, not after the wait
+  const auto restored_gw = a.read(kNs + "/ifcfg-" + ens9);
+  REQUIRE(restored_gw);
+  CHECK(restored_gw->bytes == ens9_after->bytes);
+  const auto routes_gw = lab::guest_routes(guest);
+  INFO("guest routes after the wrong-gateway rollback:\n" << join(routes_gw));
+  CHECK(routes_gw == want);
+  CHECK(lab::netns_ping(lab::host_part(p.address9)));
 }
