@@ -95,8 +95,6 @@ void ApplySession::verify(ApplyResult& r, const std::vector<std::string>& hosts)
   std::vector<std::string> failed;
   for (const auto& h : hosts) {
     VerifyReport rep = options_.verify_guests(h);
-    if (options_.progress)
-      for (const auto& l : rep.lines) options_.progress(l.str());
     for (auto& f : rep.failures()) failed.push_back(std::move(f));
     r.verification.insert(r.verification.end(), rep.lines.begin(), rep.lines.end());
   }
