@@ -15,6 +15,8 @@
 //    table against the spec, reachability of the gateways pinged from inside the guest (a
 //    macvtap host cannot reach its own guests). A failed check is a failed apply: exit 1,
 //    rolled back like a failed step (with --try before any waiting), unless --no-rollback.
+//    A failed check of a guest this apply did not change is a WARNING line (also on stderr):
+//    rolling back would not repair it.
 // Exit 0: applied (or nothing to do: "No changes."), 1: refused, failed, or not confirmed.
 #include <signal.h>
 #include <unistd.h>
@@ -115,6 +117,8 @@ void print_verification(const std::vector<apply::VerifyLine>& lines) {
   std::cout << "\nVerification:\n";
   for (const auto& l : lines) std::cout << "  " << l.str() << "\n";
   std::cout.flush();
+  for (const auto& l : lines)
+    if (l.status == apply::CheckStatus::Warning) std::cerr << "warning: " << l.str() << "\n";
 }
 
 void print_rollback(const apply::RollbackReport& rep) {

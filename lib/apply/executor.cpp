@@ -65,7 +65,8 @@ ApplySession::ApplySession(Backends backends, ApplyOptions options)
 
 ApplySession::~ApplySession() = default;
 
-void ApplySession::verify(ApplyResult& r, const std::vector<std::string>& hosts) {
+void ApplySession::verify(ApplyResult& r, const plan::Plan& p,
+                          const std::vector<std::string>& hosts) {
   if (!options_.replan) {
     r.notes.push_back("verification skipped: no re-plan available");
   } else {
@@ -95,6 +96,19 @@ void ApplySession::verify(ApplyResult& r, const std::vector<std::string>& hosts)
   std::vector<std::string> failed;
   for (const auto& h : hosts) {
     VerifyReport rep = options_.verify_guests(h);
+    bool whole_host = false;  // a host file changed: every guest of the host was touched
+    std::set<std::string> touched;
+    for (const auto& s : p.steps) {
+      if (s.host != h) continue;
+      const bool file = s.op.kind == plan::OpKind::WriteFile || s.op.kind == plan::OpKind::RemoveFile;
+      if (file && s.op.scope == plan::FileScope::Host)
+        whole_host = true;
+      else if (!s.op.guest.empty())
+        touched.insert(s.op.guest);
+    }
+    for (auto& l : rep.lines)
+      if (l.status == CheckStatus::Failed && !whole_host && !touched.count(l.guest))
+        l.status = CheckStatus::Warning;
     for (auto& f : rep.failures()) failed.push_back(std::move(f));
     r.verification.insert(r.verification.end(), rep.lines.begin(), rep.lines.end());
   }
@@ -170,7 +184,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
     try {
       if (step.op.kind == plan::OpKind::Verify) {
-        verify(r, {step.host});
+        verify(r, p, {step.host});
         verified = true;
       } else {
         run_operation(step, b, options_.timeouts, r.pending);
@@ -196,7 +210,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
   }
   if (r.failed_step.empty() && !verified) {
     try {
-      verify(r, std::vector<std::string>(hosts.begin(), hosts.end()));
+      verify(r, p, std::vector<std::string>(hosts.begin(), hosts.end()));
     } catch (const std::exception& e) {
       r.failed_step = "verify";
       r.error = e.what();

@@ -12,7 +12,11 @@
 // journal its completion (fsync). A Verify step (one per host) re-plans through options.replan
 // until the plan is empty (attempts x interval), then checks the host's running guests through
 // options.verify_guests (verify.hpp: MAC equality, routing table, reachability); a failed
-// check fails the step like any other (rolled back; with --try before any waiting). When the
+// check fails the step like any other (rolled back; with --try before any waiting) — for the
+// guests this apply changed (a step of theirs in the plan, or any host-file step on their
+// host: a host NIC file can cut every guest on it). A failed check of a guest the apply did
+// not touch becomes a Warning: rolling this apply back would not repair it, and one drifted
+// guest must not block every apply on its host. When the
 // plan has changes but no Verify step, the same verification runs after the last step for
 // every host of the plan.
 //
@@ -92,7 +96,7 @@ class ApplySession {
 
  private:
   // Re-plan, then the guest checks of `hosts`; throws Error describing what failed.
-  void verify(ApplyResult& r, const std::vector<std::string>& hosts);
+  void verify(ApplyResult& r, const plan::Plan& p, const std::vector<std::string>& hosts);
   Backends backends_;
   ApplyOptions options_;
   std::vector<std::unique_ptr<HostLock>> locks_;

@@ -200,6 +200,8 @@ std::string VerifyLine::str() const {
       return s + "skipped: " + detail;
     case CheckStatus::Failed:
       return s + "FAILED: expected " + expected + "; found " + found;
+    case CheckStatus::Warning:
+      return s + "WARNING (not changed by this apply): expected " + expected + "; found " + found;
   }
   return s;
 }

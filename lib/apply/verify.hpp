@@ -37,7 +37,9 @@
 
 namespace mvt::apply {
 
-enum class CheckStatus { Ok, Failed, Skipped };
+// Warning: a check failed for a guest this apply did not change (the executor downgrades
+// such failures, see executor.hpp): reported, but it neither fails nor rolls back the apply.
+enum class CheckStatus { Ok, Failed, Skipped, Warning };
 
 struct VerifyLine {
   std::string host, guest;
@@ -45,12 +47,13 @@ struct VerifyLine {
   std::string check;      // "mac" | "routes" | "reach" | "guest"
   CheckStatus status = CheckStatus::Ok;
   std::string detail;     // Ok: what was found; Skipped: why
-  std::string expected;   // Failed: what the spec implies
-  std::string found;      // Failed: what the live state has
+  std::string expected;   // Failed/Warning: what the spec implies
+  std::string found;      // Failed/Warning: what the live state has
   // One line for people:
   //   "verify guest web1 ens9: mac ok: host macvtap3@em2 52:54:00:.. = guest ens9 52:54:00:.."
   //   "verify guest web1 ens9: reach FAILED: expected ..., found ..."
-  //   "verify guest db1: skipped: not running (shut off): checked when it runs"
+  //   "verify guest db1: skipped: not running: checked when it runs"
+  //   "verify guest db1 eth0: reach WARNING (not changed by this apply): expected ...; found ..."
   std::string str() const;
 };
 

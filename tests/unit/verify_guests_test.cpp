@@ -300,14 +300,14 @@ TEST_CASE("apply: a failed guest verification fails the Verify step and rolls ba
                                      "DEVICE=ens9\nGATEWAY=192.0.2.1\n"));
   p.steps.push_back(test::verify_step("s02", "kvm1"));
 
-  auto options = [&](bool pass) {
+  auto options = [&](bool pass, std::string guest = "web1") {
     ApplyOptions o;
     o.state_dir = tmp.path() / "state";
     o.replan = [] { return plan::Plan{}; };
-    o.verify_guests = [pass](const std::string& host) {
+    o.verify_guests = [pass, guest](const std::string& host) {
       VerifyLine l;
       l.host = host;
-      l.guest = "web1";
+      l.guest = guest;
       l.interface = "ens9";
       l.check = "reach";
       l.status = pass ? CheckStatus::Ok : CheckStatus::Failed;
@@ -339,5 +339,40 @@ TEST_CASE("apply: a failed guest verification fails the Verify step and rolls ba
     CHECK(r.verification[0].str() == "verify guest web1 ens9: reach ok: gateway answered");
     s.commit();
     CHECK(test::read_file(root / ns / "ifcfg-ens9") == "DEVICE=ens9\nGATEWAY=192.0.2.254\n");
+  }
+  {
+    // A guest the plan did not change fails a check: a warning, no rollback of web1's change.
+    ApplySession s({{"kvm1", hb}}, options(false, "db1"));
+    test::write_file(root / ns / "ifcfg-ens9", "DEVICE=ens9\nGATEWAY=192.0.2.1\n");
+    const auto r = s.apply(p);
+    CHECK(r.ok);
+    CHECK_FALSE(r.rollback);
+    REQUIRE(r.verification.size() == 1);
+    CHECK(r.verification[0].status == CheckStatus::Warning);
+    CHECK(r.verification[0].str() ==
+          "verify guest db1 ens9: reach WARNING (not changed by this apply): expected gateway "
+          "192.0.2.254 answers a ping; found no answer");
+    s.commit();
+  }
+  {
+    // ...unless a host file changed: that can cut every guest of the host.
+    const fs::path host_root = tmp.path() / "host";
+    fs::create_directories(host_root / ns);
+    test::write_file(root / ns / "ifcfg-ens9", "DEVICE=ens9\nGATEWAY=192.0.2.1\n");
+    DirSource host_files(host_root);
+    HostBackends hb2 = hb;
+    hb2.host_files = &host_files;
+    hb2.sources.host_files = "dir:" + host_root.string();
+    plan::Plan p2 = p;
+    p2.steps.insert(p2.steps.begin(), test::write_step("s00", "kvm1", "", ns + "/ifcfg-em2",
+                                                       "DEVICE=em2\nONBOOT=no\n", std::nullopt,
+                                                       plan::FileScope::Host));
+    ApplySession s({{"kvm1", hb2}}, options(false, "db1"));
+    const auto r = s.apply(p2);
+    CHECK_FALSE(r.ok);
+    REQUIRE(r.rollback);
+    CHECK(r.verification.at(0).status == CheckStatus::Failed);
+    CHECK_FALSE(fs::exists(host_root / ns / "ifcfg-em2"));
+    CHECK(test::read_file(root / ns / "ifcfg-ens9") == "DEVICE=ens9\nGATEWAY=192.0.2.1\n");
   }
 }
