@@ -4,17 +4,58 @@
 #include <future>
 #include <system_error>
 
+#include <string_view>
+
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 
 #include "util/errors.hpp"
 
 namespace bp = boost::process;
 
 namespace mvt {
+namespace {
+
+// The child's environment: ours, with `overrides` replacing or adding variables, built
+// here rather than with bp::environment: Boost 1.74's basic_environment_impl::find reads
+// past the end of a variable's name (a heap-buffer-overflow ASan reports on every
+// `env[key] = value`; issue 8).
+class ChildEnvironment {
+ public:
+  explicit ChildEnvironment(const std::map<std::string, std::string>& overrides) {
+    for (char** e = ::environ; e && *e; ++e) {
+      const std::string_view entry(*e);
+      const auto eq = entry.find('=');
+      const std::string name(entry.substr(0, eq));
+      if (overrides.count(name) == 0) entries_.emplace_back(entry);
+    }
+    for (const auto& [k, v] : overrides) entries_.push_back(k + "=" + v);
+    for (auto& s : entries_) pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  char** envp() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> entries_;
+  std::vector<char*> pointers_;
+};
+
+// A Boost.Process initializer handing execve() our environment block.
+struct UseEnvironment : bp::extend::handler {
+  char** envp;
+  explicit UseEnvironment(char** e) : envp(e) {}
+  template <class Executor>
+  void on_setup(Executor& exec) const {
+    exec.env = envp;
+  }
+};
+
+}  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty() || argv[0].empty()) throw SystemError("run_process: empty argv", EINVAL);
@@ -27,8 +68,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   }
   const std::vector<std::string> args(argv.begin() + 1, argv.end());
 
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [k, v] : options.env) env[k] = v;
+  ChildEnvironment env(options.env);
 
   boost::asio::io_context io;
   std::future<std::string> out;
@@ -39,7 +79,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   bp::child child;
   try {
     child = bp::child(
-        exe, bp::args = args, env, bp::std_in < boost::asio::buffer(options.input),
+        exe, bp::args = args, UseEnvironment(env.envp()), bp::std_in < boost::asio::buffer(options.input),
         bp::std_out > out, bp::std_err > err, io,
         bp::on_exit = [&](int, const std::error_code&) { exited = true; },
         start_error);

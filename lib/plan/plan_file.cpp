@@ -31,7 +31,9 @@ std::optional<Plan> load_plan(std::string_view text, const std::string& origin,
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range 406 for a number beyond double (`1e999`): both are
+    // a file that is not a plan this tool wrote (found by fuzz_plan_file).
     diags.error(pos, "planfile.not-json", std::string("not a JSON plan file: ") + e.what());
     return std::nullopt;
   }
@@ -64,7 +66,14 @@ std::optional<Plan> load_plan(std::string_view text, const std::string& origin,
                 "make a new plan instead of editing one");
     return std::nullopt;
   }
-  return plan_from_json(j, origin, diags);
+  try {
+    return plan_from_json(j, origin, diags);
+  } catch (const nlohmann::json::exception& e) {
+    // Defence in depth: plan_from_json checks every type it reads; a value it still cannot
+    // take is a refused file, not a crash.
+    diags.error(pos, "planfile.invalid", std::string("plan file is not valid: ") + e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace mvt::plan

@@ -103,6 +103,14 @@ bool only_comments(std::string_view bytes) {
   return true;
 }
 
+// "U+0000".
+std::string codepoint_name(unsigned cp) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out = "U+";
+  for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
+  return out;
+}
+
 // Offset of the first tab in a line's leading whitespace: the usual cause of yaml-cpp's
 // unhelpful "end of map not found".
 std::optional<std::size_t> tab_in_indentation(std::string_view bytes) {
@@ -117,6 +125,25 @@ std::optional<std::size_t> tab_in_indentation(std::string_view bytes) {
 }
 
 }  // namespace
+
+std::optional<std::size_t> first_non_printable(std::string_view s) {
+  // YAML 1.2 c-printable: tab, LF, CR, U+0020..U+007E, U+0085, U+00A0.. (no surrogates,
+  // U+FFFE, U+FFFF). Called on valid UTF-8 only.
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned c = b[i];
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
+    if (c == 0x7F) return i;
+    // U+0080..U+009F is C2 80..C2 9F; U+0085 (NEL) is allowed.
+    if (c == 0xC2 && i + 1 < s.size() && b[i + 1] >= 0x80 && b[i + 1] <= 0x9F &&
+        b[i + 1] != 0x85)
+      return i;
+    // U+FFFE, U+FFFF: EF BF BE, EF BF BF.
+    if (c == 0xEF && i + 2 < s.size() && b[i + 1] == 0xBF && (b[i + 2] == 0xBE || b[i + 2] == 0xBF))
+      return i;
+  }
+  return std::nullopt;
+}
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   const auto* b = reinterpret_cast<const unsigned char*>(s.data());
@@ -156,6 +183,20 @@ std::optional<SpecNode> read_yaml(const std::string& file, std::string_view byte
                       return std::string{hex[v >> 4], hex[v & 15]};
                     }() +
                     " at offset " + std::to_string(*bad) + ")");
+    return std::nullopt;
+  }
+  // Before either YAML parser: yaml-cpp 0.7 loops without end, allocating, on a NUL inside
+  // a flow collection (found by fuzz_spec: 2 GB in 14 s), and YAML forbids these anyway.
+  if (auto bad = first_non_printable(bytes)) {
+    const auto v = static_cast<unsigned char>(bytes[*bad]);
+    unsigned cp = v;  // one byte, or the two- or three-byte sequences first_non_printable finds
+    if (v == 0xC2) cp = static_cast<unsigned char>(bytes[*bad + 1]);
+    if (v == 0xEF) cp = 0xFFC0u | (static_cast<unsigned char>(bytes[*bad + 2]) & 0x3Fu);
+    const std::string code = codepoint_name(cp);
+    diags.error(pos_at_offset(file, bytes, *bad), "file.control-char",
+                "control character " + code +
+                    " in the file: YAML allows no control characters but tab, LF and CR "
+                    "(write it escaped in a double-quoted string if it is really meant)");
     return std::nullopt;
   }
   if (only_comments(bytes)) {

@@ -32,5 +32,8 @@ std::optional<SpecNode> read_yaml_cpp(const std::string& file, std::string_view 
 // Offset of the first byte that breaks UTF-8 (overlongs, surrogates and > U+10FFFF included),
 // or nullopt when `bytes` is valid UTF-8.
 std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);
+// Offset of the first character outside YAML's printable set (C0 controls but tab, LF and
+// CR; DEL; C1 controls but NEL; U+FFFE, U+FFFF) in valid UTF-8, or nullopt.
+std::optional<std::size_t> first_non_printable(std::string_view bytes);
 
 }  // namespace mvt::spec

@@ -347,6 +347,33 @@ TEST_CASE("utf-8 validation" * doctest::test_suite("spec")) {
   CHECK(spec::first_invalid_utf8("abc\xe2\x82") == 3u);       // truncated
 }
 
+TEST_CASE("YAML printable set: control characters are found" * doctest::test_suite("spec")) {
+  using namespace std::string_literals;
+  CHECK_FALSE(spec::first_non_printable("a: 1\r\n\tb: \xc2\x85 \xc2\xa0 caf\xc3\xa9 \xef\xbb\xbf"));
+  CHECK(spec::first_non_printable("a: \"x\0y\"\n"s) == 5u);   // NUL
+  CHECK(spec::first_non_printable("ab\x1b[0m") == 2u);           // ESC
+  CHECK(spec::first_non_printable("a\x7f") == 1u);               // DEL
+  CHECK(spec::first_non_printable("a\xc2\x9b") == 1u);          // C1 CSI
+  CHECK(spec::first_non_printable("ab\xef\xbf\xbf") == 2u);     // U+FFFF
+}
+
+TEST_CASE("load: a control character is refused at its line and column, before any YAML "
+          "parser sees it" * doctest::test_suite("spec")) {
+  using namespace std::string_literals;
+  TempDir t;
+  // The fuzz_spec finding: a NUL inside a flow mapping sent yaml-cpp 0.7 into an endless,
+  // allocating loop (tests/data/fuzz-regressions/fuzz_spec/nul-in-flow-mapping.yaml).
+  write_file(t.path() / "nul.yaml", "version: 1\nhosts:\n  kvm1: {uri: qemu\0:///system}\n"s);
+  const auto r = spec::load({(t.path() / "nul.yaml").string()});
+  INFO(dump(r.diagnostics));
+  CHECK(r.diagnostics.error_count() == 1);
+  const auto* d = find_rule(r.diagnostics, "file.control-char");
+  REQUIRE(d);
+  CHECK(d->pos.line == 3);
+  CHECK(d->pos.column == 19);
+  CHECK(d->message.find("U+0000") != std::string::npos);
+}
+
 TEST_CASE("did-you-mean suggestions" * doctest::test_suite("spec")) {
   CHECK(spec::edit_distance("kitten", "sitting") == 3);
   CHECK(spec::closest("defrout", {"name", "defroute", "peerdns"}) == "defroute");
