@@ -158,4 +158,37 @@ std::optional<SpecNode> read_yaml_fast(const std::string& file, std::string_view
   return root;
 }
 
+std::optional<YamlSyntaxError> yaml_syntax_error(std::string_view bytes) {
+  yaml_parser_t p{};
+  if (yaml_parser_initialize(&p) != 1) return std::nullopt;
+  yaml_parser_set_input_string(&p, reinterpret_cast<const unsigned char*>(bytes.data()),
+                               bytes.size());
+  std::optional<YamlSyntaxError> out;
+  // Every event, one at a time (memory stays bounded by the nesting depth), to the end.
+  for (;;) {
+    yaml_event_t ev{};
+    if (yaml_parser_parse(&p, &ev) != 1) {
+      YamlSyntaxError e;
+      e.line = static_cast<int>(p.problem_mark.line) + 1;
+      e.column = static_cast<int>(p.problem_mark.column) + 1;
+      e.message = p.problem ? p.problem : "malformed YAML";
+      if (p.context) {
+        e.message += std::string(" (") + p.context;
+        if (p.context_mark.line != p.problem_mark.line ||
+            p.context_mark.column != p.problem_mark.column)
+          e.message += " that starts at " + std::to_string(p.context_mark.line + 1) + ":" +
+                       std::to_string(p.context_mark.column + 1);
+        e.message += ")";
+      }
+      out = std::move(e);
+      break;
+    }
+    const bool end = ev.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&ev);
+    if (end) break;
+  }
+  yaml_parser_delete(&p);
+  return out;
+}
+
 }  // namespace mvt::spec

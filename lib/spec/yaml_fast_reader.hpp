@@ -26,4 +26,16 @@ namespace mvt::spec {
 
 std::optional<SpecNode> read_yaml_fast(const std::string& file, std::string_view bytes);
 
+// libyaml's verdict on the whole stream: the first syntax error (1-based position, libyaml's
+// problem and context), or nullopt when the stream is well-formed YAML. Linear in the input,
+// memory bounded by the nesting depth. read_yaml() asks it before yaml-cpp ever sees a
+// document: yaml-cpp 0.7 loops forever on some malformed input (a lone `,` at the top
+// level, a NUL in a flow mapping: both found by fuzz_spec), libyaml does not.
+struct YamlSyntaxError {
+  int line = 1;
+  int column = 1;
+  std::string message;
+};
+std::optional<YamlSyntaxError> yaml_syntax_error(std::string_view bytes);
+
 }  // namespace mvt::spec

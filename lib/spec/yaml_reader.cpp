@@ -206,6 +206,17 @@ std::optional<SpecNode> read_yaml(const std::string& file, std::string_view byte
   // libyaml for the common case (fast, small); yaml-cpp for everything else and for every
   // diagnostic (yaml_fast_reader.hpp).
   if (auto fast = read_yaml_fast(file, bytes)) return fast;
+  // yaml-cpp only for well-formed YAML (yaml_fast_reader.hpp: it can loop forever on some
+  // malformed input); syntax errors are libyaml's, at libyaml's position.
+  if (auto bad = yaml_syntax_error(bytes)) {
+    if (auto tab = tab_in_indentation(bytes)) {
+      diags.error(pos_at_offset(file, bytes, *tab), "yaml.syntax",
+                  "tab character in indentation (YAML indents with spaces only)");
+      return std::nullopt;
+    }
+    diags.error({file, bad->line, bad->column}, "yaml.syntax", "YAML syntax error: " + bad->message);
+    return std::nullopt;
+  }
   return read_yaml_cpp(file, bytes, diags);
 }
 

@@ -19,7 +19,7 @@
 #include "render/json.hpp"
 #include "render/markdown.hpp"
 #include "render/text.hpp"
-#include "golden_support.hpp"
+#include "test_support.hpp"
 
 using namespace mvt;
 using namespace mvt::test;
@@ -101,7 +101,7 @@ TEST_CASE("golden: plan of every case folder" * doctest::test_suite("golden")) {
       std::vector<std::string> args{"--color", "never", "plan"};
       args.insert(args.end(), specs.begin(), specs.end());
       args.insert(args.end(), {"--format", format, "--detailed-exitcode"});
-      const auto r = run_tool_to_files(args);
+      const auto r = run_tool(args);
       INFO("stderr: " << r.err);
       REQUIRE(r.exit_code != 1);
       if (exit_code >= 0) CHECK(r.exit_code == exit_code);  // same in every format
@@ -113,7 +113,7 @@ TEST_CASE("golden: plan of every case folder" * doctest::test_suite("golden")) {
 }
 
 TEST_CASE("golden: the procedure's plan, in a valid order" * doctest::test_suite("golden")) {
-  const auto r = run_tool_to_files({"plan", "-f", (source_dir() / "specs/seed.yaml").string(), "-f",
+  const auto r = run_tool({"plan", "-f", (source_dir() / "specs/seed.yaml").string(), "-f",
                            (source_dir() / "specs/lab/seed-lab.yaml").string(), "--format",
                            "json", "--detailed-exitcode"});
   REQUIRE_MESSAGE(r.exit_code == 2, r.err);
@@ -263,13 +263,13 @@ TEST_CASE("golden: live differs from persistent in a mode (hand-built observatio
 TEST_CASE("golden: a plan of what `show` prints is empty" * doctest::test_suite("golden")) {
   const fs::path lab = source_dir() / "specs/lab";
   TempDir d;
-  const auto shown = run_tool_to_files(
+  const auto shown = run_tool(
       {"--connect", "test://" + (lab / "node.xml").string(), "--host", "kvm1", "show",
        "--host-files", "dir:" + (lab / "host").string(), "--guest-files",
        "web1=dir:" + (lab / "guest-web1").string()});
   REQUIRE_MESSAGE(shown.exit_code == 0, shown.err);
   write_file(d.path() / "live.yaml", shown.out);
-  const auto r = run_tool_to_files(
+  const auto r = run_tool(
       {"plan", "-f", (d.path() / "live.yaml").string(), "--detailed-exitcode"});
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
   CHECK(r.out == "No changes. Live state matches the topology.\n");

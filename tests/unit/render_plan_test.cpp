@@ -13,7 +13,7 @@
 #include "render/plan_view.hpp"
 #include "render/prometheus.hpp"
 #include "render/text.hpp"
-#include "golden_support.hpp"
+#include "test_support.hpp"
 
 using namespace mvt;
 using namespace mvt::test;
@@ -32,7 +32,7 @@ plan::Plan seed_plan(bool hotplug = true) {
 RunResult validate(const std::string& json) {
   TempDir d;
   write_file(d.path() / "doc.json", json);
-  return run_to_files({"/usr/bin/python3", "-c",
+  return mvt::test::run({"/usr/bin/python3", "-c",
               "import json,sys,jsonschema\n"
               "s=json.load(open(sys.argv[1]))\n"
               "jsonschema.Draft202012Validator.check_schema(s)\n"

@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <boost/process.hpp>
 #include <filesystem>
 #include <future>
 
@@ -58,26 +57,7 @@ Topology want(const std::string& uri, const fs::path& host_root, const fs::path&
   return t;
 }
 
-// Runs macvtapctl and waits for it to exit (bounded). run_cli() checks running()
-// right after the pipes close and can report a finished child as "timed out"; this waits.
-test::RunResult run_cli(const std::vector<std::string>& args) {
-  namespace bp = boost::process;
-  boost::asio::io_context ios;
-  std::future<std::string> out, err;
-  bp::child c(bp::exe = test::binary().string(), bp::args = args, bp::std_out > out,
-              bp::std_err > err, bp::std_in < bp::null, ios);
-  ios.run_for(std::chrono::seconds(60));
-  test::RunResult r;
-  if (!c.wait_for(std::chrono::seconds(10))) {
-    c.terminate();
-    r.err = "timed out";
-    return r;
-  }
-  r.exit_code = c.exit_code();
-  r.out = out.get();
-  r.err = err.get();
-  return r;
-}
+test::RunResult run_cli(const std::vector<std::string>& args) { return test::run_tool(args); }
 
 }  // namespace
 

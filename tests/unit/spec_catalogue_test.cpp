@@ -10,7 +10,7 @@
 #include <regex>
 #include <sstream>
 
-#include "spec_support.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace mvt::test;
@@ -52,7 +52,7 @@ TEST_CASE("bad-input catalogue: each case exits 1 with its messages at their pos
     const auto expects = expectations(read_file(p));
     INFO("case ", p.filename().string());
     REQUIRE_FALSE(expects.empty());
-    const auto r = run_macvtapctl({"validate", "-f", p.string()});
+    const auto r = run_tool({"validate", "-f", p.string()});
     INFO("output:\n", r.out, r.err);
     CHECK(r.exit_code == 1);
     std::istringstream in(r.out);
@@ -76,7 +76,7 @@ TEST_CASE("bad-input catalogue: JSON output carries rule, position and severity"
   for (const auto& c : bad_cases())
     if (c.filename().string().find("done-when-three-errors") != std::string::npos) done = c;
   REQUIRE_FALSE(done.empty());
-  const auto r = run_macvtapctl({"validate", "-f", done.string(), "--format", "json"});
+  const auto r = run_tool({"validate", "-f", done.string(), "--format", "json"});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("\"valid\": false") != std::string::npos);
   CHECK(r.out.find("\"format_version\": 1") != std::string::npos);

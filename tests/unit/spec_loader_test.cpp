@@ -374,6 +374,25 @@ TEST_CASE("load: a control character is refused at its line and column, before a
   CHECK(d->message.find("U+0000") != std::string::npos);
 }
 
+TEST_CASE("load: malformed YAML is reported by libyaml, at its position, before yaml-cpp sees it" *
+          doctest::test_suite("spec")) {
+  // A lone `,` after a dedent sent yaml-cpp 0.7 into an endless loop (fuzz_spec finding,
+  // tests/data/fuzz-regressions/fuzz_spec/lone-comma*.yaml).
+  TempDir t;
+  write_file(t.path() / "comma.yaml", "# header\n  version: 1\n,");
+  write_file(t.path() / "flow.yaml", "version: 1\nhosts: {kvm1: {uri: \"test:///default\"}\nx: 1\n");
+  const auto r = spec::load({(t.path() / "comma.yaml").string(), (t.path() / "flow.yaml").string()});
+  INFO(dump(r.diagnostics));
+  REQUIRE(r.diagnostics.error_count() == 2);
+  const auto& a = r.diagnostics.items()[0];
+  CHECK(a.rule == "yaml.syntax");
+  CHECK(a.pos.line == 3);
+  CHECK(a.pos.column == 1);
+  const auto& b = r.diagnostics.items()[1];
+  CHECK(b.rule == "yaml.syntax");
+  CHECK(b.message.find("flow mapping that starts at 2:8") != std::string::npos);
+}
+
 TEST_CASE("did-you-mean suggestions" * doctest::test_suite("spec")) {
   CHECK(spec::edit_distance("kitten", "sitting") == 3);
   CHECK(spec::closest("defrout", {"name", "defroute", "peerdns"}) == "defroute");

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "spec/loader.hpp"
-#include "spec_support.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace mvt;
@@ -36,7 +36,7 @@ for arg in sys.argv[2:]:
 )PY";
 
 bool python_ready() {
-  const auto r = test::run_bounded({"/usr/bin/env", "python3", "-c", "import jsonschema, yaml"});
+  const auto r = test::run({"/usr/bin/env", "python3", "-c", "import jsonschema, yaml"});
   return r.exit_code == 0;
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("schema and loader agree on good specs and structural bad ones" *
                                 (src / "schemas/topology.schema.json").string()};
   for (const auto& p : good) argv.push_back("good:" + p.string());
   for (const auto& p : bad) argv.push_back("bad:" + p.string());
-  const auto r = test::run_bounded(argv);
+  const auto r = test::run(argv);
   INFO(r.out, r.err);
   REQUIRE(r.exit_code == 0);
   std::size_t ok = 0;
