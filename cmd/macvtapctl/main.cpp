@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -6,6 +7,11 @@
 #include "util/errors.hpp"
 
 int main(int argc, char** argv) {
+  // A libvirt client must not die of SIGPIPE when the daemon goes away mid-call (libvirt's
+  // own advice; virsh does the same): the write fails with EPIPE, libvirt reports the lost
+  // connection, and apply journals and reports it like any other failed step. Found by the
+  // system test that kills libvirtd mid-apply.
+  std::signal(SIGPIPE, SIG_IGN);
   using namespace mvt::cli;
   CLI::App app{"macvtapctl: declarative libvirt direct (macvtap) networking"};
   app.set_version_flag("--version", std::string("macvtapctl ") + MVT_VERSION);
