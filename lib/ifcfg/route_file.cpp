@@ -1,7 +1,10 @@
 #include "ifcfg/route_file.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
 
 namespace mvt::ifcfg {
 namespace {
@@ -91,10 +94,27 @@ std::string ip_line_for(const Route& r) {
   return r.to.str() + " via " + r.via.str();
 }
 
+// The index of a route-file key `<PREFIX><digits>` whose prefix is one of `prefixes`; a
+// number too large for the type is the largest index. No std::regex: it recursed once per
+// character of a key (stack overflow on a long one) and std::stoi threw on a large index.
+std::optional<std::uint64_t> indexed_key(std::string_view key,
+                                         std::initializer_list<std::string_view> prefixes) {
+  for (const auto p : prefixes) {
+    if (key.size() <= p.size() || key.substr(0, p.size()) != p) continue;
+    const std::string_view digits = key.substr(p.size());
+    std::uint64_t n = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n > (UINT64_MAX - 9) / 10 ? UINT64_MAX : n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+  }
+  return std::nullopt;
+}
+
 bool has_address_keys(const File& f) {
-  static const std::regex re("ADDRESS[0-9]+");
   for (const auto& k : f.keys())
-    if (std::regex_match(k, re)) return true;
+    if (indexed_key(k, {"ADDRESS"})) return true;
   return false;
 }
 
@@ -223,10 +243,9 @@ void RouteFile::set_routes(const std::vector<Route>& routes) {
       keys_.unset("METRIC" + s);
       keys_.unset("OPTIONS" + s);
     }
-    static const std::regex re("(ADDRESS|NETMASK|GATEWAY|METRIC|OPTIONS)([0-9]+)");
     for (const auto& k : keys_.keys()) {
-      std::smatch m;
-      if (std::regex_match(k, m, re) && std::stoi(m[2].str()) >= n) keys_.unset(k);
+      const auto i = indexed_key(k, {"ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"});
+      if (i && *i >= static_cast<std::uint64_t>(n)) keys_.unset(k);
     }
     if (keys_.modified()) modified_ = true;
     return;

@@ -112,3 +112,18 @@ TEST_CASE("route file: key format stops at the first gap, like initscripts" *
       "ADDRESS2=10.2.0.0\nNETMASK2=255.255.0.0\nGATEWAY2=192.0.2.1\n");
   CHECK(r.routes().size() == 1);
 }
+
+TEST_CASE("route file: stale keys with huge or zero-padded indexes are dropped, never thrown on" *
+          doctest::test_suite("ifcfg")) {
+  // std::stoi threw out_of_range on ADDRESS99999999999 before (an apply would have died).
+  const std::string text =
+      "ADDRESS0=10.20.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=104.50.201.86\n"
+      "ADDRESS99999999999999999999=10.9.0.0\nOPTIONS01=x\nADDRESSX=keep\n";
+  auto r = RouteFile::parse(text);
+  CHECK(r.format() == RouteFile::Format::Keys);
+  r.set_routes({route("10.20.0.0/16", "104.50.201.85")});
+  CHECK(r.write() == "ADDRESS0=10.20.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=104.50.201.85\n"
+                     "ADDRESSX=keep\n");
+  const std::string long_key = "ADDRESS" + std::string(100000, '7') + "=1\n";
+  CHECK(RouteFile::parse(long_key).format() == RouteFile::Format::Keys);
+}

@@ -1,6 +1,8 @@
 // spec::load: the seed, merging, directory expansion, relative paths, file-level problems.
 #include <doctest/doctest.h>
 
+#include <regex>
+
 #include <filesystem>
 #include <unistd.h>
 
@@ -391,6 +393,50 @@ TEST_CASE("load: malformed YAML is reported by libyaml, at its position, before 
   const auto& b = r.diagnostics.items()[1];
   CHECK(b.rule == "yaml.syntax");
   CHECK(b.message.find("flow mapping that starts at 2:8") != std::string::npos);
+}
+
+TEST_CASE("scalar kinds: the hand-written YAML 1.1 resolvers agree with PyYAML's regexes" *
+          doctest::test_suite("spec")) {
+  // The regexes are the oracle here only (in the loader, std::regex overflowed the stack on
+  // a long scalar of digits: fuzz_spec finding).
+  const std::regex int_re(
+      R"([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)");
+  const std::regex float_re(
+      R"([-+]?([0-9][0-9_]*)\.[0-9_]*([eE][-+][0-9]+)?|\.[0-9_]+([eE][-+][0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+  auto oracle = [&](const std::string& t) {
+    if (std::regex_match(t, int_re)) return spec::ScalarKind::Int;
+    if (std::regex_match(t, float_re)) return spec::ScalarKind::Float;
+    return spec::ScalarKind::String;
+  };
+  auto kind = [](const std::string& t) {
+    spec::SpecNode n;
+    n.kind = spec::SpecNode::Kind::Scalar;
+    n.text = t;
+    return n.scalar_kind();
+  };
+  std::vector<std::string> cases = {".inf", "-.inf", "+.INF", ".nan", "-.nan", ".NaN", "1.5e+3",
+                                    "1.5e3", "1.e-10", ".5", "-.5", "._", "0x_", "0xG", "0b102",
+                                    "0777", "0778", "1_000", "-0", "+0", "00", "0.", "1.2.3", "e5"};
+  // Every string of up to 4 characters over the alphabet that matters.
+  const std::string alphabet = "018_.eE+-xb";
+  std::vector<std::string> level = {""};
+  for (int len = 1; len <= 4; ++len) {
+    std::vector<std::string> next;
+    for (const auto& p : level)
+      for (const char c : alphabet) next.push_back(p + c);
+    cases.insert(cases.end(), next.begin(), next.end());
+    level = std::move(next);
+  }
+  int checked = 0;
+  for (const auto& t : cases) {
+    if (t.empty() || t == "-" || t == "+") continue;
+    if (kind(t) == spec::ScalarKind::Bool || kind(t) == spec::ScalarKind::Null) continue;
+    CAPTURE(t);
+    CHECK(kind(t) == oracle(t));
+    ++checked;
+  }
+  CHECK(checked > 10000);
+  CHECK(kind(std::string(200000, '1')) == spec::ScalarKind::Int);  // no recursion, no overflow
 }
 
 TEST_CASE("did-you-mean suggestions" * doctest::test_suite("spec")) {
