@@ -1,13 +1,17 @@
 #include "diff/diff.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "diff/interface_xml.hpp"
 #include "diff/managed_files.hpp"
 #include "ifcfg/ifcfg_file.hpp"
 #include "util/hash.hpp"
+#include "xml/xml_handles.hpp"
 
 namespace mvt::diff {
 namespace {
@@ -127,19 +131,80 @@ class Differ {
                              ? opts_.hotplug.at(spec.name)
                              : uri_supports_hotplug(ho.uri.empty() ? spec.uri : ho.uri);
     host_files(spec, ho);
-    for (const auto& [gname, g] : spec.guests) {
-      auto d = ho.domains.find(gname);
-      if (d == ho.domains.end()) {
-        cs_.diagnostics.error(pos_of(g.pos, ""), "guest.undefined",
-                              "host " + spec.name + ": guest " + gname +
-                                  " is not defined (not among the host's libvirt domains)");
-        continue;
+    // Guests are independent: each is compared into its own part (in parallel for a large
+    // host), and the parts are appended in the spec's order, so the result is exactly that
+    // of one pass.
+    std::vector<const Guest*> guests;
+    guests.reserve(spec.guests.size());
+    for (const auto& [gname, g] : spec.guests) guests.push_back(&g);
+    std::vector<ChangeSet> parts(guests.size());
+    if (threads(guests.size()) > 1) xml::init_parser();
+    std::vector<std::exception_ptr> failed(guests.size());
+    auto one = [&](std::size_t k) {
+      try {
+        const Guest& g = *guests[k];
+        Differ sub(opts_, parts[k]);
+        auto d = ho.domains.find(g.name);
+        if (d == ho.domains.end()) {
+          parts[k].diagnostics.error(pos_of(g.pos, ""), "guest.undefined",
+                                     "host " + spec.name + ": guest " + g.name +
+                                         " is not defined (not among the host's libvirt domains)");
+          return;
+        }
+        sub.guest(spec, g, d->second, ho, hotplug);
+      } catch (...) {
+        failed[k] = std::current_exception();
       }
-      guest(spec, g, d->second, ho, hotplug);
+    };
+    run_parallel(guests.size(), threads(guests.size()), one);
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      if (failed[k]) std::rethrow_exception(failed[k]);
+      merge(std::move(parts[k]));
     }
   }
 
  private:
+  // Below this many guests a host is compared on the calling thread only.
+  static constexpr std::size_t kParallelFrom = 64;
+
+  std::size_t threads(std::size_t guests) const {
+    if (guests < kParallelFrom) return 1;
+    std::size_t n = opts_.parallel > 0 ? static_cast<std::size_t>(opts_.parallel)
+                                       : std::min(8u, std::thread::hardware_concurrency());
+    return std::max<std::size_t>(1, std::min(n, guests / (kParallelFrom / 2)));
+  }
+
+  // body(0..n-1) on `threads` threads (the caller's included), each index exactly once.
+  template <class F>
+  static void run_parallel(std::size_t n, std::size_t threads, F& body) {
+    if (threads <= 1) {
+      for (std::size_t k = 0; k < n; ++k) body(k);
+      return;
+    }
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t k = next.fetch_add(1); k < n; k = next.fetch_add(1)) body(k);
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
+
+  void merge(ChangeSet&& p) {
+    auto move_all = [](auto& to, auto& from) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    move_all(cs_.interfaces, p.interfaces);
+    move_all(cs_.files, p.files);
+    move_all(cs_.guests, p.guests);
+    move_all(cs_.warnings, p.warnings);
+    for (auto& [k, v] : p.fingerprint) cs_.fingerprint.insert_or_assign(k, std::move(v));
+    cs_.diagnostics.append(p.diagnostics);
+  }
+
   void host_files(const Host& spec, const HostObservation& ho) {
     std::vector<const HostNic*> nics;
     for (const auto& [n, nic] : spec.nics)
@@ -194,6 +259,16 @@ class Differ {
       if (r.want->kind == InterfaceKind::Direct) d.source_dev = r.want->source_dev;
       if (c) d.config = *c;
       if (l) d.live = *l;
+      d.config_fields = c ? compare_interface(*c, *r.want) : wanted_fields(*r.want, r.mac);
+      d.config_differs = !c || !d.config_fields.empty();
+      if (live_known) {
+        d.live_fields = l ? compare_interface(*l, *r.want) : wanted_fields(*r.want, r.mac);
+        d.live_differs = !l || !d.live_fields.empty();
+      }
+      // An interface that matches needs no new definition: the XML is built only for a
+      // change (an observed element is always one libxml2 serialized, so it cannot fail
+      // for a matching one either).
+      if (!d.config_differs && !d.live_differs) continue;
       const std::string base = c ? c->xml : (l ? l->xml : std::string());
       try {
         d.new_xml = build_interface_xml(*r.want, r.mac, base);
@@ -203,14 +278,8 @@ class Differ {
                                   ": " + e.what());
         continue;
       }
-      d.config_fields = c ? compare_interface(*c, *r.want) : wanted_fields(*r.want, r.mac);
-      d.config_differs = !c || !d.config_fields.empty();
-      if (live_known) {
-        d.live_fields = l ? compare_interface(*l, *r.want) : wanted_fields(*r.want, r.mac);
-        d.live_differs = !l || !d.live_fields.empty();
-      }
       if (!c || (live_known && !l)) fresh.insert(r.mac);
-      if (d.config_differs || d.live_differs) cs_.interfaces.push_back(std::move(d));
+      cs_.interfaces.push_back(std::move(d));
     }
 
     // Unlisted direct interfaces are removed (config and live); other types are left alone.

@@ -28,6 +28,9 @@ struct DiffOptions {
   // Per-host hot-plug support (Hypervisor::supports_hotplug); a host not listed falls back
   // to uri_supports_hotplug(uri).
   std::map<std::string, bool> hotplug;
+  // Threads comparing a host's guests (each guest is independent; the result is the same
+  // for any value). 0: the machine's hardware threads, at most 8.
+  int parallel = 0;
 };
 
 // False for libvirt's test driver (test:///...), which cannot attach or detach devices.

@@ -1,6 +1,10 @@
 #include "observe/observe.hpp"
 
+#include <algorithm>
+#include <exception>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
@@ -10,6 +14,7 @@
 #include "observe/parallel_observe.hpp"
 #include "util/errors.hpp"
 #include "xml/domain_xml.hpp"
+#include "xml/xml_handles.hpp"
 
 namespace mvt {
 namespace {
@@ -110,6 +115,36 @@ NetworkScripts read_network_scripts(FileAccess& fa) {
   return out;
 }
 
+namespace {
+
+// Parses the fetched domains, in parallel for a large host; the map gets them in listing
+// order (emplace: the first of two same-named entries wins, as in one pass), and the
+// first malformed domain in listing order is the error reported.
+void parse_domains(std::vector<DomainXml>&& xs, std::map<std::string, DomainState>& out) {
+  constexpr std::size_t kParallelFrom = 64;
+  std::vector<DomainState> parsed(xs.size());
+  std::vector<std::exception_ptr> failed(xs.size());
+  const int threads =
+      xs.size() < kParallelFrom
+          ? 1
+          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  if (threads > 1) xml::init_parser();
+  parallel_for(xs.size(), threads, [&](std::size_t k) {
+    try {
+      parsed[k] = read_domain(std::move(xs[k]));
+    } catch (...) {
+      failed[k] = std::current_exception();
+    }
+  });
+  for (std::size_t k = 0; k < parsed.size(); ++k) {
+    if (failed[k]) std::rethrow_exception(failed[k]);
+    std::string name = parsed[k].name;
+    out.emplace(std::move(name), std::move(parsed[k]));
+  }
+}
+
+}  // namespace
+
 HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOptions& opts) {
   HostObservation h;
   h.host = host.name;
@@ -117,10 +152,55 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
   h.reachable = true;
   h.files_source = host.files;
 
-  for (auto& x : hv.read_all_domains()) {
-    std::string name = x.summary.name;
-    h.domains.emplace(std::move(name), read_domain(std::move(x)));
+  // Guest files: one source per guest, opts.file_parallel of them at once - but one by one
+  // when a guest is read through the agent (agent sources share this host's connection).
+  std::vector<const std::pair<const std::string, Guest>*> guests;
+  guests.reserve(host.guests.size());
+  bool agent = false;
+  for (const auto& entry : host.guests) {
+    guests.push_back(&entry);
+    agent = agent || entry.second.guest_files.kind == FileSourceKind::Agent;
   }
+  std::vector<GuestObservation> read(guests.size());
+  auto read_guests = [&] {
+    parallel_for(guests.size(), agent ? 1 : opts.file_parallel, [&](std::size_t k) {
+      const auto& [gname, guest] = *guests[k];
+      GuestObservation& g = read[k];
+      g.guest = gname;
+      g.source = guest.guest_files;
+      auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
+      if (fa) {
+        try {
+          g.files = read_network_scripts(*fa);
+          g.files_read = true;
+        } catch (const Error& e) {
+          g.files_error = e.what();
+        }
+      }
+    });
+  };
+  // With the default sources (directories, ssh: none uses the connection) the guests' files
+  // are read while the domains are fetched and parsed; an injected factory or an agent
+  // source keeps the one-after-the-other order.
+  const bool overlap = !agent && !opts.files && opts.file_parallel > 1 && !guests.empty();
+  std::thread files_thread;
+  std::exception_ptr files_failed;
+  if (overlap)
+    files_thread = std::thread([&] {
+      try {
+        read_guests();
+      } catch (...) {
+        files_failed = std::current_exception();
+      }
+    });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{files_thread};
+
+  parse_domains(hv.read_all_domains(), h.domains);
 
   std::unique_ptr<FileAccess> host_fa =
       open_source(opts, hv, host.name, "", host.files, &h.files_error);
@@ -151,31 +231,12 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     h.nics.clear();
   }
 
-  // Guest files: one source per guest, opts.file_parallel of them at once - but one by one
-  // when a guest is read through the agent (agent sources share this host's connection).
-  std::vector<const std::pair<const std::string, Guest>*> guests;
-  guests.reserve(host.guests.size());
-  bool agent = false;
-  for (const auto& entry : host.guests) {
-    guests.push_back(&entry);
-    agent = agent || entry.second.guest_files.kind == FileSourceKind::Agent;
+  if (overlap) {
+    files_thread.join();
+    if (files_failed) std::rethrow_exception(files_failed);
+  } else {
+    read_guests();
   }
-  std::vector<GuestObservation> read(guests.size());
-  parallel_for(guests.size(), agent ? 1 : opts.file_parallel, [&](std::size_t k) {
-    const auto& [gname, guest] = *guests[k];
-    GuestObservation& g = read[k];
-    g.guest = gname;
-    g.source = guest.guest_files;
-    auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
-    if (fa) {
-      try {
-        g.files = read_network_scripts(*fa);
-        g.files_read = true;
-      } catch (const Error& e) {
-        g.files_error = e.what();
-      }
-    }
-  });
   for (std::size_t k = 0; k < guests.size(); ++k)
     h.guests.emplace_hint(h.guests.end(), guests[k]->first, std::move(read[k]));
   return h;

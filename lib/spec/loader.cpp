@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "spec/decode.hpp"
 #include "spec/rules.hpp"
@@ -121,7 +122,18 @@ LoadResult load(const std::vector<std::string>& paths) {
     if (!merged) merged = std::move(*root);
     else merge_into(*merged, *root);
   }
-  r.digest = sha256_hex(digest_input);
+  // A large spec's digest is computed while its topology is decoded (both take a while).
+  std::thread digest;
+  if (digest_input.size() >= 64 * 1024)
+    digest = std::thread([&r, &digest_input] { r.digest = sha256_hex(digest_input); });
+  else
+    r.digest = sha256_hex(digest_input);
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{digest};
   if (merged) {
     std::vector<std::string> files = std::move(r.topology.files);
     r.topology = decode_topology(*merged, d);

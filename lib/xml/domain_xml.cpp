@@ -68,9 +68,15 @@ DomainInterface read_interface(xmlDoc* doc, xmlNode* n, int index, std::string_v
   return i;
 }
 
-std::string text_of(xmlDoc* doc, const char* expr) {
-  XPathObjectPtr o = xpath(doc, expr);
-  XmlCharPtr s(xmlXPathCastToString(o.get()));
+// An element in no namespace named `name` (what an unprefixed XPath step matches).
+bool is_elem(const xmlNode* n, const char* name) {
+  return n->type == XML_ELEMENT_NODE && n->ns == nullptr &&
+         xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>(name));
+}
+
+// XPath string() of an element: the concatenated text of its descendants.
+std::string text_content(const xmlNode* n) {
+  XmlCharPtr s(xmlNodeGetContent(n));
   return s ? std::string(reinterpret_cast<const char*>(s.get())) : std::string();
 }
 
@@ -81,10 +87,28 @@ DocPtr parse_or_throw(std::string_view xml, std::string_view what) {
   return doc;
 }
 
+// /domain/devices/channel/target[@type='virtio' and @name='org.qemu.guest_agent.0'],
+// for one <devices> element.
+bool agent_channel_in(const xmlNode* devices) {
+  for (const xmlNode* ch = devices->children; ch; ch = ch->next) {
+    if (!is_elem(ch, "channel")) continue;
+    for (const xmlNode* t = ch->children; t; t = t->next)
+      if (is_elem(t, "target") && attr(t, "type") == "virtio" &&
+          attr(t, "name") == "org.qemu.guest_agent.0")
+        return true;
+  }
+  return false;
+}
+
+// The same queries as the XPath expressions /domain/name, /domain/uuid,
+// /domain/devices/interface and the agent channel, by one walk over the root's children
+// (an XPath evaluation per field cost more than parsing the document).
 bool agent_channel(xmlDoc* doc) {
-  XPathObjectPtr o = xpath(
-      doc, "/domain/devices/channel/target[@type='virtio' and @name='org.qemu.guest_agent.0']");
-  return o->nodesetval && o->nodesetval->nodeNr > 0;
+  const xmlNode* root = xmlDocGetRootElement(doc);
+  if (!root || !is_elem(root, "domain")) return false;
+  for (const xmlNode* c = root->children; c; c = c->next)
+    if (is_elem(c, "devices") && agent_channel_in(c)) return true;
+  return false;
 }
 
 }  // namespace
@@ -96,14 +120,23 @@ ParsedDomain parse_domain(std::string_view xml, std::string_view what) {
     throw XmlError("malformed " + std::string(what) + ": root element is <" +
                    reinterpret_cast<const char*>(root->name) + ">, not <domain>");
   ParsedDomain d;
-  d.name = text_of(doc.get(), "string(/domain/name)");
-  d.uuid = text_of(doc.get(), "string(/domain/uuid)");
-  XPathObjectPtr ifs = xpath(doc.get(), "/domain/devices/interface");
-  if (ifs->nodesetval) {
-    for (int k = 0; k < ifs->nodesetval->nodeNr; ++k)
-      d.interfaces.push_back(read_interface(doc.get(), ifs->nodesetval->nodeTab[k], k, what));
+  if (root->ns != nullptr) return d;  // XPath /domain/... matches no namespaced root
+  bool have_name = false, have_uuid = false;
+  int k = 0;
+  for (xmlNode* c = root->children; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE || c->ns != nullptr) continue;
+    if (!have_name && is_elem(c, "name")) {
+      d.name = text_content(c);
+      have_name = true;
+    } else if (!have_uuid && is_elem(c, "uuid")) {
+      d.uuid = text_content(c);
+      have_uuid = true;
+    } else if (is_elem(c, "devices")) {
+      for (xmlNode* i = c->children; i; i = i->next)
+        if (is_elem(i, "interface")) d.interfaces.push_back(read_interface(doc.get(), i, k++, what));
+      d.has_agent_channel = d.has_agent_channel || agent_channel_in(c);
+    }
   }
-  d.has_agent_channel = agent_channel(doc.get());
   return d;
 }
 

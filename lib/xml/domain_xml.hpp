@@ -1,6 +1,7 @@
 #pragma once
 // Domain XML codec, reading side: what a libvirt domain XML (as `virsh dumpxml` prints it,
-// inactive or live) says about the guest's network interfaces. libxml2 + XPath only.
+// inactive or live) says about the guest's network interfaces. libxml2, by walking the tree
+// (no XPath: one query per field cost more than parsing the document).
 //
 // Error policy: a domain XML comes from libvirt, so malformed XML is an environment failure:
 // parse_domain() throws XmlError whose message names the domain ("malformed domain XML of

@@ -20,6 +20,8 @@ std::string trim_message(const char* m) {
 
 }  // namespace
 
+void init_parser() { xmlInitParser(); }
+
 void install_quiet_error_handler() {
   xmlSetGenericErrorFunc(nullptr, quiet_generic);
   xmlSetStructuredErrorFunc(nullptr, quiet_structured);

@@ -42,6 +42,9 @@ using NodePtr = std::unique_ptr<xmlNode, NodeDeleter>;
 using BufferPtr = std::unique_ptr<xmlBuffer, BufferDeleter>;
 using ParserCtxtPtr = std::unique_ptr<xmlParserCtxt, ParserCtxtDeleter>;
 
+// Initialises libxml2 (idempotent). Call on one thread before parsing on several at once.
+void init_parser();
+
 // Installs no-op generic and structured error handlers on the calling thread (libxml2's
 // handlers are per thread). Cheap; every codec entry point calls it.
 void install_quiet_error_handler();
