@@ -291,8 +291,10 @@ class Planner {
       s.target = "host/" + h + "/verify";
       s.action = Action::Verify;
       s.op.kind = OpKind::Verify;
-      s.reason = "re-observe and re-plan (must be empty); guest MACs must match the host's "
-                 "macvtap devices, and routing tables must match the spec";
+      s.reason = "re-observe and re-plan (must be empty); in each running guest reached "
+                 "through its agent: guest MACs must match the host's macvtap devices, "
+                 "routing tables must match the spec, and each gateway must answer a ping "
+                 "sent from inside the guest";
       add(StepKind::Verify, "", "", std::move(s));
     }
   }

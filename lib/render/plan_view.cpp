@@ -1,6 +1,7 @@
 #include "render/plan_view.hpp"
 
 #include <set>
+#include <string_view>
 
 namespace mvt::render {
 
@@ -54,6 +55,20 @@ PlanView make_view(const plan::Plan& p, Mode mode) {
       if (s.op.method == plan::ActivationMethod::Reboot ||
           s.op.method == plan::ActivationMethod::ColdRestart)
         ++v.summary.reboot_guests;
+      // A cold restart carries the live differences no step of their own carries ("live
+      // interface X"): they count as the interface's add / change / remove, merged with
+      // the persistent step of the same interface when there is one.
+      static constexpr std::string_view kLive = "live interface ";
+      for (const auto& c : s.changes) {
+        if (c.field.rfind(kLive, 0) != 0) continue;
+        const std::string target =
+            "guest/" + s.op.guest + "/interface/" + c.field.substr(kLive.size());
+        const plan::Action a = !c.before ? plan::Action::Create
+                               : !c.after ? plan::Action::Delete
+                                              : plan::Action::Update;
+        resources[{s.host, target}].insert(a);
+        resource_guest[{s.host, target}] = s.op.guest;
+      }
       continue;
     }
     if (s.action == plan::Action::Verify) continue;
