@@ -1,5 +1,7 @@
 #include "spec/loader.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -149,6 +151,14 @@ LoadResult load(const std::vector<std::string>& paths) {
   }
   out.sort();
   r.diagnostics = std::move(out);
+  // The parse tree and the file copies are done with: give their memory back now, so that
+  // what the caller allocates next (observation, often on other threads' malloc arenas,
+  // which cannot reuse it) does not add to the peak.
+  if (digest.joinable()) digest.join();
+  merged.reset();
+  contents.clear();
+  std::string().swap(digest_input);
+  ::malloc_trim(0);
   return r;
 }
 

@@ -95,7 +95,10 @@ class Reader {
         for (;;) {
           Event item;
           if (!next(item)) return false;
-          if (item.e.type == YAML_SEQUENCE_END_EVENT) return true;
+          if (item.e.type == YAML_SEQUENCE_END_EVENT) {
+            out.items.shrink_to_fit();  // a large spec's tree: no doubling slack
+            return true;
+          }
           out.items.emplace_back();
           if (!node(item, out.items.back(), depth + 1)) return false;
         }
@@ -106,7 +109,10 @@ class Reader {
         for (;;) {
           Event key;
           if (!next(key)) return false;
-          if (key.e.type == YAML_MAPPING_END_EVENT) return true;
+          if (key.e.type == YAML_MAPPING_END_EVENT) {
+            out.entries.shrink_to_fit();
+            return true;
+          }
           if (key.e.type != YAML_SCALAR_EVENT || key.e.data.scalar.anchor ||
               key.e.data.scalar.tag)
             return false;
