@@ -142,6 +142,7 @@ class Decoder : public ValueReader {
       if (!v->is_seq()) {
         d_.error(v->pos, "spec.type", "'interfaces' must be a list, got " + v->describe());
       } else {
+        g.interfaces.reserve(v->items.size());
         for (const auto& item : v->items) g.interfaces.push_back(iface(item));
       }
     }

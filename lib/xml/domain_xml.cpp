@@ -132,6 +132,9 @@ ParsedDomain parse_domain(std::string_view xml, std::string_view what) {
       d.uuid = text_content(c);
       have_uuid = true;
     } else if (is_elem(c, "devices")) {
+      std::size_t n = d.interfaces.size();
+      for (const xmlNode* i = c->children; i; i = i->next) n += is_elem(i, "interface") ? 1 : 0;
+      d.interfaces.reserve(n);
       for (xmlNode* i = c->children; i; i = i->next)
         if (is_elem(i, "interface")) d.interfaces.push_back(read_interface(doc.get(), i, k++, what));
       d.has_agent_channel = d.has_agent_channel || agent_channel_in(c);
