@@ -4,7 +4,9 @@
 //  - libvirt's live detach can return before the device is gone (the guest must ack the
 //    unplug): wait_detached() polls the live XML until the MAC disappears, bounded.
 //  - a guest's ACPI shutdown may be ignored: cold_restart() waits bounded, then destroys as a
-//    last resort, then starts.
+//    last resort, then starts. libvirt's shutdown goes through the guest agent when the agent
+//    is connected and falls back to the ACPI power button when it is not (a guest still
+//    booting): activate_guest() therefore first waits for an agent-sourced guest's agent.
 //  - libvirt's test:/// driver cannot attach/detach devices; persistent changes use
 //    define_xml there (DefineInterface), which it supports.
 #include <chrono>
@@ -22,6 +24,9 @@ struct Timeouts {
   std::chrono::milliseconds shutdown{120000};
   std::chrono::milliseconds command{120000};
   std::chrono::milliseconds poll{200};
+  // How long an agent-sourced guest's agent is given to answer after a restart (and before
+  // rollback touches its files): agent_wait.hpp kAgentBootWait.
+  std::chrono::milliseconds agent_boot{120000};
 };
 
 // Whether the guest runs (from list_domains); false when it does not exist.

@@ -187,7 +187,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
         verify(r, p, {step.host});
         verified = true;
       } else {
-        run_operation(step, b, options_.timeouts, r.pending);
+        run_operation(step, b, options_.timeouts, r.pending, options_.progress);
       }
     } catch (const std::exception& e) {
       r.failed_step = label(step);
@@ -253,7 +253,7 @@ RollbackReport ApplySession::rollback() {
     it->second.reset();  // the rollback appends through its own writer
     RollbackReport rep;
     try {
-      rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts);
+      rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts, options_.progress);
     } catch (const std::exception& e) {
       rep.errors.push_back("host " + h + ": " + e.what());
     }

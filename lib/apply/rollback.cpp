@@ -1,5 +1,6 @@
 #include "apply/rollback.hpp"
 
+#include <map>
 #include <set>
 
 #include "apply/step_runner.hpp"
@@ -25,7 +26,7 @@ std::vector<Journal> rollback_chain(const std::filesystem::path& state_dir,
 }
 
 RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::string& host,
-                             HostBackends& b, const Timeouts& t) {
+                             HostBackends& b, const Timeouts& t, const ProgressFn& progress) {
   RollbackReport rep;
   auto chain = rollback_chain(state_dir, host);
   if (chain.empty()) {
@@ -41,6 +42,16 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   };
   std::vector<Reactivation> reactivate;  // oldest journal's first activation first
   std::vector<std::unique_ptr<JournalWriter>> writers;
+  std::map<std::string, AgentWait> agent_waits;  // per guest: waited once (see rollback.hpp)
+  auto wait_agent = [&](const std::string& guest) {
+    auto it = agent_waits.find(guest);
+    if (it == agent_waits.end())
+      it = agent_waits
+               .emplace(guest, wait_for_agent(b, host, guest, t.agent_boot,
+                                              "before rollback restores its files", progress))
+               .first;
+    if (it->second.status == AgentWaitStatus::TimedOut) throw Error(it->second.detail);
+  };
   for (auto& jn : chain) {
     writers.push_back(std::make_unique<JournalWriter>(jn.path));
     JournalWriter& w = *writers.back();
@@ -54,6 +65,10 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
         continue;
       }
       try {
+        const bool guest_file =
+            (s.op.kind == plan::OpKind::WriteFile || s.op.kind == plan::OpKind::RemoveFile) &&
+            s.op.scope == plan::FileScope::Guest;
+        if (guest_file) wait_agent(s.op.guest);
         undo_operation(s, b, t);
         w.step_undone(s.seq);
         rep.undone.push_back(label);
@@ -65,7 +80,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   std::set<std::string> seen;
   for (auto& r : reactivate) {
     try {
-      if (seen.insert(r.guest).second) activate_guest(host, r.guest, r.method, b, t, rep.pending);
+      if (seen.insert(r.guest).second) activate_guest(host, r.guest, r.method, b, t, rep.pending, progress);
       r.writer->step_undone(r.seq);
       rep.undone.push_back(r.label);
     } catch (const std::exception& e) {

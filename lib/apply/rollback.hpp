@@ -8,10 +8,17 @@
 // Best effort: a step whose undo fails is reported and the others are still undone; the
 // journal then says rollback-incomplete and a later rollback retries what is left.
 // Activations are re-run once per guest at the end, when the old files and devices are back.
+//
+// A guest whose files come through its agent may be booting when the rollback starts (the
+// apply restarted it; a reboot is under way): before the first undo of one of its files the
+// rollback waits for its agent (agent_wait.hpp, bounded by Timeouts::agent_boot, once per
+// guest); when the agent never answers, that guest's file undos fail with the wait's error
+// (naming host and guest) without waiting again, and the others still run.
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "apply/agent_wait.hpp"
 #include "apply/backends.hpp"
 #include "apply/domain_ops.hpp"
 
@@ -27,8 +34,10 @@ struct RollbackReport {
 
 // The caller holds the host's lock. `b` must reach the host's hypervisor and file sources
 // (open_backends(journal sources) after a crash).
+// `progress` gets lines for people while it waits for an agent.
 RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::string& host,
-                             HostBackends& b, const Timeouts& t);
+                             HostBackends& b, const Timeouts& t,
+                             const ProgressFn& progress = {});
 
 // The journals rollback_host() would process for a host, newest first (empty when nothing
 // is left to undo).

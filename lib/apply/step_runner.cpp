@@ -1,5 +1,8 @@
 #include "apply/step_runner.hpp"
 
+#include <thread>
+
+#include "files/agent_source.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
 
@@ -28,6 +31,71 @@ void restore_file(FileAccess& fa, const std::string& path, const std::optional<F
     auto now = fa.read(path);
     if (now && (now->uid != before->uid || now->gid != before->gid))
       fa.chown(path, before->uid, before->gid);
+  }
+}
+
+// The guest's boot id through its agent (guest-file-open/read/close only: no guest-exec, which
+// RHEL's agent may refuse); nullopt when it has no agent source or the agent cannot read it.
+std::optional<std::string> boot_id(HostBackends& b, const std::string& guest) {
+  auto it = b.guest_files.find(guest);
+  auto* agent = it == b.guest_files.end() ? nullptr : dynamic_cast<AgentSource*>(it->second);
+  if (!agent) return std::nullopt;
+  try {
+    const std::string h = agent->call(
+        "guest-file-open", R"({"path":"/proc/sys/kernel/random/boot_id","mode":"r"})");
+    std::string reply;
+    try {
+      reply = agent->call("guest-file-read", "{\"handle\":" + h + ",\"count\":64}");
+    } catch (...) {
+      try {
+        agent->call("guest-file-close", "{\"handle\":" + h + "}");
+      } catch (const std::exception&) {
+      }
+      throw;
+    }
+    agent->call("guest-file-close", "{\"handle\":" + h + "}");
+    // {"count":37,"buf-b64":"...","eof":...}: the base64 text identifies the boot as well as
+    // the decoded bytes do.
+    const auto k = reply.find("\"buf-b64\"");
+    if (k != std::string::npos) return reply.substr(k);
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// After hv.reboot(): until the agent answers from a new boot (see step_runner.hpp).
+void wait_rebooted(const std::string& host, const std::string& guest, HostBackends& b,
+                   const Timeouts& t, const std::optional<std::string>& old_boot,
+                   const ProgressFn& progress) {
+  if (!old_boot) {
+    require_agent(b, host, guest, t.agent_boot, "after reboot", progress);
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + t.agent_boot;
+  if (progress)
+    progress("waiting up to " + std::to_string(t.agent_boot.count() / 1000) +
+             " s for guest " + guest + " on " + host + " to come back from its reboot");
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() > 0) {
+      const AgentWait w = wait_for_agent(b, host, guest, left, "after reboot");
+      if (w.ready()) {
+        const auto now = boot_id(b, guest);
+        if (now && *now != *old_boot) {
+          if (progress) progress("guest " + guest + " on " + host + " is back from its reboot");
+          return;
+        }
+      } else if (w.status != AgentWaitStatus::TimedOut) {
+        return;  // NoChannel/NotRunning: what follows reports it
+      }
+    }
+    if (Clock::now() >= deadline)
+      throw Error("guest " + guest + " on host " + host + ": no answer from its guest agent " +
+                  "after a new boot within " + std::to_string(t.agent_boot.count() / 1000) +
+                  " s of the reboot request (did it ignore the reboot?)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
 
@@ -85,7 +153,7 @@ BeforeImage capture_before(const plan::Step& step, HostBackends& b) {
 
 void activate_guest(const std::string& host, const std::string& guest,
                     plan::ActivationMethod method, HostBackends& b, const Timeouts& t,
-                    std::vector<std::string>& pending) {
+                    std::vector<std::string>& pending, const ProgressFn& progress) {
   using M = plan::ActivationMethod;
   switch (method) {
     case M::None:
@@ -117,7 +185,9 @@ void activate_guest(const std::string& host, const std::string& guest,
                           " is not running: its new configuration takes effect when it starts");
         return;
       }
+      const auto old_boot = boot_id(b, guest);
       hv.reboot(guest);
+      wait_rebooted(host, guest, b, t, old_boot, progress);
       return;
     }
     case M::ColdRestart: {
@@ -127,14 +197,19 @@ void activate_guest(const std::string& host, const std::string& guest,
                           " is not running: its new configuration takes effect when it starts");
         return;
       }
+      // A booting guest's agent is not connected yet: libvirt would fall back to the ACPI
+      // power button, which a guest without a handler for it ignores (the shutdown bound,
+      // then destroy). Not an error when it never answers: the shutdown still runs.
+      wait_for_agent(b, host, guest, t.agent_boot, "before shutting it down", progress);
       if (auto note = cold_restart(hv, guest, t)) pending.push_back(*note);
+      require_agent(b, host, guest, t.agent_boot, "after cold-restart", progress);
       return;
     }
   }
 }
 
 void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
-                   std::vector<std::string>& pending) {
+                   std::vector<std::string>& pending, const ProgressFn& progress) {
   const auto& op = step.op;
   switch (op.kind) {
     case plan::OpKind::WriteFile:
@@ -170,7 +245,7 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
       return;
     }
     case plan::OpKind::Activate:
-      activate_guest(step.host, op.guest, op.method, b, t, pending);
+      activate_guest(step.host, op.guest, op.method, b, t, pending, progress);
       return;
     case plan::OpKind::Verify:
       return;

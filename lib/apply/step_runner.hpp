@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "apply/agent_wait.hpp"
 #include "apply/backends.hpp"
 #include "apply/domain_ops.hpp"
 #include "apply/journal.hpp"
@@ -36,14 +37,25 @@ FileAccess& file_source(HostBackends& b, const std::string& host, const plan::Op
 BeforeImage capture_before(const plan::Step& step, HostBackends& b);
 
 // Runs a step's operation (not Verify, which the executor handles). Notes about things left
-// pending (an activation that cannot run here) are appended to `pending`.
+// pending (an activation that cannot run here) are appended to `pending`; `progress` gets
+// lines for people while an activation waits (see activate_guest).
 void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
-                   std::vector<std::string>& pending);
+                   std::vector<std::string>& pending, const ProgressFn& progress = {});
 
 // Runs one activation of a guest (also used to re-activate after a rollback).
+// Restarts of an agent-sourced guest (guest_files: agent) wait for its agent (agent_wait.hpp,
+// bounded by t.agent_boot), so that what follows - the verification's re-plan, rollback's
+// file restores - can read and write its files:
+//  - cold-restart: before the shutdown, when the agent is not answering yet (a guest still
+//    booting ignores libvirt's ACPI fallback; the wait is not an error), and after the start
+//    (an error naming host and guest when it never answers);
+//  - reboot: libvirt's reboot returns at once, while the old boot's agent may still answer;
+//    the guest's boot id (/proc/sys/kernel/random/boot_id, read through the agent) is taken
+//    before and the wait lasts until an agent answers with a different one. When the boot id
+//    cannot be read before (a refused guest-exec), any answer counts.
 void activate_guest(const std::string& host, const std::string& guest,
                     plan::ActivationMethod method, HostBackends& b, const Timeouts& t,
-                    std::vector<std::string>& pending);
+                    std::vector<std::string>& pending, const ProgressFn& progress = {});
 
 // Restores the before-image of a journaled step. Activate and Verify are no-ops here.
 // For files, refuses (Error) when the file now holds neither the old nor the new bytes:

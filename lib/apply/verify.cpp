@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "apply/agent_wait.hpp"
 #include "apply/domain_ops.hpp"
 #include "apply/verify_checks.hpp"
 #include "files/agent_source.hpp"
@@ -285,26 +286,18 @@ VerifyReport verify_guests(const Host& spec, HostBackends& b, const VerifyOption
       rep.lines.push_back(c.skipped("", "guest", "no guest agent source was opened for it"));
       continue;
     }
-    try {
-      agent->ping(std::chrono::seconds(5));
-    } catch (const AgentCallError& e) {
-      using F = AgentCallError::Failure;
-      if (e.failure() == F::NoChannel) {
-        rep.lines.push_back(c.skipped("", "guest", e.what()));
-        continue;
-      }
-      if (e.failure() == F::NotRunning) {
-        rep.lines.push_back(c.skipped("", "guest", "not running: checked when it runs"));
-        continue;
-      }
-      if (!agent->wait_until_ready(o.agent_wait)) {
-        rep.lines.push_back(c.failed(
-            "", "guest", "the guest agent answering",
-            "no answer within " +
-                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.agent_wait).count()) +
-                " s (" + e.what() + ")"));
-        continue;
-      }
+    const AgentWait w = wait_for_agent(b, spec.name, name, o.agent_wait, "verification");
+    if (w.status == AgentWaitStatus::NoChannel) {
+      rep.lines.push_back(c.skipped("", "guest", w.detail));
+      continue;
+    }
+    if (w.status == AgentWaitStatus::NotRunning) {
+      rep.lines.push_back(c.skipped("", "guest", "not running: checked when it runs"));
+      continue;
+    }
+    if (w.status == AgentWaitStatus::TimedOut) {
+      rep.lines.push_back(c.failed("", "guest", "the guest agent answering", w.detail));
+      continue;
     }
     std::vector<VerifyLine> lines;
     const int attempts = std::max(1, o.attempts);

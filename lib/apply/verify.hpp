@@ -24,7 +24,7 @@
 //
 // Timing: a guest is re-checked up to `attempts` times, `interval` apart, while any check
 // fails (interfaces and routes settle after a network restart, an agent after a reboot);
-// the agent is first given `agent_wait` to answer. The lines of the last attempt are kept.
+// the agent is first given `agent_wait` to answer (wait_for_agent, agent_wait.hpp). The lines of the last attempt are kept.
 // Guests are checked one after the other (each costs about 4 agent round trips and a ping).
 #include <chrono>
 #include <functional>
@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "apply/agent_wait.hpp"
 #include "apply/backends.hpp"
 #include "model/topology.hpp"
 
@@ -74,7 +75,7 @@ HostLinksReader host_links_reader(const std::string& uri, FileAccess* host_files
 struct VerifyOptions {
   int attempts = 5;
   std::chrono::milliseconds interval{1000};
-  std::chrono::milliseconds agent_wait{120000};
+  std::chrono::milliseconds agent_wait = kAgentBootWait;
   std::chrono::milliseconds command_timeout{20000};  // `ip` and `ping` inside the guest
   HostLinksReader host_links;  // unset: host_links_reader(b.sources.uri, b.host_files)
 };
