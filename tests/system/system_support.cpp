@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -238,6 +239,18 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
   }
   attr(child(devices, "serial"), "type", "pty");
   attr(child(devices, "console"), "type", "pty");
+  if (o.persist_disk) {
+    xmlNodePtr d = child(devices, "disk");
+    attr(d, "type", "file");
+    attr(d, "device", "disk");
+    xmlNodePtr drv = child(d, "driver");
+    attr(drv, "name", "qemu");
+    attr(drv, "type", "raw");
+    attr(child(d, "source"), "file", lab_disk_path(name, image).string());
+    xmlNodePtr t = child(d, "target");
+    attr(t, "dev", "vda");
+    attr(t, "bus", "virtio");
+  }
   if (o.agent_channel) {
     xmlNodePtr ch = child(devices, "channel");
     attr(ch, "type", "unix");
@@ -294,6 +307,15 @@ LabGuest::LabGuest(Hypervisor& hv, const LabDomainOptions& options, const GuestI
     : hv_(hv), name_(test_domain_name(options.what)) {
   cleanup_stale_test_domains();
   remove_domain(name_);
+  if (options.persist_disk) {
+    disk_ = lab_disk_path(name_, image);
+    std::filesystem::create_directories(disk_.parent_path());
+    std::filesystem::remove(disk_);
+    std::ofstream f(disk_, std::ios::binary);
+    f.seekp(4 * 1024 * 1024 - 1);
+    f.put('\0');  // 4 MiB of zeros: an empty tar archive
+    if (!f) throw std::runtime_error("cannot create the lab disk " + disk_.string());
+  }
   hv_.define_xml(lab_domain_xml(name_, options, image));
   if (start_now) {
     try {
@@ -305,7 +327,17 @@ LabGuest::LabGuest(Hypervisor& hv, const LabDomainOptions& options, const GuestI
   }
 }
 
-LabGuest::~LabGuest() { remove_domain(name_); }
+LabGuest::~LabGuest() {
+  remove_domain(name_);
+  if (!disk_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(disk_, ec);
+  }
+}
+
+std::filesystem::path lab_disk_path(const std::string& name, const GuestImage& image) {
+  return image.initrd.parent_path().parent_path() / "disks" / (name + ".img");
+}
 
 void LabGuest::start() {
   started_ = std::chrono::steady_clock::now();

@@ -96,7 +96,16 @@ struct LabDomainOptions {
   // Boot the vmlinux through its PVH entry (≈ 5 s faster under TCG); false: the bzImage.
   // Both get <features><acpi/></features> (PCI hot-plug and power-off need ACPI).
   bool pvh = true;
+  // A small raw disk (vda) where the lab guest keeps /etc/sysconfig/network-scripts across a
+  // shutdown (a stand-in for a real guest's root disk: the initramfs forgets everything at a
+  // restart). The guest's /sbin/shutdown saves the directory to it as a tar archive, its
+  // /init restores it at boot. lab_disk_path(name); LabGuest creates and removes the file.
+  bool persist_disk = false;
 };
+
+// Where the persist_disk of domain `name` lives (next to the image cache, which libvirt's
+// QEMU can already reach).
+std::filesystem::path lab_disk_path(const std::string& name, const GuestImage& image);
 
 // "mvt-test-<what>-<pid>".
 std::string test_domain_name(const std::string& what);
@@ -144,6 +153,7 @@ class LabGuest {
  private:
   Hypervisor& hv_;
   std::string name_;
+  std::filesystem::path disk_;  // persist_disk, removed with the domain
   std::chrono::steady_clock::time_point started_{};
   std::optional<std::chrono::milliseconds> boot_to_ping_;
 };

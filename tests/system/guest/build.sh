@@ -192,7 +192,7 @@ add_module() {
   for d in ${deps//,/ }; do add_module "$d"; done
   ORDER+=("$m")
 }
-for m in virtio_pci virtio_net virtio_console; do add_module "$m"; done
+for m in virtio_pci virtio_net virtio_console virtio_blk; do add_module "$m"; done
 for m in "${ORDER[@]}"; do
   cp "${MODPATH[$m]}" "$R/lib/modules/$m.ko"
   echo "$m" >>"$R/lib/modules/load-order"
