@@ -10,8 +10,12 @@
 // no confirm: its verification passes (the gateway still answers the guest), nobody
 // confirms, the tool rolls back through the agent by itself and the ping works again. Last,
 // a spec with a wrong gateway, --try=20: apply's own verification fails (the gateway does not
-// answer, nothing else differs), which rolls back at once, exit 1. One booted guest for the
-// whole TEST_CASE (one process).
+// answer, nothing else differs), which rolls back at once, exit 1. Then a NIC model change
+// (cold restart) on the running guest: apply waits for the restarted guest's agent and its
+// verification passes, exit 0; the same restart with a wrong gateway fails verification and
+// its own rollback restores the guest's files through the agent and restarts it back. One
+// booted guest for the whole TEST_CASE (one process), with a persist disk (system_support.hpp)
+// so that its files survive the restarts.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -252,4 +256,37 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto replan3 = lab::tool(w, {"plan", "-f", model_spec.string(), "--detailed-exitcode"});
   INFO("re-plan after the model change:\n" << replan3.out << replan3.err);
   CHECK(replan3.exit_code == 0);
+
+  // ---- the same restart with a wrong gateway: the verification after the restart fails,
+  // and apply's own rollback restores the guest's files through the agent of the restarted
+  // guest, restarts it cold again into its previous definition and waits for it again ----
+  lab::LabSpecParams both = model;
+  both.model9 = "virtio";
+  both.gateway9 = "192.0.2.253";  // nothing in the lab answers it
+  const auto both_spec = w.write_spec(both, "model-wrong-gateway.yaml");
+  const auto br = lab::tool(w, {"-v", "apply", "-f", both_spec.string(), "--yes"}, 600s);
+  MESSAGE("apply of a model change with a wrong gateway (" << br.elapsed.count() << " ms, exit "
+                                                           << br.exit_code << "):\n"
+                                                           << br.out << br.err);
+  CHECK(br.exit_code == 1);
+  CHECK(contains(br.out, v + " " + ens9 + ": reach FAILED"));
+  CHECK(contains(br.err, "Rolled back:"));
+  CHECK_FALSE(contains(br.err, "Rollback incomplete"));
+  REQUIRE_MESSAGE(guest.wait_for_agent(120s), "the guest's agent did not answer after rollback");
+  const auto restored_model = a.read(kNs + "/ifcfg-" + ens9);
+  REQUIRE(restored_model);
+  CHECK(restored_model->bytes == ens9_after->bytes);
+  // The lab guest's agent answers before its boot-time network start has run: poll the
+  // routes (bounded) as apply's own verification does.
+  auto routes_model = lab::guest_routes(guest);
+  for (int i = 0; i < 60 && routes_model != want; ++i) {
+    std::this_thread::sleep_for(1s);
+    routes_model = lab::guest_routes(guest);
+  }
+  INFO("guest routes after the rollback of the restart:\n" << join(routes_model));
+  CHECK(routes_model == want);
+  CHECK(lab::netns_ping(lab::host_part(p.address9)));
+  const auto replan4 = lab::tool(w, {"plan", "-f", model_spec.string(), "--detailed-exitcode"});
+  INFO("re-plan after the rollback of the restart:\n" << replan4.out << replan4.err);
+  CHECK(replan4.exit_code == 0);
 }
