@@ -13,6 +13,8 @@
 #include "apply/agent_wait.hpp"
 #include "apply/base64.hpp"
 #include "apply/executor.hpp"
+#include "apply/journal.hpp"
+#include "apply/rollback.hpp"
 #include "apply/step_runner.hpp"
 #include "apply_test_support.hpp"
 #include "files/agent_source.hpp"
@@ -37,6 +39,7 @@ class BootingHv : public Hypervisor {
   int boots = 1;
   int pings = 0;
   std::vector<std::string> calls;  // "start", "shutdown", "reboot", "destroy"
+  std::vector<std::string> execs;  // guest-exec paths
 
   bool connected() const { return running && boot_pings_left == 0; }
 
@@ -87,7 +90,19 @@ class BootingHv : public Hypervisor {
       ++pings;
       return R"({"return":{}})";
     }
-    if (cmd == "guest-file-open") return R"({"return":7})";
+    if (cmd == "guest-file-open") {
+      const std::string path = req["arguments"]["path"];
+      if (path != "/proc/sys/kernel/random/boot_id")  // rollback's files: absent here
+        throw LibvirtError("internal error: unable to execute QEMU agent command "
+                           "'guest-file-open': failed to open file '" + path +
+                           "' (mode: 'r'): No such file or directory", 1);
+      return R"({"return":7})";
+    }
+    if (cmd == "guest-exec") {
+      execs.push_back(req["arguments"]["path"].get<std::string>());
+      return R"({"return":{"pid":1}})";
+    }
+    if (cmd == "guest-exec-status") return R"({"return":{"exited":true,"exitcode":0}})";
     if (cmd == "guest-file-read") {
       const std::string id = "boot-" + std::to_string(boots) + "\n";
       return json{{"return", {{"count", id.size()}, {"buf-b64", base64_encode(id)}, {"eof", true}}}}
@@ -251,4 +266,65 @@ TEST_CASE("apply: the verification re-plan after a cold restart runs once the ag
   bool waited = false;
   for (const auto& l : progress) waited = waited || l.find("answered after") != std::string::npos;
   CHECK(waited);
+}
+
+namespace {
+
+// A journal of one apply that created two files in guest g1 (rollback removes them again).
+void journal_two_created_files(const std::filesystem::path& state) {
+  HostSources src;
+  src.uri = "qemu:///system";
+  JournalWriter jw(state, "kvm1", "a1", "d", src);
+  int seq = 0;
+  for (const char* f : {"etc/sysconfig/network-scripts/ifcfg-ens9",
+                        "etc/sysconfig/network-scripts/route-ens9"}) {
+    const plan::Step st = test::write_step("s0" + std::to_string(seq + 1), "kvm1", "g1", f,
+                                           "X=1\n", std::nullopt);
+    JournalStep js;
+    js.seq = ++seq;
+    js.id = st.id;
+    js.host = st.host;
+    js.target = st.target;
+    js.op = st.op;
+    js.op.content.clear();
+    js.content_sha256 = sha256_hex(st.op.content);
+    jw.step_started(js);
+    jw.step_done(seq);
+  }
+  jw.status("applied");
+}
+
+}  // namespace
+
+TEST_CASE("rollback: waits for a booting agent-sourced guest's agent before restoring its files "
+          "(once per guest)" * doctest::test_suite("apply")) {
+  test::TempDir state;
+  journal_two_created_files(state.path());
+  Timeouts t;
+  SUBCASE("answers after 3 pings: both files restored") {
+    Rig r;
+    r.hv.boot_pings_left = 3;
+    const auto rep = rollback_host(state.path(), "kvm1", r.b, t, r.log);
+    INFO(r.lines());
+    for (const auto& e : rep.errors) INFO(e);
+    CHECK(rep.ok());
+    CHECK(rep.undone.size() == 2);
+    CHECK(r.hv.execs.size() == 2);  // rm -f of each created file
+    CHECK(r.lines().find("before rollback restores its files") != std::string::npos);
+    CHECK(r.lines().find("answered after") != std::string::npos);
+  }
+  SUBCASE("never answers: each file step fails with the wait's error, after one wait") {
+    Rig r;
+    r.hv.boot_pings_left = -1;
+    t.agent_boot = 600ms;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto rep = rollback_host(state.path(), "kvm1", r.b, t, r.log);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE(rep.errors.size() == 2);
+    for (const auto& e : rep.errors)
+      CHECK(e.find("guest g1 on host kvm1: its guest agent did not answer within 0.6 s") !=
+            std::string::npos);
+    CHECK(took < 1500ms);  // one wait, not one per step
+    CHECK(r.hv.execs.empty());
+  }
 }
