@@ -79,7 +79,7 @@ apply::HostBackends backends(const World& w, DirSource& host, DirSource& guest) 
 }
 }  // namespace
 
-TEST_CASE("crash at every step: no torn file; rollback from the journal restores byte for byte" *
+TEST_CASE("crash at every step: no torn file, rollback from the journal restores byte for byte" *
           doctest::test_suite("apply")) {
   const plan::Plan p = crash_plan();
   const int n = static_cast<int>(p.steps.size());

@@ -177,7 +177,7 @@ TEST_CASE("apply: the world moved since the plan -> refused before touching the 
   CHECK_FALSE(fs::exists(lab.root / kNs / "ifcfg-ens9"));
 }
 
-TEST_CASE("apply: --no-rollback leaves the finished steps; rollback later undoes them" *
+TEST_CASE("apply: --no-rollback leaves the finished steps, rollback later undoes them" *
           doctest::test_suite("apply")) {
   Lab lab;
   plan::Plan p = file_plan();
@@ -270,7 +270,7 @@ TEST_CASE("apply: --try rolls back without confirm, keeps the change with confir
 }
 
 TEST_CASE(
-    "apply: DefineInterface edits the inactive XML through the test driver; rollback restores it" *
+    "apply: DefineInterface edits the inactive XML through the test driver, rollback restores it" *
     doctest::test_suite("apply")) {
   TempDir t;
   const fs::path node = t.path() / "node.xml";

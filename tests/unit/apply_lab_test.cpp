@@ -148,7 +148,7 @@ std::vector<DomainFacts> facts(const std::string& xml) {
 }
 }  // namespace
 
-TEST_CASE("lab: apply gives the procedure's values; re-plan empty; No changes; rollback restores" *
+TEST_CASE("lab: apply gives the procedure's values, re-plan empty, No changes, rollback restores" *
           doctest::test_suite("apply")) {
   LabCopy lab;
   const Tree before = lab.files();
@@ -205,7 +205,7 @@ TEST_CASE("lab: apply gives the procedure's values; re-plan empty; No changes; r
   CHECK(*hv.domain_xml("web1", true) == xml_before);
 }
 
-TEST_CASE("lab cli: unattended without --yes is refused; --yes applies; lock; No changes" *
+TEST_CASE("lab cli: unattended without --yes is refused, --yes applies, lock, No changes" *
           doctest::test_suite("apply")) {
   LabCopy lab;
   const Tree before = lab.files();

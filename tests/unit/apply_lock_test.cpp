@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using namespace mvt;
 using mvt::test::TempDir;
 
-TEST_CASE("lock: a second holder is refused with pid and start time; released on destruction" *
+TEST_CASE("lock: a second holder is refused with pid and start time, released on destruction" *
           doctest::test_suite("apply")) {
   TempDir t;
   const auto state = t.path() / "state";
@@ -85,7 +85,7 @@ TEST_CASE("base64 round-trips every byte" * doctest::test_suite("apply")) {
   CHECK_FALSE(apply::base64_decode("Z=9v").has_value());
 }
 
-TEST_CASE("journal: records round-trip; a torn last line is ignored; unfinished ones chain" *
+TEST_CASE("journal: records round-trip, a torn last line is ignored, unfinished ones chain" *
           doctest::test_suite("apply")) {
   TempDir t;
   const auto state = t.path() / "state";

@@ -23,7 +23,7 @@ const std::string kNs = "etc/sysconfig/network-scripts";
 }
 
 TEST_CASE(
-    "cli: rollback undoes the last apply from the journal; confirm with nothing waiting fails" *
+    "cli: rollback undoes the last apply from the journal, confirm with nothing waiting fails" *
     doctest::test_suite("apply")) {
   TempDir t;
   const fs::path root = t.path() / "web1", state = t.path() / "state";

@@ -45,7 +45,7 @@ unsigned mode_of(const fs::path& p) {
 }
 }  // namespace
 
-TEST_CASE("dir source reads bytes, mode and owner; absence is nullopt" *
+TEST_CASE("dir source reads bytes, mode and owner, absence is nullopt" *
           doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);
@@ -133,7 +133,7 @@ TEST_CASE("a symlinked intermediate directory is refused" * doctest::test_suite(
   CHECK(names_in(elsewhere / "network-scripts") == std::vector<std::string>{"ifcfg-eth0"});
 }
 
-TEST_CASE("write_atomic keeps an existing file's mode and owner; new files are 0644" *
+TEST_CASE("write_atomic keeps an existing file's mode and owner, new files are 0644" *
           doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);
@@ -177,7 +177,7 @@ TEST_CASE("write_atomic keeps an existing file's mode and owner; new files are 0
         std::vector<std::string>{"ifcfg-ens9", "ifcfg-eth0", "route-ens9"});
 }
 
-TEST_CASE("list returns regular files only, sorted; remove is idempotent" *
+TEST_CASE("list returns regular files only, sorted, remove is idempotent" *
           doctest::test_suite("files")) {
   TempDir t;
   auto root = make_root(t);

@@ -173,7 +173,7 @@ TEST_CASE("domain XML: add, replace and remove an interface by MAC" * doctest::t
   CHECK(xml::parse_interfaces(first, "first").size() == 1);
 }
 
-TEST_CASE("domain XML corpus: every file parses; direct dev/mode match XPath" * doctest::test_suite("domain_xml")) {
+TEST_CASE("domain XML corpus: every file parses, direct dev/mode match XPath" * doctest::test_suite("domain_xml")) {
   const fs::path corpus = test::corpus_dir();
   if (corpus.empty()) {
     MESSAGE("SKIPPED: corpus not found (set MVT_CORPUS_DIR)");

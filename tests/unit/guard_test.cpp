@@ -42,7 +42,7 @@ TEST_CASE("guard: URIs outside the allow-list are refused at their position" *
   CHECK(ok.empty());
 }
 
-TEST_CASE("guard: dir roots must lie inside an allowed root; local is root /" *
+TEST_CASE("guard: dir roots must lie inside an allowed root, local is root /" *
           doctest::test_suite("security")) {
   Guard g;
   g.roots = {"/srv/lab"};

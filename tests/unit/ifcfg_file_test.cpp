@@ -180,7 +180,7 @@ TEST_CASE("ifcfg edits: set in place keeps comment, drops duplicates, appends ne
         "NAME='my eth0'\n");
 }
 
-TEST_CASE("ifcfg edits: set of an equal value is a no-op; last key keeps its comment" *
+TEST_CASE("ifcfg edits: set of an equal value is a no-op, last key keeps its comment" *
           doctest::test_suite("ifcfg")) {
   auto f = File::parse("ONBOOT=\"yes\" # c\n");
   f.set("ONBOOT", "yes");

@@ -142,7 +142,7 @@ TEST_CASE("interface facts: agreeing NETMASK kept, IPADDR0 family edited in plac
   CHECK(g.ipv4_address()->str() == "104.50.201.84/29");
 }
 
-TEST_CASE("interface facts: dhcp drops static addressing; unconfigured NIC drops address" *
+TEST_CASE("interface facts: dhcp drops static addressing, unconfigured NIC drops address" *
           doctest::test_suite("ifcfg")) {
   InterfaceFacts eth0;
   eth0.device = "eth0";

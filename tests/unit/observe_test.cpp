@@ -164,7 +164,7 @@ TEST_CASE("observe: unreachable host is recorded, others still read" * doctest::
   CHECK(observe(t, only).hosts.size() == 1);
 }
 
-TEST_CASE("observe: injected factories; agent/ssh sources not available here" * doctest::test_suite("observe")) {
+TEST_CASE("observe: injected factories, agent/ssh sources not available here" * doctest::test_suite("observe")) {
   Topology t = lab_topology();
   t.hosts["kvm1"].guests["web1"].guest_files = {FileSourceKind::Agent, ""};
   ObserveOptions o;

@@ -284,7 +284,7 @@ TEST_CASE("plan: a model change on a running guest -> persistent replace and a c
   CHECK(lists_ens9);
 }
 
-TEST_CASE("plan: a mode change alone is still a live replace; a new device with a model is "
+TEST_CASE("plan: a mode change alone is still a live replace, a new device with a model is "
           "hot-plugged" * doctest::test_suite("plan")) {
   // Same model (rtl8139) live, mode vepa -> private: detach + attach, the spec's activation.
   auto o = seed_before();

@@ -447,7 +447,7 @@ TEST_CASE("did-you-mean suggestions" * doctest::test_suite("spec")) {
   CHECK(spec::did_you_mean("privat", {"vepa", "private"}) == " (did you mean 'private'?)");
 }
 
-TEST_CASE("yaml merge keys apply like YAML 1.1; explicit keys win" * doctest::test_suite("spec")) {
+TEST_CASE("yaml merge keys apply like YAML 1.1, explicit keys win" * doctest::test_suite("spec")) {
   Diagnostics d;
   auto n = spec::read_yaml("f", R"(base: &b {mode: bridge, dev: em2}
 x:
@@ -470,7 +470,7 @@ z:
   CHECK(d.items()[0].pos.line == 8);
 }
 
-TEST_CASE("load: CRLF line ends and a UTF-8 BOM are fine; UTF-16 is refused" *
+TEST_CASE("load: CRLF line ends and a UTF-8 BOM are fine, UTF-16 is refused" *
           doctest::test_suite("spec")) {
   TempDir t;
   write_file(t.path() / "crlf.yaml",

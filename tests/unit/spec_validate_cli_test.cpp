@@ -55,7 +55,7 @@ TEST_CASE("validate --help and bad usage" * doctest::test_suite("cli")) {
   CHECK(run_tool({"validate", "-f", "/nonexistent/spec.yaml"}).exit_code == 1);
 }
 
-TEST_CASE("validate --color always marks the severity; never (and a pipe) do not" *
+TEST_CASE("validate --color always marks the severity, never (and a pipe) do not" *
           doctest::test_suite("cli")) {
   const auto seed = (source_dir() / "specs/seed.yaml").string();
   const auto c = run_tool({"--color", "always", "validate", "-f", seed});

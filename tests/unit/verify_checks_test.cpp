@@ -195,7 +195,7 @@ TEST_CASE("verify: the routes the spec implies (procedure's Verification table)"
   CHECK(strs(implied_routes(g)).back() == "default via 192.0.2.1 dev ens9");
 }
 
-TEST_CASE("verify: the captured routing table matches the spec; differences are named" *
+TEST_CASE("verify: the captured routing table matches the spec, differences are named" *
           doctest::test_suite("verify")) {
   const Guest g = captured_guest();
   const auto same = compare_routes(g, parse_ip_routes(fixture("guest-ip-route.json")));

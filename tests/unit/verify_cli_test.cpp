@@ -12,7 +12,7 @@
 namespace fs = std::filesystem;
 using namespace mvt;
 
-TEST_CASE("apply prints the verification; a guest whose files are not agent-sourced is skipped "
+TEST_CASE("apply prints the verification, a guest whose files are not agent-sourced is skipped "
           "with the reason" * doctest::test_suite("verify")) {
   test::TempDir t;
   const fs::path lab = t.path() / "lab";
