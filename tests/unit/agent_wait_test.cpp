@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stub_hypervisor.hpp"
 #include "apply/agent_wait.hpp"
 #include "apply/base64.hpp"
 #include "apply/executor.hpp"
@@ -30,7 +31,7 @@ namespace {
 
 constexpr int kNotConnected = 86;  // VIR_ERR_AGENT_UNRESPONSIVE
 
-class BootingHv : public Hypervisor {
+class BootingHv : public mvt::test::StubHypervisor {
  public:
   bool running = true;
   bool channel = true;
@@ -43,15 +44,9 @@ class BootingHv : public Hypervisor {
 
   bool connected() const { return running && boot_pings_left == 0; }
 
-  std::string uri() const override { return "qemu:///system"; }
   std::vector<DomainSummary> list_domains() override {
     return {{"g1", "uuid", running, running ? "running" : "shut off"}};
   }
-  std::optional<std::string> domain_xml(const std::string&, bool) override { return std::nullopt; }
-  void define_xml(const std::string&) override {}
-  void attach_device(const std::string&, const std::string&, bool, bool) override {}
-  void detach_device(const std::string&, const std::string&, bool, bool) override {}
-  void update_device(const std::string&, const std::string&, bool, bool) override {}
   void start(const std::string&) override {
     calls.push_back("start");
     running = true;
@@ -71,8 +66,6 @@ class BootingHv : public Hypervisor {
     calls.push_back("reboot");
     boot();
   }
-  std::optional<std::vector<HostNicState>> host_interfaces() override { return std::nullopt; }
-  bool supports_hotplug() const override { return true; }
 
   std::string agent_command(const std::string&, const std::string& text,
                             std::chrono::seconds) override {

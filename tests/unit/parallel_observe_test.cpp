@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "stub_hypervisor.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/parallel_observe.hpp"
 #include "test_support.hpp"
@@ -89,21 +90,13 @@ TEST_CASE("parallel observe: a malformed domain XML fails its host only" *
   auto t = fleet(tmp.path(), 3);
   mvt::ObserveOptions o;
   // h1's hypervisor hands out XML that is not XML; the others are real.
-  struct Broken : mvt::Hypervisor {
+  struct Broken : mvt::test::StubHypervisor {
     std::unique_ptr<mvt::Hypervisor> real;
     std::string uri() const override { return real->uri(); }
     std::vector<mvt::DomainSummary> list_domains() override { return real->list_domains(); }
     std::optional<std::string> domain_xml(const std::string&, bool) override {
       return std::string("<domain><devices><interface");
     }
-    void define_xml(const std::string&) override {}
-    void attach_device(const std::string&, const std::string&, bool, bool) override {}
-    void detach_device(const std::string&, const std::string&, bool, bool) override {}
-    void update_device(const std::string&, const std::string&, bool, bool) override {}
-    void start(const std::string&) override {}
-    void shutdown(const std::string&) override {}
-    void destroy(const std::string&) override {}
-    void reboot(const std::string&) override {}
     std::string agent_command(const std::string&, const std::string&,
                               std::chrono::seconds) override {
       return {};

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <future>
 
+#include "stub_hypervisor.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/observe.hpp"
 #include "observe/show_yaml.hpp"
@@ -189,7 +190,7 @@ TEST_CASE("show: an ifcfg with $(...) is an error at file:line" * doctest::test_
 
 // libvirt never hands out malformed XML, so the fault is injected by wrapping the real
 // test-driver connection and corrupting one answer.
-class CorruptXml : public Hypervisor {
+class CorruptXml : public mvt::test::StubHypervisor {
  public:
   explicit CorruptXml(std::unique_ptr<Hypervisor> r) : r_(std::move(r)) {}
   std::string uri() const override { return r_->uri(); }
@@ -199,14 +200,6 @@ class CorruptXml : public Hypervisor {
     if (x && n == "db1") x->resize(x->size() / 2);
     return x;
   }
-  void define_xml(const std::string&) override {}
-  void attach_device(const std::string&, const std::string&, bool, bool) override {}
-  void detach_device(const std::string&, const std::string&, bool, bool) override {}
-  void update_device(const std::string&, const std::string&, bool, bool) override {}
-  void start(const std::string&) override {}
-  void shutdown(const std::string&) override {}
-  void destroy(const std::string&) override {}
-  void reboot(const std::string&) override {}
   std::string agent_command(const std::string&, const std::string&, std::chrono::seconds) override {
     return {};
   }

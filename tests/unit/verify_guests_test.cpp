@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "stub_hypervisor.hpp"
 #include "apply/base64.hpp"
 #include "apply/executor.hpp"
 #include "apply/verify.hpp"
@@ -28,7 +29,7 @@ std::string fixture(const std::string& name) {
 }
 
 // A hypervisor with one domain whose guest agent answers from canned replies.
-class FakeAgentHv : public Hypervisor {
+class FakeAgentHv : public mvt::test::StubHypervisor {
  public:
   bool running = true;
   bool channel = true;
@@ -38,21 +39,9 @@ class FakeAgentHv : public Hypervisor {
   std::set<std::string> unreachable;  // ping targets that do not answer
   std::vector<std::vector<std::string>> execs;  // argv of every guest-exec
 
-  std::string uri() const override { return "qemu:///system"; }
   std::vector<DomainSummary> list_domains() override {
     return {{"mvt-capture-apply", "uuid", running, running ? "running" : "shut off"}};
   }
-  std::optional<std::string> domain_xml(const std::string&, bool) override { return std::nullopt; }
-  void define_xml(const std::string&) override {}
-  void attach_device(const std::string&, const std::string&, bool, bool) override {}
-  void detach_device(const std::string&, const std::string&, bool, bool) override {}
-  void update_device(const std::string&, const std::string&, bool, bool) override {}
-  void start(const std::string&) override {}
-  void shutdown(const std::string&) override {}
-  void destroy(const std::string&) override {}
-  void reboot(const std::string&) override {}
-  std::optional<std::vector<HostNicState>> host_interfaces() override { return std::nullopt; }
-  bool supports_hotplug() const override { return true; }
 
   std::string agent_command(const std::string&, const std::string& text,
                             std::chrono::seconds) override {
