@@ -32,6 +32,7 @@
 #include "apply/executor.hpp"
 #include "apply/live_session.hpp"
 #include "commands.hpp"
+#include "plan_common.hpp"
 #include "plan/plan_file.hpp"
 #include "render/plan_view.hpp"
 #include "render/text.hpp"
@@ -57,37 +58,6 @@ extern "C" void on_signal(int) {
 
 void print(const Diagnostics& d) {
   for (const auto& x : d.items()) std::cerr << format_diagnostic(x) << "\n";
-}
-
-// --host / --connect / trust guard, as plan does. False (reported) on error.
-bool narrow_topology(Topology& topo, const GlobalOptions& g) {
-  if (!g.hosts.empty()) {
-    for (const auto& h : g.hosts)
-      if (!topo.hosts.count(h)) {
-        std::cerr << "macvtapctl: error: --host " << h << ": no such host in the spec\n";
-        return false;
-      }
-    for (auto it = topo.hosts.begin(); it != topo.hosts.end();)
-      it = std::find(g.hosts.begin(), g.hosts.end(), it->first) == g.hosts.end()
-               ? topo.hosts.erase(it)
-               : std::next(it);
-  }
-  if (!g.connect.empty()) {
-    if (topo.hosts.size() != 1) {
-      std::cerr << "macvtapctl: error: --connect needs exactly one host (the spec has "
-                << topo.hosts.size() << "; use --host NAME)\n";
-      return false;
-    }
-    topo.hosts.begin()->second.uri = g.connect;
-  }
-  Guard guard;
-  guard.uris = g.allow_uris;
-  guard.roots = g.allow_roots;
-  guard.add_from_environment();
-  Diagnostics gd;
-  check_guard(topo, guard, gd);
-  print(gd);
-  return !gd.has_errors();
 }
 
 std::optional<std::string> read_text(const std::string& path) {
@@ -147,7 +117,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   print(spec.diagnostics);
   if (spec.diagnostics.has_errors()) return 1;
   Topology topo = std::move(spec.topology);
-  if (!narrow_topology(topo, g)) return 1;
+  if (!narrow_topology(topo, g, std::cerr)) return 1;
 
   std::optional<plan::Plan> saved;
   if (!o.plan_file.empty()) {

@@ -32,14 +32,7 @@ bool stdout_colour(const GlobalOptions& g) {
   return render::colour_wanted(g.color, ::isatty(1) == 1, std::getenv("NO_COLOR"));
 }
 
-PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
-                     std::ostream& err) {
-  PlanRun run;
-  auto spec = spec::load(paths);
-  print(err, spec.diagnostics);
-  if (spec.diagnostics.has_errors()) return run;
-  Topology topo = std::move(spec.topology);
-
+bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err) {
   // --host: keep only the named hosts.
   if (!g.hosts.empty()) {
     bool bad = false;
@@ -51,7 +44,7 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
             << ")\n";
         bad = true;
       }
-    if (bad) return run;
+    if (bad) return false;
     for (auto it = topo.hosts.begin(); it != topo.hosts.end();)
       if (std::find(g.hosts.begin(), g.hosts.end(), it->first) == g.hosts.end())
         it = topo.hosts.erase(it);
@@ -63,7 +56,7 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
     if (topo.hosts.size() != 1) {
       err << "macvtapctl: error: --connect needs exactly one host (the spec has "
           << topo.hosts.size() << "; use --host NAME)\n";
-      return run;
+      return false;
     }
     topo.hosts.begin()->second.uri = g.connect;
   }
@@ -74,7 +67,18 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
   Diagnostics gd;
   check_guard(topo, guard, gd);
   print(err, gd);
-  if (gd.has_errors()) return run;
+  return !gd.has_errors();
+}
+
+PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
+                     std::ostream& err) {
+  PlanRun run;
+  auto spec = spec::load(paths);
+  print(err, spec.diagnostics);
+  if (spec.diagnostics.has_errors()) return run;
+  Topology topo = std::move(spec.topology);
+
+  if (!narrow_topology(topo, g, err)) return run;
 
   ObserveOptions oo;
   oo.read_only = true;

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "diff/change_set.hpp"
+#include "model/topology.hpp"
 #include "plan/plan.hpp"
 
 namespace mvt::cli {
@@ -23,6 +24,10 @@ struct PlanRun {
   diff::ChangeSet changes;          // guests and warnings, even when !ok
   std::map<std::string, bool> host_observed;  // every host considered
 };
+
+// --host (keep only the named hosts), --connect (a one-host spec's URI) and the trust guard
+// (--allow-uri/--allow-root, MVT_ALLOW_*): false, with the reason on `err`, when any refuses.
+bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err);
 
 PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
                      std::ostream& err);

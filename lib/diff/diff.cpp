@@ -284,15 +284,20 @@ class Differ {
 
     // Unlisted direct interfaces are removed (config and live); other types are left alone.
     std::set<MacAddress> removed;
-    for (const auto& c : ds.config) {
-      if (c.type != "direct" || !c.mac || listed.count(*c.mac)) continue;
+    // An unlisted device is named by its MAC and ordered after every listed one.
+    auto unlisted = [&](const auto& e) {
       InterfaceDiff d;
       d.host = h;
       d.guest = g.name;
-      d.name = c.mac->str();
-      d.mac = c.mac->str();
+      d.name = e.mac->str();
+      d.mac = e.mac->str();
       d.listed = false;
-      d.order = 1000000 + c.index;
+      d.order = 1000000 + e.index;
+      return d;
+    };
+    for (const auto& c : ds.config) {
+      if (c.type != "direct" || !c.mac || listed.count(*c.mac)) continue;
+      InterfaceDiff d = unlisted(c);
       d.config = c;
       d.config_differs = true;
       d.config_fields = element_fields(c, true);
@@ -310,13 +315,7 @@ class Differ {
       for (const auto& l : *ds.live) {
         if (l.type != "direct" || !l.mac || listed.count(*l.mac) || removed.count(*l.mac))
           continue;
-        InterfaceDiff d;
-        d.host = h;
-        d.guest = g.name;
-        d.name = l.mac->str();
-        d.mac = l.mac->str();
-        d.listed = false;
-        d.order = 1000000 + l.index;
+        InterfaceDiff d = unlisted(l);
         d.live = l;
         d.live_differs = true;
         d.live_fields = element_fields(l, true);

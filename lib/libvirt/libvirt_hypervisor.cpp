@@ -61,6 +61,20 @@ unsigned affect_flags(bool live, bool config) {
   return f;
 }
 
+// Every domain of the connection, each handle owned at once so that nothing leaks if a
+// later call throws.
+std::vector<DomainPtr> list_all(virConnectPtr conn, const std::string& uri) {
+  virDomainPtr* doms = nullptr;
+  virResetLastError();
+  const int n = virConnectListAllDomains(conn, &doms, 0);
+  if (n < 0) throw last_error("cannot list domains on " + uri);
+  std::vector<DomainPtr> owned;
+  owned.reserve(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) owned.emplace_back(doms[k]);
+  std::free(doms);
+  return owned;
+}
+
 }  // namespace
 
 struct LibvirtHypervisor::Impl {
@@ -119,15 +133,7 @@ std::unique_ptr<Hypervisor> LibvirtHypervisor::connect(const std::string& uri, b
 }
 
 std::vector<DomainSummary> LibvirtHypervisor::list_domains() {
-  virDomainPtr* doms = nullptr;
-  virResetLastError();
-  const int n = virConnectListAllDomains(impl_->conn.get(), &doms, 0);
-  if (n < 0) throw last_error("cannot list domains on " + uri_);
-  // Take ownership of every handle first so that nothing leaks if a later call throws.
-  std::vector<DomainPtr> owned;
-  owned.reserve(static_cast<std::size_t>(n));
-  for (int k = 0; k < n; ++k) owned.emplace_back(doms[k]);
-  std::free(doms);
+  const std::vector<DomainPtr> owned = list_all(impl_->conn.get(), uri_);
 
   std::vector<DomainSummary> out;
   for (auto& d : owned) {
@@ -166,14 +172,7 @@ std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name
 }
 
 std::vector<DomainXml> LibvirtHypervisor::read_all_domains() {
-  virDomainPtr* doms = nullptr;
-  virResetLastError();
-  const int n = virConnectListAllDomains(impl_->conn.get(), &doms, 0);
-  if (n < 0) throw last_error("cannot list domains on " + uri_);
-  std::vector<DomainPtr> owned;
-  owned.reserve(static_cast<std::size_t>(n));
-  for (int k = 0; k < n; ++k) owned.emplace_back(doms[k]);
-  std::free(doms);
+  const std::vector<DomainPtr> owned = list_all(impl_->conn.get(), uri_);
 
   // Per domain: name, UUID and ID come with the listing (no round trip); a shut-off domain
   // (ID -1) costs one call (its inactive XML), a running one three (state, both XMLs).

@@ -109,17 +109,7 @@ TEST_CASE("apply: the procedure on a shut-off guest, started and checked from th
           "mode change, hot-unplug, model change by cold restart, rollback restores the "
           "inactive XML" *
           doctest::test_suite("system") * doctest::timeout(900)) {
-  MVT_REQUIRE_LAB();
-  if (const auto t = lab::tool_unavailable_reason(); !t.empty()) {
-    MESSAGE("SKIPPED (system test): " << t);
-    return;
-  }
-  std::string why;
-  auto image = lab::guest_image(&why);
-  if (!image) {
-    MESSAGE("SKIPPED (system test): " << why);
-    return;
-  }
+  MVT_REQUIRE_LAB_TOOL_AND_IMAGE(image);
   lab::LabNetwork net;
   auto hv = lab::connect();
   lab::LabGuest guest(*hv, lab::before_domain("apply", net.name()), *image, /*start=*/false);

@@ -49,17 +49,7 @@ std::string join(const std::set<std::string>& s) {
 
 TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off and rolled "
           "back by itself" * doctest::test_suite("system") * doctest::timeout(900)) {
-  MVT_REQUIRE_LAB();
-  if (const auto t = lab::tool_unavailable_reason(); !t.empty()) {
-    MESSAGE("SKIPPED (system test): " << t);
-    return;
-  }
-  std::string why;
-  auto image = lab::guest_image(&why);
-  if (!image) {
-    MESSAGE("SKIPPED (system test): " << why);
-    return;
-  }
+  MVT_REQUIRE_LAB_TOOL_AND_IMAGE(image);
   lab::LabNetwork net;
   auto hv = lab::connect();
   // persist_disk: the guest keeps its network-scripts across the cold restart at the end.

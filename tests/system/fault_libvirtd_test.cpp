@@ -98,17 +98,7 @@ bool activation_running(const std::filesystem::path& state) {
 TEST_CASE("fault: libvirtd unreachable, tool killed mid-apply, libvirtd killed mid-apply, "
           "stale plan file" *
           doctest::test_suite("system") * doctest::timeout(600)) {
-  MVT_REQUIRE_LAB();
-  if (const auto t = lab::tool_unavailable_reason(); !t.empty()) {
-    MESSAGE("SKIPPED (system test): " << t);
-    return;
-  }
-  std::string why;
-  auto image = lab::guest_image(&why);
-  if (!image) {
-    MESSAGE("SKIPPED (system test): " << why);
-    return;
-  }
+  MVT_REQUIRE_LAB_TOOL_AND_IMAGE(image);
   lab::LabNetwork net;
   auto hv = lab::connect();
   // No agent channel: when started (the libvirtd-kill subcase), the guest ignores shutdown

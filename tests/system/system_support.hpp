@@ -248,6 +248,21 @@ std::vector<int> used_pci_slots(Hypervisor& hv, const std::string& name);
     }                                                                       \
   } while (0)
 
+// The lab, the built tool and the lab guest image (declared as `var`), or a loud skip.
+#define MVT_REQUIRE_LAB_TOOL_AND_IMAGE(var)                                   \
+  MVT_REQUIRE_LAB();                                                          \
+  if (const auto mvt_tool_why_ = ::mvt::test::lab::tool_unavailable_reason(); \
+      !mvt_tool_why_.empty()) {                                               \
+    MESSAGE("SKIPPED (system test): " << mvt_tool_why_);                      \
+    return;                                                                   \
+  }                                                                           \
+  std::string var##_why_;                                                     \
+  auto var = ::mvt::test::lab::guest_image(&var##_why_);                      \
+  if (!var) {                                                                 \
+    MESSAGE("SKIPPED (system test): " << var##_why_);                         \
+    return;                                                                   \
+  }
+
 #define MVT_REQUIRE_LAB_GUEST(var)                                          \
   MVT_REQUIRE_LAB();                                                        \
   std::string var##_why_;                                                   \
