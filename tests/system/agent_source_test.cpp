@@ -185,7 +185,7 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     REQUIRE(ens9->ipv4.size() == 1);
     CHECK(ens9->ipv4[0].str() == guest_ip() + "/24");
     // Across macvtap (private) and the veth: from the lab namespace to the guest, bounded.
-    auto ping = lab::in_netns({"ping", "-c", "2", "-W", "2", "-w", "10", guest_ip()}, 20s);
+    auto ping = lab::netns_ping(guest_ip(), {"-c", "2", "-W", "2", "-w", "15"}, 25s);
     INFO("ping: " << ping.out << ping.err);
     CHECK(ping.exit_code == 0);
 
@@ -222,15 +222,47 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
 
   SUBCASE("a command blocked by the agent's deny list is reported with the config line") {
     // Restart qemu-ga with guest-file-open blocked (-b, as RHEL's BLACKLIST_RPC does), from a
-    // detached child so the guest-exec that asks for it can still answer.
+    // detached child so the guest-exec that asks for it can still answer. The old agent
+    // must be gone before the new one starts (it holds the pid file), and the test must not
+    // talk to the old one thinking it is the new: the child waits for the old process to
+    // exit, and the test waits until the pid file names another process (read through
+    // guest-exec, which neither agent blocks). Every wait is bounded.
     const std::string restart =
-        "(sleep 0.5; kill $(cat /run/qemu-ga.pid); sleep 0.5; "
+        "(sleep 1; old=$(cat /run/qemu-ga.pid); kill $old; i=0; "
+        "while kill -0 $old 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; "
         "qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 "
         "-l /var/log/qemu-ga.log -f /run/qemu-ga.pid -t /run -d $1) "
         ">/dev/null 2>&1 </dev/null &";
-    guest_sh(a, "set -- '-b guest-file-open'; " + restart);
-    std::this_thread::sleep_for(2s);
-    REQUIRE(a.wait_until_ready(30s));
+    auto agent_pid = [&]() -> std::string {
+      try {
+        auto r = a.run({"cat", "/run/qemu-ga.pid"}, 5s);
+        return r.exit_code == 0 ? r.out : "";
+      } catch (const AgentCallError&) {
+        return "";  // between the two agents
+      }
+    };
+    auto restart_agent = [&](const std::string& block) {
+      const std::string before = agent_pid();
+      REQUIRE_FALSE(before.empty());
+      // The exec's own status call races the restart (1 s in the child first): an answer
+      // lost with the old agent is fine, the pid file says whether the restart happened.
+      try {
+        a.run({"/bin/sh", "-c", "set -- '" + block + "'; " + restart}, 20s);
+      } catch (const AgentCallError& e) {
+        MESSAGE("the restart's own status was lost with the old agent: " << std::string(e.what()));
+      }
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
+      std::string now;
+      while (std::chrono::steady_clock::now() < deadline) {
+        now = agent_pid();
+        if (!now.empty() && now != before) break;
+        std::this_thread::sleep_for(200ms);
+      }
+      INFO("agent pid before " << before << ", now " << now);
+      REQUIRE((!now.empty() && now != before));
+      REQUIRE(a.wait_until_ready(30s));
+    };
+    restart_agent("-b guest-file-open");
     try {
       a.read("etc/hostname");
       FAIL("guest-file-open was not refused");
@@ -242,9 +274,7 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
       CHECK(contains(e.what(), "block-rpcs"));
     }
     // Restore the unrestricted agent for later subcases.
-    guest_sh(a, "set -- ''; " + restart);
-    std::this_thread::sleep_for(2s);
-    REQUIRE(a.wait_until_ready(30s));
+    restart_agent("");
     CHECK(a.read("etc/hostname"));
   }
 }

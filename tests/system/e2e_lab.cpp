@@ -132,8 +132,8 @@ std::string tool_unavailable_reason() {
   return "";
 }
 
-bool netns_ping(const std::string& addr) {
-  return in_netns({"ping", "-n", "-c", "3", "-i", "0.3", "-W", "2", addr}, 20s).exit_code == 0;
+bool answers_ping(const std::string& addr) {
+  return lab::netns_ping(addr, {"-c", "3", "-i", "0.3", "-W", "2"}, 20s).exit_code == 0;
 }
 
 }  // namespace mvt::test::lab

@@ -72,6 +72,6 @@ ToolResult tool(const LabWorkspace& w, std::vector<std::string> args,
 std::string tool_unavailable_reason();
 
 // Bounded ping from the lab netns: true when ADDR answered.
-bool netns_ping(const std::string& addr);
+bool answers_ping(const std::string& addr);
 
 }  // namespace mvt::test::lab

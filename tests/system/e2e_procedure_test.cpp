@@ -136,8 +136,8 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto want = lab::expected_routes(p);
   INFO("guest routes:\n" << join(routes) << "spec implies:\n" << join(want));
   CHECK(routes == want);
-  CHECK(lab::netns_ping(lab::host_part(p.address9)));
-  CHECK(lab::netns_ping(lab::host_part(p.address8)));
+  CHECK(lab::answers_ping(lab::host_part(p.address9)));
+  CHECK(lab::answers_ping(lab::host_part(p.address8)));
   const auto replan = lab::tool(w, {"plan", "-f", spec.string(), "--detailed-exitcode"});
   INFO("re-plan:\n" << replan.out << replan.err);
   CHECK(replan.exit_code == 0);
@@ -156,7 +156,7 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < deadline &&
          running.wait_for(0s) != std::future_status::ready) {
-    if (lab::in_netns({"ping", "-n", "-c", "1", "-W", "1", lab::host_part(cut.address9)}, 5s).exit_code == 0) {
+    if (lab::netns_ping(lab::host_part(cut.address9), {"-c", "1", "-W", "1"}, 5s).exit_code == 0) {
       saw_cut = true;
       break;
     }
@@ -174,7 +174,7 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto routes_back = lab::guest_routes(guest);
   INFO("guest routes after the rollback:\n" << join(routes_back));
   CHECK(routes_back == want);
-  CHECK(lab::netns_ping(lab::host_part(p.address9)));
+  CHECK(lab::answers_ping(lab::host_part(p.address9)));
   const auto replan2 = lab::tool(w, {"plan", "-f", spec.string(), "--detailed-exitcode"});
   INFO("re-plan after the rollback:\n" << replan2.out << replan2.err);
   CHECK(replan2.exit_code == 0);
@@ -208,7 +208,7 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   const auto routes_gw = lab::guest_routes(guest);
   INFO("guest routes after the wrong-gateway rollback:\n" << join(routes_gw));
   CHECK(routes_gw == want);
-  CHECK(lab::netns_ping(lab::host_part(p.address9)));
+  CHECK(lab::answers_ping(lab::host_part(p.address9)));
 
   // ---- a NIC model change on the running agent-sourced guest: cold restart, then apply's
   // verification re-plans through the agent of the rebooted guest. The tool waits (bounded,
@@ -275,7 +275,7 @@ TEST_CASE("e2e: the procedure applied through the guest agent, verified, cut off
   }
   INFO("guest routes after the rollback of the restart:\n" << join(routes_model));
   CHECK(routes_model == want);
-  CHECK(lab::netns_ping(lab::host_part(p.address9)));
+  CHECK(lab::answers_ping(lab::host_part(p.address9)));
   const auto replan4 = lab::tool(w, {"plan", "-f", model_spec.string(), "--detailed-exitcode"});
   INFO("re-plan after the rollback of the restart:\n" << replan4.out << replan4.err);
   CHECK(replan4.exit_code == 0);

@@ -415,6 +415,15 @@ NetnsResult in_netns(const std::vector<std::string>& argv, std::chrono::millisec
   return {r.timed_out ? -1 : r.exit_code, r.out, r.err};
 }
 
+NetnsResult netns_ping(const std::string& addr, const std::vector<std::string>& ping_args,
+                       std::chrono::milliseconds timeout) {
+  in_netns({"ip", "neigh", "flush", "to", addr}, 10s);
+  std::vector<std::string> argv = {"ping", "-n"};
+  argv.insert(argv.end(), ping_args.begin(), ping_args.end());
+  argv.push_back(addr);
+  return in_netns(argv, timeout);
+}
+
 
 // ---- The procedure on the lab ----
 

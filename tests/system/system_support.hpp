@@ -173,6 +173,13 @@ struct NetnsResult {
 NetnsResult in_netns(const std::vector<std::string>& argv,
                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// Pings `addr` from the lab netns (ping's own arguments in `ping_args`), after making the
+// namespace forget any neighbour entry for it: lab guest addresses come from the test's pid
+// and every lab guest has a new MAC, so an entry left by an earlier guest at the same address
+// is stale, and the kernel probes the old MAC first (~9 s of lost pings, seen in CI).
+NetnsResult netns_ping(const std::string& addr, const std::vector<std::string>& ping_args,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 
 // ---- The procedure on the lab (apply_*, e2e_*, fault_* tests) ----
 
