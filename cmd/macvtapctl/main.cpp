@@ -1,5 +1,8 @@
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -12,6 +15,12 @@ int main(int argc, char** argv) {
   // connection, and apply journals and reports it like any other failed step. Found by the
   // system test that kills libvirtd mid-apply.
   std::signal(SIGPIPE, SIG_IGN);
+  // glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
+  // memory freed in one arena is not reused by another: with observation's threads (domain
+  // fetches, file reads, parsing) a 10,000-guest plan peaked 30-60 % higher than on one
+  // thread, varying from run to run. Two arenas keep the peak near the single-threaded one
+  // at no measurable cost in speed here. MALLOC_ARENA_MAX in the environment still wins.
+  if (!std::getenv("MALLOC_ARENA_MAX")) ::mallopt(M_ARENA_MAX, 2);
   using namespace mvt::cli;
   CLI::App app{"macvtapctl: declarative libvirt direct (macvtap) networking"};
   app.set_version_flag("--version", std::string("macvtapctl ") + MVT_VERSION);

@@ -236,10 +236,12 @@ class Differ {
              bool hotplug) {
     const std::string& h = hspec.name;
     cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate});
-    cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] = sha256_hex(ds.inactive_xml);
+    cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] =
+        ds.inactive_sha256.empty() ? sha256_hex(ds.inactive_xml) : ds.inactive_sha256;
     const bool live_known = ds.running && ds.live.has_value();
     if (live_known && ds.live_xml)
-      cs_.fingerprint[h + "/domain/" + g.name + "/live"] = sha256_hex(*ds.live_xml);
+      cs_.fingerprint[h + "/domain/" + g.name + "/live"] =
+          ds.live_sha256.empty() ? sha256_hex(*ds.live_xml) : ds.live_sha256;
 
     const auto resolved = resolve_macs(h, g.name, g, ds);
     std::set<MacAddress> listed;

@@ -143,13 +143,17 @@ std::optional<FileInfo> DirSource::read(const std::string& rel) {
   const auto parts = split_relative_path(rel);
   auto dir = open_dirs(rel, parts, parts.size() - 1);
   if (!dir) return std::nullopt;
-  const std::string& name = parts.back();
+  return read_at(dir->get(), parts.back(), rel);
+}
+
+std::optional<FileInfo> DirSource::read_at(int dir, const std::string& name,
+                                           const std::string& rel) {
   // O_NONBLOCK: opening a FIFO must not hang; it is refused below as not a regular file.
-  UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) {
     const int err = errno;
     if (err == ENOENT) return std::nullopt;
-    if (err == ELOOP) refuse_link(dir->get(), name, rel, rel);
+    if (err == ELOOP) refuse_link(dir, name, rel, rel);
     throw SystemError(where(rel) + ": cannot open: " + errno_text(err), err);
   }
   struct stat st {};
@@ -168,11 +172,8 @@ std::optional<FileInfo> DirSource::read(const std::string& rel) {
   return info;
 }
 
-std::vector<std::string> DirSource::list(const std::string& rel_dir) {
-  const auto parts = split_relative_path(rel_dir);
-  auto dir = open_dirs(rel_dir, parts, parts.size());
-  if (!dir) return {};
-  int dfd = ::fcntl(dir->get(), F_DUPFD_CLOEXEC, 0);
+std::vector<std::string> DirSource::regular_files(int dir, const std::string& rel_dir) {
+  int dfd = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
   if (dfd < 0) throw SystemError("dup: " + errno_text(errno), errno);
   std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(dfd), &::closedir);
   if (!d) {
@@ -184,12 +185,38 @@ std::vector<std::string> DirSource::list(const std::string& rel_dir) {
   while (dirent* e = ::readdir(d.get())) {
     std::string n = e->d_name;
     if (n == "." || n == "..") continue;
-    struct stat st {};
-    if (::fstatat(dir->get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISREG(st.st_mode)) names.push_back(std::move(n));
+    // d_type says what lstat would (no symlink is followed); a file system that does not
+    // fill it in gets the lstat.
+    bool regular = e->d_type == DT_REG;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      regular = ::fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    }
+    if (regular) names.push_back(std::move(n));
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<std::string> DirSource::list(const std::string& rel_dir) {
+  const auto parts = split_relative_path(rel_dir);
+  auto dir = open_dirs(rel_dir, parts, parts.size());
+  if (!dir) return {};
+  return regular_files(dir->get(), rel_dir);
+}
+
+FileAccess::DirEntries DirSource::read_dir(const std::string& rel_dir,
+                                           const std::function<bool(const std::string&)>& wanted) {
+  const auto parts = split_relative_path(rel_dir);
+  auto dir = open_dirs(rel_dir, parts, parts.size());
+  DirEntries out;
+  if (!dir) return out;
+  for (auto& name : regular_files(dir->get(), rel_dir)) {
+    if (!wanted(name)) continue;
+    auto info = read_at(dir->get(), name, rel_dir + "/" + name);
+    out.emplace_back(std::move(name), std::move(info));
+  }
+  return out;
 }
 
 void DirSource::check_writable(const std::string& what, const std::string& rel) const {

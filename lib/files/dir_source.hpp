@@ -44,6 +44,9 @@ class DirSource : public FileAccess {
   std::string describe() const override;
   std::optional<FileInfo> read(const std::string& rel) override;
   std::vector<std::string> list(const std::string& rel_dir) override;
+  // One walk to rel_dir, then each file opened relative to it (O_NOFOLLOW, as read()).
+  DirEntries read_dir(const std::string& rel_dir,
+                      const std::function<bool(const std::string&)>& wanted) override;
   void write_atomic(const std::string& rel, const std::string& bytes,
                     std::optional<unsigned> mode = std::nullopt) override;
   void remove(const std::string& rel) override;
@@ -60,6 +63,10 @@ class DirSource : public FileAccess {
                                     std::size_t count);
   [[noreturn]] void refuse_link(int dirfd, const std::string& name, const std::string& rel,
                                 const std::string& shown) const;
+  // The regular files (lstat) in the opened directory `dir`, sorted.
+  std::vector<std::string> regular_files(int dir, const std::string& rel_dir);
+  // Reads `name` in the opened directory `dir` (rel: its path for messages); nullopt: absent.
+  std::optional<FileInfo> read_at(int dir, const std::string& name, const std::string& rel);
   void check_writable(const std::string& what, const std::string& rel) const;
   std::string where(const std::string& rel) const;
 

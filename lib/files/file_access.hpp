@@ -5,9 +5,11 @@
 // refused with AccessError. Implementations: dir:PATH and local (dir_source.hpp), agent
 // (agent_source.hpp), ssh (ssh_source.hpp).
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mvt {
@@ -35,6 +37,12 @@ class FileAccess {
   // Names (not paths) of the regular files directly in rel_dir; empty if it does not exist.
   // Sorted.
   virtual std::vector<std::string> list(const std::string& rel_dir) = 0;
+  // The regular files directly in rel_dir whose names `wanted` accepts, read, sorted by
+  // name; nullopt for one that vanished between listing and reading. Same errors as read().
+  // Default: list() then read() each; a directory source walks to the directory once.
+  using DirEntries = std::vector<std::pair<std::string, std::optional<FileInfo>>>;
+  virtual DirEntries read_dir(const std::string& rel_dir,
+                              const std::function<bool(const std::string&)>& wanted);
   // Atomic replace: temp file in the same directory, fsync, rename, directory fsync. An
   // existing file keeps its mode and owner unless `mode` is given; a new file gets `mode`
   // (default 0644), owner root.

@@ -3,6 +3,8 @@
 // uses the libvirt C API with RAII handles; errors become LibvirtError carrying libvirt's
 // code and message. A missing domain is absence (nullopt), not an error.
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,18 +37,40 @@ class Hypervisor {
   // Inactive (persistent) or live XML; nullopt when the domain does not exist.
   virtual std::optional<std::string> domain_xml(const std::string& name, bool inactive) = 0;
   // Every domain with its inactive XML and, when running, its live XML: observe's one pass.
-  // This default goes through list_domains() and domain_xml(); LibvirtHypervisor overrides it
-  // to use the listing's own handles (no lookup by name, no state call for shut-off domains),
-  // which keeps a host with thousands of domains at about one round trip per domain.
-  virtual std::vector<DomainXml> read_all_domains() {
-    std::vector<DomainXml> out;
-    for (auto& s : list_domains()) {
+  // `v.listed(n)` is called once with the number of domains listed, then `v.domain(k, x)`
+  // once per domain that still exists, k its index in the listing (0..n-1). This default goes
+  // through list_domains() and domain_xml() on the calling thread. LibvirtHypervisor
+  // overrides it to use the listing's own handles (no lookup by name, no state call for
+  // shut-off domains: about one round trip per domain) and to keep several calls in flight
+  // on its one connection: `v.domain` is then called from several threads at once, each k
+  // once. A failure is rethrown after every call in flight has returned (the one of the
+  // lowest index when several failed).
+  struct DomainVisitor {
+    std::function<void(std::size_t count)> listed;
+    std::function<void(std::size_t index, DomainXml&& x)> domain;
+  };
+  virtual void visit_all_domains(const DomainVisitor& v) {
+    auto all = list_domains();
+    v.listed(all.size());
+    for (std::size_t k = 0; k < all.size(); ++k) {
       DomainXml d;
-      d.inactive_xml = domain_xml(s.name, true);
-      if (d.inactive_xml && s.running) d.live_xml = domain_xml(s.name, false);
-      d.summary = std::move(s);
-      out.push_back(std::move(d));
+      d.inactive_xml = domain_xml(all[k].name, true);
+      if (d.inactive_xml && all[k].running) d.live_xml = domain_xml(all[k].name, false);
+      d.summary = std::move(all[k]);
+      v.domain(k, std::move(d));
     }
+  }
+  // The same, collected in listing order.
+  std::vector<DomainXml> read_all_domains() {
+    std::vector<std::optional<DomainXml>> got;
+    DomainVisitor v;
+    v.listed = [&](std::size_t n) { got.resize(n); };
+    v.domain = [&](std::size_t k, DomainXml&& x) { got[k] = std::move(x); };
+    visit_all_domains(v);
+    std::vector<DomainXml> out;
+    out.reserve(got.size());
+    for (auto& x : got)
+      if (x) out.push_back(std::move(*x));
     return out;
   }
   virtual void define_xml(const std::string& xml) = 0;

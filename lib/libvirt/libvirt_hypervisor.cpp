@@ -4,8 +4,13 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "util/errors.hpp"
 #include "xml/xml_handles.hpp"
@@ -171,8 +176,9 @@ std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name
   return std::string(xml.get());
 }
 
-std::vector<DomainXml> LibvirtHypervisor::read_all_domains() {
+void LibvirtHypervisor::visit_all_domains(const DomainVisitor& v) {
   const std::vector<DomainPtr> owned = list_all(impl_->conn.get(), uri_);
+  v.listed(owned.size());
 
   // Per domain: name, UUID and ID come with the listing (no round trip); a shut-off domain
   // (ID -1) costs one call (its inactive XML), a running one three (state, both XMLs).
@@ -186,21 +192,20 @@ std::vector<DomainXml> LibvirtHypervisor::read_all_domains() {
     }
     return std::string(xml.get());
   };
-  std::vector<DomainXml> out;
-  out.reserve(owned.size());
-  for (auto& d : owned) {
+  auto one = [&](std::size_t k) {
+    virDomainPtr d = owned[k].get();
     DomainXml x;
     DomainSummary& s = x.summary;
-    const char* name = virDomainGetName(d.get());
+    const char* name = virDomainGetName(d);
     s.name = name ? name : "";
     char uuid[VIR_UUID_STRING_BUFLEN] = {};
-    if (virDomainGetUUIDString(d.get(), uuid) == 0) s.uuid = uuid;
-    s.running = virDomainGetID(d.get()) != static_cast<unsigned int>(-1);
+    if (virDomainGetUUIDString(d, uuid) == 0) s.uuid = uuid;
+    s.running = virDomainGetID(d) != static_cast<unsigned int>(-1);
     if (s.running) {
       int state = 0, reason = 0;
       virResetLastError();
-      if (virDomainGetState(d.get(), &state, &reason, 0) < 0) {
-        if (last_code() == VIR_ERR_NO_DOMAIN) continue;  // vanished meanwhile
+      if (virDomainGetState(d, &state, &reason, 0) < 0) {
+        if (last_code() == VIR_ERR_NO_DOMAIN) return;  // vanished meanwhile
         throw last_error("cannot read the state of domain " + s.name);
       }
       s.state = domain_state_name(state);
@@ -208,11 +213,48 @@ std::vector<DomainXml> LibvirtHypervisor::read_all_domains() {
     } else {
       s.state = domain_state_name(VIR_DOMAIN_SHUTOFF);
     }
-    x.inactive_xml = xml_of(d.get(), s.name, VIR_DOMAIN_XML_INACTIVE);
-    if (x.inactive_xml && s.running) x.live_xml = xml_of(d.get(), s.name, 0);
-    out.push_back(std::move(x));
+    x.inactive_xml = xml_of(d, s.name, VIR_DOMAIN_XML_INACTIVE);
+    if (x.inactive_xml && s.running) x.live_xml = xml_of(d, s.name, 0);
+    v.domain(k, std::move(x));
+  };
+
+  // Several calls in flight on the one connection: each call is a round trip to the daemon
+  // (over ssh for a remote host), and libvirtd answers concurrent calls of one client on
+  // several workers (up to its max_client_requests, 5 by default; more simply queue there).
+  // A small host stays on this thread.
+  constexpr std::size_t kInFlight = 6, kPerThread = 32;
+  const std::size_t threads = std::min(kInFlight, owned.size() / kPerThread);
+  if (threads <= 1) {
+    for (std::size_t k = 0; k < owned.size(); ++k) one(k);
+    return;
   }
-  return out;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::exception_ptr> failed(owned.size());
+  auto worker = [&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      const std::size_t k = next.fetch_add(1);
+      if (k >= owned.size()) return;
+      try {
+        one(k);
+      } catch (...) {
+        failed[k] = std::current_exception();
+        stop = true;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(threads - 1);
+    try {
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      // No more threads to be had: the ones started (and this one) do the work.
+    }
+    worker();
+  }
+  for (auto& e : failed)
+    if (e) std::rethrow_exception(e);
 }
 
 void LibvirtHypervisor::define_xml(const std::string& xml) {

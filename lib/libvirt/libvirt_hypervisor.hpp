@@ -12,7 +12,8 @@
 // - read_only connections (plan, show, drift) use virConnectOpenReadOnly; mutating calls on
 //   them fail in libvirt with VIR_ERR_OPERATION_DENIED.
 // - The test:/// driver cannot hot-plug (supports_hotplug() is false); define there instead.
-// Not thread-safe: one thread per object.
+// One thread per object, but for visit_all_domains(), which calls libvirt from several
+// threads of its own over the one connection (libvirt's client is thread-safe).
 #include <memory>
 #include <string>
 
@@ -29,7 +30,7 @@ class LibvirtHypervisor : public Hypervisor {
   std::string uri() const override { return uri_; }
   std::vector<DomainSummary> list_domains() override;
   std::optional<std::string> domain_xml(const std::string& name, bool inactive) override;
-  std::vector<DomainXml> read_all_domains() override;
+  void visit_all_domains(const DomainVisitor& v) override;
   void define_xml(const std::string& xml) override;
   void attach_device(const std::string& domain, const std::string& xml, bool live,
                      bool config) override;

@@ -40,6 +40,9 @@ struct DomainState {
   std::vector<DomainInterface> config;         // from inactive_xml
   std::optional<std::vector<DomainInterface>> live;  // from live_xml
   bool has_agent_channel = false;
+  // SHA-256 (hex) of inactive_xml and live_xml for plan fingerprints, when observation
+  // computed them beside the parse; empty: not computed (the diff hashes the XML itself).
+  std::string inactive_sha256, live_sha256;
 };
 
 enum class NicInfoSource { Libvirt, Files, None };

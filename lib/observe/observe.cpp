@@ -13,6 +13,7 @@
 #include "observe/nic_info.hpp"
 #include "observe/parallel_observe.hpp"
 #include "util/errors.hpp"
+#include "util/hash.hpp"
 #include "xml/domain_xml.hpp"
 #include "xml/xml_handles.hpp"
 
@@ -48,11 +49,13 @@ DomainState read_domain(DomainXml&& x) {
   d.state = s.state;
   if (!x.inactive_xml) return d;  // undefined meanwhile: an empty state, not an error
   d.inactive_xml = std::move(*x.inactive_xml);
+  d.inactive_sha256 = sha256_hex(d.inactive_xml);
   auto parsed = xml::parse_domain(d.inactive_xml, "domain XML of " + s.name);
   d.config = std::move(parsed.interfaces);
   d.has_agent_channel = parsed.has_agent_channel;
   if (s.running && x.live_xml) {
     d.live_xml = std::move(*x.live_xml);
+    d.live_sha256 = sha256_hex(*d.live_xml);
     auto lp = xml::parse_domain(*d.live_xml, "live domain XML of " + s.name);
     d.live = std::move(lp.interfaces);
     d.has_agent_channel = d.has_agent_channel || lp.has_agent_channel;
@@ -98,13 +101,12 @@ FileAccessFactory default_file_access_factory(bool read_only) {
 
 NetworkScripts read_network_scripts(FileAccess& fa) {
   NetworkScripts out;
-  for (const auto& name : fa.list(kNetworkScriptsDir)) {
-    if (!is_script(name)) continue;
+  for (auto& [name, info] : fa.read_dir(kNetworkScriptsDir, is_script)) {
     const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
     FileState f;
     f.path = rel;
     f.origin = origin_of(fa, rel);
-    if (auto info = fa.read(rel)) {
+    if (info) {
       f.bytes = std::move(info->bytes);
       f.mode = info->mode;
       f.uid = info->uid;
@@ -117,29 +119,32 @@ NetworkScripts read_network_scripts(FileAccess& fa) {
 
 namespace {
 
-// Parses the fetched domains, in parallel for a large host; the map gets them in listing
-// order (emplace: the first of two same-named entries wins, as in one pass), and the
-// first malformed domain in listing order is the error reported.
-void parse_domains(std::vector<DomainXml>&& xs, std::map<std::string, DomainState>& out) {
-  constexpr std::size_t kParallelFrom = 64;
-  std::vector<DomainState> parsed(xs.size());
-  std::vector<std::exception_ptr> failed(xs.size());
-  const int threads =
-      xs.size() < kParallelFrom
-          ? 1
-          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-  if (threads > 1) xml::init_parser();
-  parallel_for(xs.size(), threads, [&](std::size_t k) {
+// Fetches and parses the host's domains: each XML is parsed (and hashed for the plan's
+// fingerprint) as soon as it arrives, on the thread that fetched it, so parsing overlaps the
+// round trips. The map gets them in listing order (emplace: the first of two same-named
+// entries wins, as in one pass); the first malformed domain in listing order is the error.
+void read_domains(Hypervisor& hv, std::map<std::string, DomainState>& out) {
+  std::vector<std::optional<DomainState>> parsed;
+  std::vector<std::exception_ptr> failed;
+  xml::init_parser();  // before any thread parses
+  Hypervisor::DomainVisitor v;
+  v.listed = [&](std::size_t n) {
+    parsed.resize(n);
+    failed.resize(n);
+  };
+  v.domain = [&](std::size_t k, DomainXml&& x) {
     try {
-      parsed[k] = read_domain(std::move(xs[k]));
+      parsed[k] = read_domain(std::move(x));
     } catch (...) {
       failed[k] = std::current_exception();
     }
-  });
+  };
+  hv.visit_all_domains(v);
   for (std::size_t k = 0; k < parsed.size(); ++k) {
     if (failed[k]) std::rethrow_exception(failed[k]);
-    std::string name = parsed[k].name;
-    out.emplace(std::move(name), std::move(parsed[k]));
+    if (!parsed[k]) continue;  // vanished while listed
+    std::string name = parsed[k]->name;
+    out.emplace(std::move(name), std::move(*parsed[k]));
   }
 }
 
@@ -200,7 +205,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     }
   } join{files_thread};
 
-  parse_domains(hv.read_all_domains(), h.domains);
+  read_domains(hv, h.domains);
 
   std::unique_ptr<FileAccess> host_fa =
       open_source(opts, hv, host.name, "", host.files, &h.files_error);

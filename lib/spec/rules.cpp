@@ -15,7 +15,7 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 
 std::string where(const SourcePos& p) {
   if (!p.known()) return "";
-  return " at " + p.file + ":" + std::to_string(p.line);
+  return " at " + p.file.str() + ":" + std::to_string(p.line);
 }
 
 std::string iface_label(const Guest& g, const GuestInterface& i) {

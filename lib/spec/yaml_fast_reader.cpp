@@ -132,7 +132,7 @@ class Reader {
     }
   }
 
-  const std::string& file_;
+  const FileName file_;  // interned once: every position copies a pointer
   yaml_parser_t p_{};
   bool ok_ = false;
 };

@@ -10,12 +10,12 @@
 namespace mvt::spec {
 namespace {
 
-SourcePos pos_from_mark(const std::string& file, const YAML::Mark& m, const SourcePos& fallback) {
+SourcePos pos_from_mark(const FileName& file, const YAML::Mark& m, const SourcePos& fallback) {
   if (m.line < 0 || m.column < 0) return fallback;
   return SourcePos{file, m.line + 1, m.column + 1};
 }
 
-SpecNode convert(const YAML::Node& n, const std::string& file, const SourcePos& fallback,
+SpecNode convert(const YAML::Node& n, const FileName& file, const SourcePos& fallback,
                  Diagnostics& diags, int depth) {
   SpecNode out;
   out.pos = pos_from_mark(file, n.Mark(), fallback);
@@ -246,7 +246,8 @@ std::optional<SpecNode> read_yaml_cpp(const std::string& file, std::string_view 
                     " (split them into separate files)");
     return std::nullopt;
   }
-  SpecNode root = convert(docs[0], file, SourcePos{file, 1, 1}, diags, 0);
+  const FileName name(file);  // interned once: every position copies a pointer
+  SpecNode root = convert(docs[0], name, SourcePos{name, 1, 1}, diags, 0);
   if (root.is_null()) {
     diags.error({file, 1, 1}, "file.empty", "spec file is empty (no YAML content)");
     return std::nullopt;

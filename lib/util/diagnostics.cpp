@@ -1,9 +1,36 @@
 #include "util/diagnostics.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <tuple>
+#include <unordered_set>
 
 namespace mvt {
+namespace {
+
+// The interned names: a node-based set, so every element stays where it is.
+struct Interned {
+  std::mutex mu;
+  std::unordered_set<std::string> names;
+};
+
+Interned& interned() {
+  static auto* t = new Interned;  // never destroyed: positions may outlive static destruction
+  return *t;
+}
+
+}  // namespace
+
+FileName::FileName() {
+  static const std::string* const none = FileName(std::string_view()).s_;
+  s_ = none;
+}
+
+FileName::FileName(std::string_view name) {
+  Interned& t = interned();
+  std::lock_guard<std::mutex> lock(t.mu);
+  s_ = &*t.names.emplace(name).first;
+}
 
 void Diagnostics::error(const SourcePos& pos, std::string rule, std::string message,
                         std::string source_line) {
@@ -40,7 +67,7 @@ void Diagnostics::sort() {
 std::string format_diagnostic(const Diagnostic& d) {
   std::string out;
   if (!d.pos.file.empty()) {
-    out += d.pos.file;
+    out += d.pos.file.str();
     if (d.pos.line > 0) out += ":" + std::to_string(d.pos.line);
     if (d.pos.column > 0) out += ":" + std::to_string(d.pos.column);
     out += ": ";

@@ -9,15 +9,38 @@
 //    back) and by main (to pick the exit code).
 // The library never prints and never exits.
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mvt {
 
 enum class Severity { Error, Warning };
 
+// A file name as positions carry it: interned (one copy of each distinct name for the whole
+// process, never freed), so that a position costs a pointer rather than a string - a spec of
+// 10,000 guests has hundreds of thousands of positions. Reads as a const std::string&.
+// Constructing one hashes the name under a lock: make it once per file, then copy it.
+class FileName {
+ public:
+  FileName();
+  FileName(std::string_view name);  // NOLINT(google-explicit-constructor): stands for a string
+  FileName(const std::string& name) : FileName(std::string_view(name)) {}  // NOLINT
+  FileName(const char* name) : FileName(std::string_view(name)) {}         // NOLINT
+  operator const std::string&() const { return *s_; }                      // NOLINT
+  const std::string& str() const { return *s_; }
+  bool empty() const { return s_->empty(); }
+  friend bool operator==(const FileName& a, const FileName& b) { return a.s_ == b.s_; }
+  friend bool operator==(const FileName& a, const std::string& b) { return *a.s_ == b; }
+  friend bool operator==(const FileName& a, const char* b) { return *a.s_ == b; }
+  friend bool operator<(const FileName& a, const FileName& b) { return *a.s_ < *b.s_; }
+
+ private:
+  const std::string* s_;
+};
+
 // A position in an input file. line/column are 1-based; 0 means unknown.
 struct SourcePos {
-  std::string file;
+  FileName file;
   int line = 0;
   int column = 0;
   bool known() const { return line > 0; }

@@ -1,7 +1,6 @@
 #include "util/hash.hpp"
 
 #include <cstring>
-#include <vector>
 
 namespace mvt {
 namespace {
@@ -9,14 +8,22 @@ namespace {
 std::uint32_t rol(std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 std::uint32_t ror(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-// Merkle–Damgård padding shared by SHA-1 and SHA-256 (big-endian length).
-std::vector<std::uint8_t> pad(std::string_view data) {
-  std::vector<std::uint8_t> m(data.begin(), data.end());
+// Merkle–Damgård: calls block(p) for each 64-byte block of the padded message (big-endian
+// bit length), reading whole blocks in place and copying only the last one or two.
+template <typename Block>
+void for_each_block(std::string_view data, Block&& block) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+  const std::size_t whole = data.size() / 64 * 64;
+  for (std::size_t off = 0; off < whole; off += 64) block(p + off);
+  std::uint8_t tail[128] = {};
+  const std::size_t rest = data.size() - whole;
+  if (rest) std::memcpy(tail, p + whole, rest);
+  tail[rest] = 0x80;
+  const std::size_t len = rest < 56 ? 64 : 128;
   const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-  m.push_back(0x80);
-  while (m.size() % 64 != 56) m.push_back(0);
-  for (int i = 7; i >= 0; --i) m.push_back(static_cast<std::uint8_t>(bits >> (i * 8)));
-  return m;
+  for (int i = 0; i < 8; ++i) tail[len - 1 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(bits >> (i * 8));
+  block(tail);
+  if (len == 128) block(tail + 64);
 }
 
 std::uint32_t be32(const std::uint8_t* p) {
@@ -28,10 +35,9 @@ std::uint32_t be32(const std::uint8_t* p) {
 
 std::array<std::uint8_t, 20> sha1(std::string_view data) {
   std::uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  const auto m = pad(data);
-  for (std::size_t off = 0; off < m.size(); off += 64) {
+  for_each_block(data, [&](const std::uint8_t* m) {
     std::uint32_t w[80];
-    for (int i = 0; i < 16; ++i) w[i] = be32(&m[off + static_cast<std::size_t>(i) * 4]);
+    for (int i = 0; i < 16; ++i) w[i] = be32(m + static_cast<std::size_t>(i) * 4);
     for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     for (int i = 0; i < 80; ++i) {
@@ -44,7 +50,7 @@ std::array<std::uint8_t, 20> sha1(std::string_view data) {
       e = d; d = c; c = rol(b, 30); b = a; a = t;
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
-  }
+  });
   std::array<std::uint8_t, 20> out{};
   for (int i = 0; i < 20; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h[i / 4] >> (24 - 8 * (i % 4)));
   return out;
@@ -62,10 +68,9 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
       0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
   std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto m = pad(data);
-  for (std::size_t off = 0; off < m.size(); off += 64) {
+  for_each_block(data, [&](const std::uint8_t* m) {
     std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) w[i] = be32(&m[off + static_cast<std::size_t>(i) * 4]);
+    for (int i = 0; i < 16; ++i) w[i] = be32(m + static_cast<std::size_t>(i) * 4);
     for (int i = 16; i < 64; ++i) {
       const std::uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
       const std::uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -82,7 +87,7 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
       hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-  }
+  });
   std::array<std::uint8_t, 32> out{};
   for (int i = 0; i < 32; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h[i / 4] >> (24 - 8 * (i % 4)));
   return out;

@@ -287,3 +287,42 @@ TEST_CASE("a failed write leaves the old file and no temp file" * doctest::test_
   CHECK(read_file(root / kDir / "ifcfg-eth0") == "DEVICE=eth0\nONBOOT=yes\n");
   CHECK(names_in(root / kDir) == std::vector<std::string>{"ifcfg-eth0"});
 }
+
+TEST_CASE("read_dir: one walk, the same files and bytes as list() and read(), symlinks skipped" *
+          doctest::test_suite("files")) {
+  TempDir t;
+  auto root = make_root(t);
+  write_file(root / kDir / "route-eth0", "ADDRESS0=192.0.2.0\n");
+  write_file(root / kDir / "ifcfg-a", "DEVICE=a\n");
+  write_file(root / kDir / "keep-out", "not wanted\n");
+  fs::permissions(root / kDir / "ifcfg-a", fs::perms(0600));
+  fs::create_directory(root / kDir / "ifcfg-dir");
+  fs::create_symlink("/etc/hostname", root / kDir / "ifcfg-link");
+  REQUIRE(::mkfifo((root / kDir / "ifcfg-fifo").c_str(), 0644) == 0);
+  mvt::DirSource src(root);
+  auto wanted = [](const std::string& n) { return n.rfind("keep-", 0) != 0; };
+  const auto got = src.read_dir(kDir, wanted);
+  // The base class's way (list, then read each) gives the same answer.
+  const auto want = src.FileAccess::read_dir(kDir, wanted);
+  std::vector<std::string> names;
+  for (const auto& [n, info] : got) names.push_back(n);
+  CHECK(names == std::vector<std::string>{"ifcfg-a", "ifcfg-eth0", "route-eth0"});
+  REQUIRE(got.size() == want.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    CAPTURE(got[k].first);
+    CHECK(got[k].first == want[k].first);
+    REQUIRE(got[k].second);
+    REQUIRE(want[k].second);
+    CHECK(got[k].second->bytes == want[k].second->bytes);
+    CHECK(got[k].second->mode == want[k].second->mode);
+    CHECK(got[k].second->uid == want[k].second->uid);
+  }
+  CHECK(got[0].second->bytes == "DEVICE=a\n");
+  CHECK(got[0].second->mode == 0600);
+  CHECK(src.read_dir("etc/missing", wanted).empty());
+  // A symlinked directory on the way is refused, as for read().
+  fs::create_directories(t.path() / "elsewhere" / "network-scripts");
+  fs::remove_all(root / "etc/sysconfig");
+  fs::create_symlink(t.path() / "elsewhere", root / "etc/sysconfig");
+  CHECK_THROWS_AS(src.read_dir(kDir, wanted), mvt::AccessError);
+}

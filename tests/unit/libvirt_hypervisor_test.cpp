@@ -3,6 +3,9 @@
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <set>
 
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "test_support.hpp"
@@ -114,4 +117,54 @@ TEST_CASE("libvirt: live differs from persistent after a config-only change" * d
   hv->destroy("live1");
   CHECK(find(hv->list_domains(), "live1")->running == false);
   CHECK_THROWS_AS(hv->define_xml("<domain>"), LibvirtError);
+}
+
+TEST_CASE("libvirt: the one-pass read of a large host keeps several calls in flight and "
+          "matches the one-by-one read" * doctest::test_suite("libvirt")) {
+  // 200 domains (above the threshold for more threads; test:/// runs every domain of its node
+  // file: a state call and two XMLs each): the threaded visit returns exactly what the
+  // base class's one-by-one visit returns, in listing order.
+  test::TempDir t;
+  std::string node = "<node>\n";
+  for (int k = 0; k < 200; ++k) {
+    char name[32];
+    std::snprintf(name, sizeof name, "g%03d", k);
+    node += std::string("<domain type='test'><name>") + name +
+            "</name><memory>1024</memory><os><type>hvm</type></os><devices>"
+            "<interface type='direct'><mac address='52:54:00:00:" +
+            (k < 16 ? "0" : "") + [&] {
+              char h[8];
+              std::snprintf(h, sizeof h, "%x", k);
+              return std::string(h);
+            }() + ":01'/><source dev='em2' mode='private'/><model type='virtio'/></interface>"
+                  "</devices></domain>\n";
+  }
+  node += "</node>\n";
+  const auto file = t.path() / "node.xml";
+  test::write_file(file, node);
+  auto hv = LibvirtHypervisor::connect("test://" + file.string(), true);
+  const auto threaded = hv->read_all_domains();
+  std::vector<std::optional<DomainXml>> plain;
+  Hypervisor::DomainVisitor v;
+  v.listed = [&](std::size_t n) { plain.resize(n); };
+  v.domain = [&](std::size_t k, DomainXml&& x) { plain[k] = std::move(x); };
+  hv->Hypervisor::visit_all_domains(v);  // the base class's one-by-one way
+  REQUIRE(threaded.size() == 200);
+  REQUIRE(plain.size() == 200);
+  std::set<std::string> names;
+  for (std::size_t k = 0; k < 200; ++k) {
+    REQUIRE(plain[k]);
+    CAPTURE(k);
+    CHECK(threaded[k].summary.name == plain[k]->summary.name);
+    CHECK(threaded[k].summary.uuid == plain[k]->summary.uuid);
+    CHECK(threaded[k].summary.running == plain[k]->summary.running);
+    CHECK(threaded[k].summary.state == plain[k]->summary.state);
+    CHECK(threaded[k].inactive_xml == plain[k]->inactive_xml);
+    CHECK(threaded[k].live_xml == plain[k]->live_xml);
+    REQUIRE(threaded[k].inactive_xml);
+    CHECK(threaded[k].inactive_xml->find("<name>" + threaded[k].summary.name + "</name>") !=
+          std::string::npos);
+    names.insert(threaded[k].summary.name);
+  }
+  CHECK(names.size() == 200);
 }

@@ -3,6 +3,7 @@
 #include "model/net_types.hpp"
 #include "model/topology.hpp"
 #include "util/hash.hpp"
+#include "test_support.hpp"
 
 using namespace mvt;
 
@@ -40,6 +41,18 @@ TEST_CASE("IPv4 and CIDR arithmetic" * doctest::test_suite("model")) {
 
 TEST_CASE("hashes match published test vectors" * doctest::test_suite("util")) {
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // FIPS 180 examples: 56 bytes (the padding takes a second block) and a million 'a's.
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  CHECK(sha256_hex(two_blocks) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  auto hex = [](const auto& bytes) {
+    std::string s;
+    for (auto b : bytes) s += "0123456789abcdef"[b >> 4], s += "0123456789abcdef"[b & 15];
+    return s;
+  };
+  CHECK(hex(sha1(two_blocks)) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  CHECK(hex(sha1(std::string(1000000, 'a'))) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // RFC 4122 appendix-style check against Python's uuid.uuid5(NAMESPACE_DNS, "python.org").
   CHECK(uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org") ==
@@ -52,4 +65,22 @@ TEST_CASE("derived MACs are stable, local and unicast" * doctest::test_suite("mo
   CHECK(a != derive_mac("kvm1", "web1", "ens8"));
   CHECK(a.str().rfind("52:54:00:", 0) == 0);
   CHECK_FALSE(a.is_multicast());
+}
+
+TEST_CASE("SHA-256 and SHA-1 agree with coreutils at every length around the block edges" *
+          doctest::test_suite("util")) {
+  // Lengths 0..200 cross every padding case (tail below/above 56 bytes, whole blocks).
+  std::string data;
+  for (int n = 0; n <= 200; ++n) {
+    CAPTURE(n);
+    const auto s256 = test::run({"/usr/bin/sha256sum"}, data);
+    const auto s1 = test::run({"/usr/bin/sha1sum"}, data);
+    REQUIRE(s256.exit_code == 0);
+    REQUIRE(s1.exit_code == 0);
+    CHECK(s256.out.substr(0, 64) == sha256_hex(data));
+    std::string h1;
+    for (auto b : sha1(data)) h1 += "0123456789abcdef"[b >> 4], h1 += "0123456789abcdef"[b & 15];
+    CHECK(s1.out.substr(0, 40) == h1);
+    data += static_cast<char>('A' + n % 50 + (n % 7 == 0 ? 128 : 0));
+  }
 }

@@ -107,7 +107,7 @@ TEST_CASE("to_topology: the procedure's AFTER state, ifcfg facts matched by HWAD
   REQUIRE(ens9.routes);
   REQUIRE(ens9.routes->size() == 1);
   CHECK(ens9.routes->at(0).to.str() == "10.20.0.0/16");
-  CHECK(ens9.pos.at("ipv4.address").file.find("ifcfg-ens9") != std::string::npos);
+  CHECK(ens9.pos.at("ipv4.address").file.str().find("ifcfg-ens9") != std::string::npos);
   CHECK(ens9.pos.at("ipv4.address").line == 6);
 
   const auto& ens8 = g.interfaces[2];
@@ -183,7 +183,7 @@ TEST_CASE("show: an ifcfg with $(...) is an error at file:line" * doctest::test_
   REQUIRE(diags.has_errors());
   const auto& d = diags.items().front();
   CHECK(d.rule == "ifcfg.unsafe");
-  CHECK(d.pos.file.find("ifcfg-eth0") != std::string::npos);
+  CHECK(d.pos.file.str().find("ifcfg-eth0") != std::string::npos);
   CHECK(d.pos.line == 3);
   CHECK(d.message.find("DEFROUTE") == 0);
 }
@@ -276,7 +276,7 @@ TEST_CASE("to_topology: an expansion in a route file is an error, routes read ot
   REQUIRE(diags.has_errors());
   bool found = false;
   for (const auto& d : diags.items())
-    found = found || (d.rule == "route.unsafe" && d.pos.file.find("route-ens9") != std::string::npos &&
+    found = found || (d.rule == "route.unsafe" && d.pos.file.str().find("route-ens9") != std::string::npos &&
                       d.pos.line == 4);
   CHECK(found);
 }

@@ -486,3 +486,27 @@ TEST_CASE("load: CRLF line ends and a UTF-8 BOM are fine, UTF-16 is refused" *
   const auto u = spec::load({(t.path() / "utf16.yaml").string()});
   CHECK(has_rule(u.diagnostics, "file.encoding"));
 }
+
+TEST_CASE("positions share one interned copy of their file's name" * doctest::test_suite("spec")) {
+  const std::string long_name = "/srv/topologies/a-rather-long-directory/fleet.yaml";
+  mvt::FileName a(long_name), b(std::string("/srv/topologies/a-rather-long-directory/") + "fleet.yaml");
+  CHECK(&a.str() == &b.str());  // one copy
+  CHECK(a == b);
+  CHECK(a == long_name);
+  CHECK_FALSE(a == mvt::FileName("other.yaml"));
+  CHECK(mvt::FileName() == mvt::FileName(""));
+  CHECK(mvt::FileName().empty());
+  CHECK(mvt::FileName("a.yaml") < mvt::FileName("b.yaml"));
+  // Every position of a loaded spec points at the same name.
+  mvt::test::TempDir t;
+  const auto path = (t.path() / "a-spec-file-with-a-long-name.yaml").string();
+  mvt::test::write_file(path, "version: 1\nhosts:\n  kvm1:\n    uri: test:///default\n");
+  auto r = mvt::spec::load({path});
+  REQUIRE(r.topology.hosts.count("kvm1"));
+  const auto& pos = r.topology.hosts.at("kvm1").pos;
+  REQUIRE_FALSE(pos.empty());
+  for (const auto& [field, p] : pos) {
+    CAPTURE(field);
+    CHECK(&p.file.str() == &mvt::FileName(path).str());
+  }
+}
