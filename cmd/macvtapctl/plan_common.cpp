@@ -83,6 +83,7 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
   ObserveOptions oo;
   oo.read_only = true;
   oo.file_parallel = g.parallel;
+  oo.keep_domain_xml = false;  // only their SHA-256 (the fingerprints) is used from here on
   // Hosts in parallel (--parallel, one connection each); per-host progress on a terminal.
   ParallelOptions po;
   po.parallel = g.parallel;
@@ -102,6 +103,10 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
     run.host_observed[n] = it != obs.hosts.end() && it->second.reachable;
   }
   run.changes = diff::compute(topo, obs);
+  // The changes hold all that is needed from here on: free the observation and the topology
+  // before the plan is built, so that their memory is reused (at 10,000 guests ~100 MB).
+  obs = Observation{};
+  topo = Topology{};
   print(err, run.changes.diagnostics);
   if (run.changes.diagnostics.has_errors()) return run;
   run.plan = plan::make_plan(run.changes, spec.digest);

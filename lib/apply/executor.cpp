@@ -160,9 +160,9 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     }
     HostBackends& b = backends_.at(step.host);
     JournalWriter& jw = *journals_.at(step.host);
+    JournalStep js;
     const bool started_journal = [&] {
       try {
-        JournalStep js;
         js.seq = seq;
         js.id = step.id;
         js.host = step.host;
@@ -187,7 +187,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
         verify(r, p, {step.host});
         verified = true;
       } else {
-        run_operation(step, b, options_.timeouts, r.pending, options_.progress);
+        run_operation(step, b, options_.timeouts, r.pending, options_.progress, &js.before);
       }
     } catch (const std::exception& e) {
       r.failed_step = label(step);

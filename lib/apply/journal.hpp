@@ -103,7 +103,7 @@ class JournalWriter {
   const std::optional<std::string>& previous() const { return previous_; }
 
  private:
-  void append(const std::string& json_line);
+  void append(const std::string& json_line, bool sync = true);
   std::filesystem::path path_;
   UniqueFd fd_;
   std::optional<std::string> previous_;

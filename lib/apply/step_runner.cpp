@@ -209,7 +209,8 @@ void activate_guest(const std::string& host, const std::string& guest,
 }
 
 void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
-                   std::vector<std::string>& pending, const ProgressFn& progress) {
+                   std::vector<std::string>& pending, const ProgressFn& progress,
+                   const BeforeImage* before) {
   const auto& op = step.op;
   switch (op.kind) {
     case plan::OpKind::WriteFile:
@@ -220,7 +221,11 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
       return;
     case plan::OpKind::DefineInterface: {
       Hypervisor& hv = hv_of(b, step.host);
-      auto x = hv.domain_xml(op.guest, /*inactive=*/true);
+      std::optional<std::string> x;
+      if (before && before->inactive_xml)
+        x = before->inactive_xml;
+      else
+        x = hv.domain_xml(op.guest, /*inactive=*/true);
       if (!x) throw Error("guest " + op.guest + " is not defined on " + hv.uri());
       hv.define_xml(edited_inactive_xml(op.guest, *x, op));
       return;

@@ -38,9 +38,12 @@ BeforeImage capture_before(const plan::Step& step, HostBackends& b);
 
 // Runs a step's operation (not Verify, which the executor handles). Notes about things left
 // pending (an activation that cannot run here) are appended to `pending`; `progress` gets
-// lines for people while an activation waits (see activate_guest).
+// lines for people while an activation waits (see activate_guest). `before`: the image
+// capture_before() just took for this step; a DefineInterface edits its inactive XML instead
+// of fetching the same XML again (two round trips fewer per step).
 void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
-                   std::vector<std::string>& pending, const ProgressFn& progress = {});
+                   std::vector<std::string>& pending, const ProgressFn& progress = {},
+                   const BeforeImage* before = nullptr);
 
 // Runs one activation of a guest (also used to re-activate after a rollback).
 // Restarts of an agent-sourced guest (guest_files: agent) wait for its agent (agent_wait.hpp,

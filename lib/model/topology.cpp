@@ -2,7 +2,40 @@
 
 #include "util/hash.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace mvt {
+
+namespace {
+template <typename V>
+auto lower(V& v, const std::string& field) {
+  return std::lower_bound(v.begin(), v.end(), field,
+                          [](const auto& e, const std::string& f) { return e.first < f; });
+}
+}  // namespace
+
+SourcePos& Positions::operator[](const std::string& field) {
+  auto it = lower(v_, field);
+  if (it == v_.end() || it->first != field) it = v_.insert(it, {field, SourcePos{}});
+  return it->second;
+}
+
+Positions::iterator Positions::find(const std::string& field) {
+  auto it = lower(v_, field);
+  return it != v_.end() && it->first == field ? it : v_.end();
+}
+
+Positions::const_iterator Positions::find(const std::string& field) const {
+  auto it = lower(v_, field);
+  return it != v_.end() && it->first == field ? it : v_.end();
+}
+
+const SourcePos& Positions::at(const std::string& field) const {
+  auto it = find(field);
+  if (it == end()) throw std::out_of_range("no position for field '" + field + "'");
+  return it->second;
+}
 
 SourcePos pos_of(const Positions& p, const std::string& field) {
   if (auto it = p.find(field); it != p.end()) return it->second;

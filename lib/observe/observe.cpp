@@ -40,7 +40,7 @@ bool is_script(const std::string& name) {
 }
 
 // One domain from what Hypervisor::read_all_domains() fetched: each XML parsed once.
-DomainState read_domain(DomainXml&& x) {
+DomainState read_domain(DomainXml&& x, bool keep_xml) {
   const DomainSummary& s = x.summary;
   DomainState d;
   d.name = s.name;
@@ -59,6 +59,10 @@ DomainState read_domain(DomainXml&& x) {
     auto lp = xml::parse_domain(*d.live_xml, "live domain XML of " + s.name);
     d.live = std::move(lp.interfaces);
     d.has_agent_channel = d.has_agent_channel || lp.has_agent_channel;
+  }
+  if (!keep_xml) {
+    std::string().swap(d.inactive_xml);
+    if (d.live_xml) std::string().swap(*d.live_xml);
   }
   return d;
 }
@@ -123,7 +127,7 @@ namespace {
 // fingerprint) as soon as it arrives, on the thread that fetched it, so parsing overlaps the
 // round trips. The map gets them in listing order (emplace: the first of two same-named
 // entries wins, as in one pass); the first malformed domain in listing order is the error.
-void read_domains(Hypervisor& hv, std::map<std::string, DomainState>& out) {
+void read_domains(Hypervisor& hv, bool keep_xml, std::map<std::string, DomainState>& out) {
   std::vector<std::optional<DomainState>> parsed;
   std::vector<std::exception_ptr> failed;
   xml::init_parser();  // before any thread parses
@@ -134,7 +138,7 @@ void read_domains(Hypervisor& hv, std::map<std::string, DomainState>& out) {
   };
   v.domain = [&](std::size_t k, DomainXml&& x) {
     try {
-      parsed[k] = read_domain(std::move(x));
+      parsed[k] = read_domain(std::move(x), keep_xml);
     } catch (...) {
       failed[k] = std::current_exception();
     }
@@ -205,7 +209,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     }
   } join{files_thread};
 
-  read_domains(hv, h.domains);
+  read_domains(hv, opts.keep_domain_xml, h.domains);
 
   std::unique_ptr<FileAccess> host_fa =
       open_source(opts, hv, host.name, "", host.files, &h.files_error);

@@ -24,7 +24,7 @@ const Keys kRouteKeys = {"to", "via"};
 
 class Decoder : public ValueReader {
  public:
-  using ValueReader::ValueReader;
+  explicit Decoder(Diagnostics& d, bool consume = false) : ValueReader(d), consume_(consume) {}
 
   Topology topology(const SpecNode& root) {
     Topology t;
@@ -60,6 +60,8 @@ class Decoder : public ValueReader {
   }
 
  private:
+  const bool consume_;  // the tree is the decoder's own: free what is decoded
+
   Host host(const SpecNode::Entry& e) {
     Host h;
     h.name = e.key;
@@ -89,8 +91,12 @@ class Decoder : public ValueReader {
     if (auto* v = n.find("guests"); v && !v->is_null()) {
       h.pos["guests"] = v->pos;
       if (expect_map(*v, "'guests'"))
-        for (const auto& ge : v->entries)
+        for (const auto& ge : v->entries) {
           if (name_ok(ge, "guest")) h.guests[ge.key] = guest(ge);
+          // A consuming decode owns the tree (decode_topology(SpecNode&&)): this guest's
+          // subtree is not read again.
+          if (consume_) const_cast<SpecNode&>(ge.value) = SpecNode{};
+        }
     }
     return h;
   }
@@ -307,6 +313,11 @@ class Decoder : public ValueReader {
 
 Topology decode_topology(const SpecNode& root, Diagnostics& diags) {
   return Decoder(diags).topology(root);
+}
+
+Topology decode_topology(SpecNode&& root, Diagnostics& diags) {
+  SpecNode owned = std::move(root);
+  return Decoder(diags, /*consume=*/true).topology(owned);
 }
 
 void check_file_header(const SpecNode& root, Diagnostics& diags) { Decoder(diags).header(root); }

@@ -20,6 +20,9 @@ namespace mvt::spec {
 // Decodes `root` (the merged document). Problems go to `diags`; the result holds whatever
 // could be decoded (fields with errors keep their defaults).
 Topology decode_topology(const SpecNode& root, Diagnostics& diags);
+// The same, consuming the tree: each guest's subtree is freed as soon as it is decoded, so
+// that a large spec's tree and topology are never both whole in memory.
+Topology decode_topology(SpecNode&& root, Diagnostics& diags);
 
 // Checks one file's document before merging: a mapping with `version: 1`.
 void check_file_header(const SpecNode& root, Diagnostics& diags);

@@ -1,5 +1,6 @@
 #include "util/hash.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mvt {
@@ -56,7 +57,10 @@ std::array<std::uint8_t, 20> sha1(std::string_view data) {
   return out;
 }
 
-std::array<std::uint8_t, 32> sha256(std::string_view data) {
+namespace {
+
+// One 64-byte block into the SHA-256 state.
+void sha256_block(std::uint32_t h[8], const std::uint8_t* m) {
   static constexpr std::uint32_t k[64] = {
       0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
       0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -66,41 +70,88 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
       0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
       0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
       0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  for_each_block(data, [&](const std::uint8_t* m) {
-    std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) w[i] = be32(m + static_cast<std::size_t>(i) * 4);
-    for (int i = 16; i < 64; ++i) {
-      const std::uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const std::uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; ++i) {
-      const std::uint32_t S1 = ror(e, 6) ^ ror(e, 11) ^ ror(e, 25);
-      const std::uint32_t ch = (e & f) ^ (~e & g);
-      const std::uint32_t t1 = hh + S1 + ch + k[i] + w[i];
-      const std::uint32_t S0 = ror(a, 2) ^ ror(a, 13) ^ ror(a, 22);
-      const std::uint32_t mj = (a & b) ^ (a & c) ^ (b & c);
-      const std::uint32_t t2 = S0 + mj;
-      hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-  });
+  std::uint32_t w[64];
+  for (int i = 0; i < 16; ++i) w[i] = be32(m + static_cast<std::size_t>(i) * 4);
+  for (int i = 16; i < 64; ++i) {
+    const std::uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    const std::uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+  for (int i = 0; i < 64; ++i) {
+    const std::uint32_t S1 = ror(e, 6) ^ ror(e, 11) ^ ror(e, 25);
+    const std::uint32_t ch = (e & f) ^ (~e & g);
+    const std::uint32_t t1 = hh + S1 + ch + k[i] + w[i];
+    const std::uint32_t S0 = ror(a, 2) ^ ror(a, 13) ^ ror(a, 22);
+    const std::uint32_t mj = (a & b) ^ (a & c) ^ (b & c);
+    const std::uint32_t t2 = S0 + mj;
+    hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  }
+  h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+}  // namespace
+
+Sha256::Sha256()
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+         0x5be0cd19},
+      buf_{} {}
+
+void Sha256::update(std::string_view data) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+  std::size_t n = data.size();
+  total_ += n;
+  if (buffered_) {
+    const std::size_t take = std::min<std::size_t>(64 - buffered_, n);
+    std::memcpy(buf_ + buffered_, p, take);
+    buffered_ += take;
+    p += take;
+    n -= take;
+    if (buffered_ < 64) return;
+    sha256_block(h_, buf_);
+    buffered_ = 0;
+  }
+  for (; n >= 64; p += 64, n -= 64) sha256_block(h_, p);  // whole blocks in place
+  if (n) std::memcpy(buf_, p, n);
+  buffered_ = n;
+}
+
+std::array<std::uint8_t, 32> Sha256::digest() {
+  const std::uint64_t bits = total_ * 8;
+  std::uint8_t tail[128] = {};
+  std::memcpy(tail, buf_, buffered_);
+  tail[buffered_] = 0x80;
+  const std::size_t len = buffered_ < 56 ? 64 : 128;
+  for (int i = 0; i < 8; ++i)
+    tail[len - 1 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(bits >> (i * 8));
+  sha256_block(h_, tail);
+  if (len == 128) sha256_block(h_, tail + 64);
   std::array<std::uint8_t, 32> out{};
-  for (int i = 0; i < 32; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h[i / 4] >> (24 - 8 * (i % 4)));
+  for (int i = 0; i < 32; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h_[i / 4] >> (24 - 8 * (i % 4)));
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
+std::string Sha256::hex() {
   static constexpr char hex[] = "0123456789abcdef";
   std::string s;
-  for (auto b : sha256(data)) {
+  for (auto b : digest()) {
     s += hex[b >> 4];
     s += hex[b & 15];
   }
   return s;
+}
+
+std::array<std::uint8_t, 32> sha256(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.digest();
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
 }
 
 std::string uuid_v5(std::string_view ns, std::string_view name) {

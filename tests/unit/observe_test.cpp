@@ -293,3 +293,33 @@ TEST_CASE("observe: agent guest files use a read-write connection and failures a
   observe(plain, o);
   CHECK(*ro);
 }
+
+TEST_CASE("observe: without the XML texts, the same interfaces and the texts' SHA-256" *
+          doctest::test_suite("observe")) {
+  // plan and drift drop the texts (keep_domain_xml = false); the diff's fingerprints come
+  // from the hashes observation keeps, so they equal the ones hashed from the texts.
+  const Topology t = lab_topology();
+  ObserveOptions keep, drop;
+  drop.keep_domain_xml = false;
+  const Observation a = observe(t, keep), b = observe(t, drop);
+  const auto& da = a.hosts.at("kvm1").domains;
+  const auto& db = b.hosts.at("kvm1").domains;
+  REQUIRE(da.size() == db.size());
+  REQUIRE_FALSE(da.empty());
+  for (const auto& [name, x] : da) {
+    CAPTURE(name);
+    const DomainState& y = db.at(name);
+    REQUIRE_FALSE(x.inactive_xml.empty());
+    CHECK(y.inactive_xml.empty());
+    CHECK(x.inactive_sha256 == sha256_hex(x.inactive_xml));
+    CHECK(y.inactive_sha256 == x.inactive_sha256);
+    CHECK(y.config.size() == x.config.size());
+    CHECK(y.running == x.running);
+    CHECK(y.live.has_value() == x.live.has_value());
+    if (x.live_xml) {
+      REQUIRE(y.live_xml);
+      CHECK(y.live_xml->empty());
+      CHECK(y.live_sha256 == sha256_hex(*x.live_xml));
+    }
+  }
+}

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "spec/decode.hpp"
 #include "spec/loader.hpp"
 #include "spec/spec_node.hpp"
 #include "spec/suggest.hpp"
@@ -509,4 +510,55 @@ TEST_CASE("positions share one interned copy of their file's name" * doctest::te
     CAPTURE(field);
     CHECK(&p.file.str() == &mvt::FileName(path).str());
   }
+}
+
+TEST_CASE("decoding that consumes the tree gives the same topology" * doctest::test_suite("spec")) {
+  for (const char* spec : {"specs/seed.yaml", "specs/lab/seed-lab.yaml"}) {
+    CAPTURE(spec);
+    const auto path = (test::source_dir() / spec).string();
+    Diagnostics d1, d2;
+    auto root = spec::read_yaml(path, test::read_file(path), d1);
+    REQUIRE(root);
+    const Topology kept = spec::decode_topology(*root, d1);
+    const Topology consumed = spec::decode_topology(spec::SpecNode(*root), d2);
+    CHECK(d1.items().size() == d2.items().size());
+    REQUIRE(kept.hosts.size() == consumed.hosts.size());
+    for (const auto& [hn, h] : kept.hosts) {
+      const Host& c = consumed.hosts.at(hn);
+      CHECK(c.uri == h.uri);
+      REQUIRE(c.guests.size() == h.guests.size());
+      for (const auto& [gn, g] : h.guests) {
+        const Guest& cg = c.guests.at(gn);
+        REQUIRE(cg.interfaces.size() == g.interfaces.size());
+        for (std::size_t k = 0; k < g.interfaces.size(); ++k) {
+          CHECK(cg.interfaces[k].name == g.interfaces[k].name);
+          CHECK(cg.interfaces[k].mac == g.interfaces[k].mac);
+          CHECK(cg.interfaces[k].source_dev == g.interfaces[k].source_dev);
+          CHECK(cg.interfaces[k].pos.size() == g.interfaces[k].pos.size());
+          for (const auto& [f, p] : g.interfaces[k].pos) {
+            CHECK(cg.interfaces[k].pos.at(f).line == p.line);
+            CHECK(cg.interfaces[k].pos.at(f).column == p.column);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Positions: sorted by field, map-like lookups" * doctest::test_suite("spec")) {
+  Positions p{{"mac", {"a.yaml", 3, 5}}, {"", {"a.yaml", 2, 3}}, {"mac", {"b.yaml", 9, 9}}};
+  CHECK(p.size() == 2);
+  CHECK(p.at("mac").line == 3);  // the first of two wins, as in std::map's list constructor
+  p["ipv4.address"] = {"a.yaml", 4, 7};
+  p["direct.dev"] = {"a.yaml", 5, 7};
+  p["mac"].column = 6;
+  std::vector<std::string> fields;
+  for (const auto& [f, _] : p) fields.push_back(f);
+  CHECK(fields == std::vector<std::string>{"", "direct.dev", "ipv4.address", "mac"});
+  CHECK(p.at("mac").column == 6);
+  CHECK(p.count("model") == 0);
+  CHECK(p.find("model") == p.end());
+  CHECK_THROWS_AS(p.at("model"), std::out_of_range);
+  CHECK(pos_of(p, "model").line == 2);  // falls back to the object itself
+  CHECK(pos_of(p, "direct.dev").line == 5);
 }
