@@ -156,7 +156,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     diags.append(fresh_changes.diagnostics);
     print(diags);
     if (diags.has_errors()) return 1;
-    fresh = live->plan(diags);
+    fresh = live->plan_of(fresh_changes);
   } catch (const Error& e) {
     std::cerr << "macvtapctl: error: " << e.what() << "\n";
     return 1;

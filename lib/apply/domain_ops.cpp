@@ -35,11 +35,11 @@ std::string edited_inactive_xml(const std::string& guest, const std::string& ina
     auto r = xml::remove_interface(inactive_xml, mac);
     return r ? *r : inactive_xml;
   }
-  if (auto r = xml::replace_interface(inactive_xml, mac, op.interface_xml, true)) return *r;
-  if (!op.old_interface_xml.empty())
+  auto r = xml::put_interface(inactive_xml, mac, op.interface_xml, /*keep_address=*/true);
+  if (!r.replaced && !op.old_interface_xml.empty())
     throw Error("guest " + guest + " has no interface with MAC " + mac.str() +
                 " any more (the domain changed since the plan was made)");
-  return xml::add_interface(inactive_xml, op.interface_xml);
+  return std::move(r.xml);
 }
 
 void wait_detached(Hypervisor& hv, const std::string& guest, const MacAddress& mac,

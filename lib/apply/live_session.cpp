@@ -8,6 +8,16 @@
 #include "util/errors.hpp"
 
 namespace mvt::apply {
+namespace {
+
+constexpr int kFileParallel = 8;  // as `--parallel`'s default for plan
+
+bool is_dir_source(const FileSourceSpec& s) {
+  return s.kind == FileSourceKind::Local || s.kind == FileSourceKind::Dir ||
+         s.kind == FileSourceKind::None;
+}
+
+}  // namespace
 
 LiveSession::LiveSession(Topology topology, std::string spec_digest, LiveSessionOptions options)
     : topology_(std::move(topology)),
@@ -26,12 +36,21 @@ diff::ChangeSet LiveSession::changes() {
     Hypervisor& hv = *b.hypervisor;
     ObserveOptions oo;
     oo.read_only = true;
-    oo.files = [this, &hv](const std::string&, const std::string& guest,
-                           const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
-      if (spec.kind == FileSourceKind::Local || spec.kind == FileSourceKind::Dir)
-        return open_dir_source(spec, /*read_only=*/true);
-      return options_.files(spec, &hv, guest);
-    };
+    oo.keep_domain_xml = false;  // the diff needs only their SHA-256; steps fetch their own
+    // Only directory sources (the default factory opens them read-only, as below): their
+    // files are read by several threads while the domains are fetched. Other sources go
+    // through the session's factory, one guest after the other.
+    bool dirs_only = is_dir_source(host.files);
+    for (const auto& [_, g] : host.guests) dirs_only = dirs_only && is_dir_source(g.guest_files);
+    if (dirs_only) {
+      oo.file_parallel = kFileParallel;
+    } else {
+      oo.files = [this, &hv](const std::string&, const std::string& guest,
+                             const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
+        if (is_dir_source(spec)) return open_dir_source(spec, /*read_only=*/true);
+        return options_.files(spec, &hv, guest);
+      };
+    }
     obs.hosts.emplace(name, observe_host(host, hv, oo));
     dopts.hotplug[name] = hv.supports_hotplug();
   }
@@ -42,6 +61,10 @@ plan::Plan LiveSession::plan(Diagnostics& diags) {
   auto cs = changes();
   diags.append(cs.diagnostics);
   if (cs.diagnostics.has_errors()) return plan::Plan{};
+  return plan_of(cs);
+}
+
+plan::Plan LiveSession::plan_of(const diff::ChangeSet& cs) const {
   return plan::make_plan(cs, digest_);
 }
 

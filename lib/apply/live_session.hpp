@@ -36,6 +36,8 @@ class LiveSession {
   // changes() + make_plan. On diagnostics with errors, they are appended to `diags` and an
   // empty plan is returned.
   plan::Plan plan(Diagnostics& diags);
+  // The plan of changes() already computed (one observation, not two).
+  plan::Plan plan_of(const diff::ChangeSet& cs) const;
   // For the executor's verification: plan(), throwing Error when the re-plan itself fails.
   plan::Plan replan();
 

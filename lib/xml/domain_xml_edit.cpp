@@ -92,44 +92,69 @@ std::string interface_xml(const GuestInterface& i, const MacAddress& mac) {
                                          : network_interface_xml(i.network, mac, i.model);
 }
 
-std::optional<std::string> replace_interface(std::string_view domain_xml, const MacAddress& mac,
-                                             std::string_view interface_xml, bool keep_address) {
-  DocPtr doc = parse_domain_doc(domain_xml);
-  xmlNode* old = find_interface(doc.get(), mac);
-  if (!old) return std::nullopt;
-  xmlNode* fresh = import_interface(doc.get(), interface_xml);
+namespace {
+
+void replace_in(xmlDoc* doc, xmlNode* old, std::string_view interface_xml, bool keep_address) {
+  xmlNode* fresh = import_interface(doc, interface_xml);
   if (keep_address && !child(fresh, "address")) {
-    if (xmlNode* addr = child(old, "address")) xmlAddChild(fresh, xmlDocCopyNode(addr, doc.get(), 1));
+    if (xmlNode* addr = child(old, "address")) xmlAddChild(fresh, xmlDocCopyNode(addr, doc, 1));
   }
   xmlReplaceNode(old, fresh);
   xmlFreeNode(old);
-  return serialize_document(doc.get());
 }
 
-std::string add_interface(std::string_view domain_xml, std::string_view interface_xml) {
-  DocPtr doc = parse_domain_doc(domain_xml);
-  XPathObjectPtr devs = xpath(doc.get(), "/domain/devices");
+void add_to(xmlDoc* doc, std::string_view interface_xml) {
+  XPathObjectPtr devs = xpath(doc, "/domain/devices");
   if (!devs->nodesetval || devs->nodesetval->nodeNr == 0)
     throw XmlError("domain XML has no <devices> element");
   xmlNode* devices = devs->nodesetval->nodeTab[0];
-  xmlNode* fresh = import_interface(doc.get(), interface_xml);
-  XPathObjectPtr ifs = xpath(doc.get(), "/domain/devices/interface");
+  xmlNode* fresh = import_interface(doc, interface_xml);
+  XPathObjectPtr ifs = xpath(doc, "/domain/devices/interface");
   if (ifs->nodesetval && ifs->nodesetval->nodeNr > 0) {
     xmlNode* last = ifs->nodesetval->nodeTab[ifs->nodesetval->nodeNr - 1];
     xmlNode* at = xmlAddNextSibling(last, fresh);
-    if (xmlNode* ws = indent_before(last))
-      xmlAddPrevSibling(at, xmlNewDocText(doc.get(), ws->content));
+    if (xmlNode* ws = indent_before(last)) xmlAddPrevSibling(at, xmlNewDocText(doc, ws->content));
   } else {
     // Keep the closing tag's indentation: insert before the trailing whitespace.
     xmlNode* tail = devices->last;
     if (tail && tail->type == XML_TEXT_NODE && xmlIsBlankNode(tail)) {
       xmlNode* at = xmlAddPrevSibling(tail, fresh);
-      xmlAddPrevSibling(at, xmlNewDocText(doc.get(), X("\n    ")));
+      xmlAddPrevSibling(at, xmlNewDocText(doc, X("\n    ")));
     } else {
       xmlAddChild(devices, fresh);
     }
   }
+}
+
+}  // namespace
+
+std::optional<std::string> replace_interface(std::string_view domain_xml, const MacAddress& mac,
+                                             std::string_view interface_xml, bool keep_address) {
+  DocPtr doc = parse_domain_doc(domain_xml);
+  xmlNode* old = find_interface(doc.get(), mac);
+  if (!old) return std::nullopt;
+  replace_in(doc.get(), old, interface_xml, keep_address);
   return serialize_document(doc.get());
+}
+
+std::string add_interface(std::string_view domain_xml, std::string_view interface_xml) {
+  DocPtr doc = parse_domain_doc(domain_xml);
+  add_to(doc.get(), interface_xml);
+  return serialize_document(doc.get());
+}
+
+PutResult put_interface(std::string_view domain_xml, const MacAddress& mac,
+                        std::string_view interface_xml, bool keep_address) {
+  DocPtr doc = parse_domain_doc(domain_xml);
+  PutResult r;
+  if (xmlNode* old = find_interface(doc.get(), mac)) {
+    replace_in(doc.get(), old, interface_xml, keep_address);
+    r.replaced = true;
+  } else {
+    add_to(doc.get(), interface_xml);
+  }
+  r.xml = serialize_document(doc.get());
+  return r;
 }
 
 std::optional<std::string> remove_interface(std::string_view domain_xml, const MacAddress& mac) {

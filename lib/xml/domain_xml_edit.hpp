@@ -37,6 +37,14 @@ std::optional<std::string> replace_interface(std::string_view domain_xml, const 
 // Throws XmlError when the domain has no <devices> element.
 std::string add_interface(std::string_view domain_xml, std::string_view interface_xml);
 
+// replace_interface, or add_interface when no interface has that MAC, in one parse.
+struct PutResult {
+  std::string xml;
+  bool replaced = false;
+};
+PutResult put_interface(std::string_view domain_xml, const MacAddress& mac,
+                        std::string_view interface_xml, bool keep_address = true);
+
 // Removes the interface whose MAC is `mac`; nullopt when there is none.
 std::optional<std::string> remove_interface(std::string_view domain_xml, const MacAddress& mac);
 

@@ -171,6 +171,17 @@ TEST_CASE("domain XML: add, replace and remove an interface by MAC" * doctest::t
   auto first = xml::add_interface("<domain>\n  <devices>\n  </devices>\n</domain>",
                                   xml::network_interface_xml("default", new_mac, std::nullopt));
   CHECK(xml::parse_interfaces(first, "first").size() == 1);
+
+  // put_interface: the same bytes as replace_interface when the MAC is there, as
+  // add_interface when it is not, from one parse.
+  const auto new_if = xml::direct_interface_xml(old_mac, "em1", MacvtapMode::Bridge, std::string("virtio"));
+  const auto put_r = xml::put_interface(added, old_mac, new_if);
+  CHECK(put_r.replaced);
+  CHECK(put_r.xml == *xml::replace_interface(added, old_mac, new_if));
+  const auto add_if = xml::direct_interface_xml(new_mac, "em1", MacvtapMode::Vepa, std::nullopt);
+  const auto put_a = xml::put_interface(kProcedureDomain, new_mac, add_if);
+  CHECK_FALSE(put_a.replaced);
+  CHECK(put_a.xml == added);
 }
 
 TEST_CASE("domain XML corpus: every file parses, direct dev/mode match XPath" * doctest::test_suite("domain_xml")) {
