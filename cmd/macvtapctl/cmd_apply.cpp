@@ -143,7 +143,9 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
 
   std::unique_ptr<apply::LiveSession> live;
   try {
-    live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest);
+    apply::LiveSessionOptions lo;
+    lo.file_parallel = g.parallel;
+    live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest, std::move(lo));
   } catch (const Error& e) {
     std::cerr << "macvtapctl: error: " << e.what() << "\n";
     return 1;

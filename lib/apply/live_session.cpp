@@ -10,11 +10,8 @@
 namespace mvt::apply {
 namespace {
 
-constexpr int kFileParallel = 8;  // as `--parallel`'s default for plan
-
 bool is_dir_source(const FileSourceSpec& s) {
-  return s.kind == FileSourceKind::Local || s.kind == FileSourceKind::Dir ||
-         s.kind == FileSourceKind::None;
+  return s.kind == FileSourceKind::Local || s.kind == FileSourceKind::Dir;
 }
 
 }  // namespace
@@ -40,10 +37,13 @@ diff::ChangeSet LiveSession::changes() {
     // Only directory sources (the default factory opens them read-only, as below): their
     // files are read by several threads while the domains are fetched. Other sources go
     // through the session's factory, one guest after the other.
-    bool dirs_only = is_dir_source(host.files);
-    for (const auto& [_, g] : host.guests) dirs_only = dirs_only && is_dir_source(g.guest_files);
+    auto plain = [](const FileSourceSpec& f) {
+      return is_dir_source(f) || f.kind == FileSourceKind::None;
+    };
+    bool dirs_only = plain(host.files);
+    for (const auto& [_, g] : host.guests) dirs_only = dirs_only && plain(g.guest_files);
     if (dirs_only) {
-      oo.file_parallel = kFileParallel;
+      oo.file_parallel = options_.file_parallel;
     } else {
       oo.files = [this, &hv](const std::string&, const std::string& guest,
                              const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {

@@ -15,6 +15,7 @@
 #include "apply/backends.hpp"
 #include "diff/change_set.hpp"
 #include "model/topology.hpp"
+#include "observe/parallel_observe.hpp"
 #include "plan/plan.hpp"
 #include "util/diagnostics.hpp"
 
@@ -23,6 +24,9 @@ namespace mvt::apply {
 struct LiveSessionOptions {
   HypervisorFactory hypervisor;  // empty: LibvirtHypervisor::connect(uri, read_only=false)
   FileSourceFactory files = default_file_source;
+  // Guests whose `dir:`/local files are read at once while the domains are fetched
+  // (`--parallel`); other sources are read one guest after the other.
+  int file_parallel = kDefaultParallel;
 };
 
 class LiveSession {

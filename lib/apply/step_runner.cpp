@@ -221,11 +221,9 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
       return;
     case plan::OpKind::DefineInterface: {
       Hypervisor& hv = hv_of(b, step.host);
-      std::optional<std::string> x;
-      if (before && before->inactive_xml)
-        x = before->inactive_xml;
-      else
-        x = hv.domain_xml(op.guest, /*inactive=*/true);
+      std::optional<std::string> fetched;  // only without a before-image
+      const std::string* x = before && before->inactive_xml ? &*before->inactive_xml : nullptr;
+      if (!x && (fetched = hv.domain_xml(op.guest, /*inactive=*/true))) x = &*fetched;
       if (!x) throw Error("guest " + op.guest + " is not defined on " + hv.uri());
       hv.define_xml(edited_inactive_xml(op.guest, *x, op));
       return;

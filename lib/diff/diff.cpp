@@ -75,6 +75,12 @@ const FileState* find_file(const NetworkScripts& files, const std::string& name)
   return it == files.end() ? nullptr : &it->second;
 }
 
+// A domain XML's fingerprint: the SHA-256 observation computed beside the parse, or (for a
+// DomainState built without observation) the hash of the text.
+std::string xml_digest(const std::string& observed_sha256, const std::string& xml) {
+  return observed_sha256.empty() ? sha256_hex(xml) : observed_sha256;
+}
+
 std::string fact_digest(const FileState* f) {
   if (!f || !f->bytes) return "absent";
   return sha256_hex(*f->bytes);
@@ -237,11 +243,10 @@ class Differ {
     const std::string& h = hspec.name;
     cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate});
     cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] =
-        ds.inactive_sha256.empty() ? sha256_hex(ds.inactive_xml) : ds.inactive_sha256;
+        xml_digest(ds.inactive_sha256, ds.inactive_xml);
     const bool live_known = ds.running && ds.live.has_value();
     if (live_known && ds.live_xml)
-      cs_.fingerprint[h + "/domain/" + g.name + "/live"] =
-          ds.live_sha256.empty() ? sha256_hex(*ds.live_xml) : ds.live_sha256;
+      cs_.fingerprint[h + "/domain/" + g.name + "/live"] = xml_digest(ds.live_sha256, *ds.live_xml);
 
     const auto resolved = resolve_macs(h, g.name, g, ds);
     std::set<MacAddress> listed;

@@ -60,19 +60,6 @@ class Hypervisor {
       v.domain(k, std::move(d));
     }
   }
-  // The same, collected in listing order.
-  std::vector<DomainXml> read_all_domains() {
-    std::vector<std::optional<DomainXml>> got;
-    DomainVisitor v;
-    v.listed = [&](std::size_t n) { got.resize(n); };
-    v.domain = [&](std::size_t k, DomainXml&& x) { got[k] = std::move(x); };
-    visit_all_domains(v);
-    std::vector<DomainXml> out;
-    out.reserve(got.size());
-    for (auto& x : got)
-      if (x) out.push_back(std::move(*x));
-    return out;
-  }
   virtual void define_xml(const std::string& xml) = 0;
   // Device operations with VIR_DOMAIN_AFFECT_LIVE and/or _CONFIG.
   virtual void attach_device(const std::string& domain, const std::string& xml, bool live,

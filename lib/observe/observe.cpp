@@ -39,7 +39,7 @@ bool is_script(const std::string& name) {
          (name.rfind("route-", 0) == 0 && name.size() > 6);
 }
 
-// One domain from what Hypervisor::read_all_domains() fetched: each XML parsed once.
+// One domain as Hypervisor::visit_all_domains() fetched it: each XML parsed once.
 DomainState read_domain(DomainXml&& x, bool keep_xml) {
   const DomainSummary& s = x.summary;
   DomainState d;
@@ -88,6 +88,19 @@ std::unique_ptr<FileAccess> open_source(const ObserveOptions& opts, Hypervisor& 
   } catch (const Error& e) {
     *error = e.what();
     return nullptr;
+  }
+}
+
+// read_network_scripts through `fa` (none: its opening failed, `error` says why already);
+// whether the files were read, else why not in `error`.
+bool read_scripts(FileAccess* fa, NetworkScripts& files, std::string& error) {
+  if (!fa) return false;
+  try {
+    files = read_network_scripts(*fa);
+    return true;
+  } catch (const Error& e) {
+    error = e.what();
+    return false;
   }
 }
 
@@ -178,14 +191,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
       g.guest = gname;
       g.source = guest.guest_files;
       auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
-      if (fa) {
-        try {
-          g.files = read_network_scripts(*fa);
-          g.files_read = true;
-        } catch (const Error& e) {
-          g.files_error = e.what();
-        }
-      }
+      g.files_read = read_scripts(fa.get(), g.files, g.files_error);
     });
   };
   // With the default sources (directories, ssh: none uses the connection) the guests' files
@@ -213,14 +219,7 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
 
   std::unique_ptr<FileAccess> host_fa =
       open_source(opts, hv, host.name, "", host.files, &h.files_error);
-  if (host_fa) {
-    try {
-      h.files = read_network_scripts(*host_fa);
-      h.files_read = true;
-    } catch (const Error& e) {
-      h.files_error = e.what();
-    }
-  }
+  h.files_read = read_scripts(host_fa.get(), h.files, h.files_error);
 
   // NIC names worth asking the files about: declared, used by a guest, or with an ifcfg.
   std::set<std::string> names;

@@ -150,7 +150,6 @@ LoadResult load(const std::vector<std::string>& paths) {
     // Decoding consumes the tree (each guest's part is freed once decoded): the tree and the
     // topology are never both whole in memory (at 10,000 guests, 63 and 40 MB).
     r.topology = decode_topology(std::move(*merged), d);
-    merged.reset();
     r.topology.files = files;
     check_rules(r.topology, d);
   }

@@ -143,28 +143,33 @@ TEST_CASE("libvirt: the one-pass read of a large host keeps several calls in fli
   const auto file = t.path() / "node.xml";
   test::write_file(file, node);
   auto hv = LibvirtHypervisor::connect("test://" + file.string(), true);
-  const auto threaded = hv->read_all_domains();
-  std::vector<std::optional<DomainXml>> plain;
-  Hypervisor::DomainVisitor v;
-  v.listed = [&](std::size_t n) { plain.resize(n); };
-  v.domain = [&](std::size_t k, DomainXml&& x) { plain[k] = std::move(x); };
-  hv->Hypervisor::visit_all_domains(v);  // the base class's one-by-one way
+  // Each visit collected in listing order.
+  std::vector<std::optional<DomainXml>> threaded, plain;
+  auto collect_into = [](std::vector<std::optional<DomainXml>>& got) {
+    Hypervisor::DomainVisitor v;
+    v.listed = [&got](std::size_t n) { got.resize(n); };
+    v.domain = [&got](std::size_t k, DomainXml&& x) { got[k] = std::move(x); };
+    return v;
+  };
+  hv->visit_all_domains(collect_into(threaded));
+  hv->Hypervisor::visit_all_domains(collect_into(plain));  // the base class's one-by-one way
   REQUIRE(threaded.size() == 200);
   REQUIRE(plain.size() == 200);
   std::set<std::string> names;
   for (std::size_t k = 0; k < 200; ++k) {
     REQUIRE(plain[k]);
+    REQUIRE(threaded[k]);
     CAPTURE(k);
-    CHECK(threaded[k].summary.name == plain[k]->summary.name);
-    CHECK(threaded[k].summary.uuid == plain[k]->summary.uuid);
-    CHECK(threaded[k].summary.running == plain[k]->summary.running);
-    CHECK(threaded[k].summary.state == plain[k]->summary.state);
-    CHECK(threaded[k].inactive_xml == plain[k]->inactive_xml);
-    CHECK(threaded[k].live_xml == plain[k]->live_xml);
-    REQUIRE(threaded[k].inactive_xml);
-    CHECK(threaded[k].inactive_xml->find("<name>" + threaded[k].summary.name + "</name>") !=
+    CHECK(threaded[k]->summary.name == plain[k]->summary.name);
+    CHECK(threaded[k]->summary.uuid == plain[k]->summary.uuid);
+    CHECK(threaded[k]->summary.running == plain[k]->summary.running);
+    CHECK(threaded[k]->summary.state == plain[k]->summary.state);
+    CHECK(threaded[k]->inactive_xml == plain[k]->inactive_xml);
+    CHECK(threaded[k]->live_xml == plain[k]->live_xml);
+    REQUIRE(threaded[k]->inactive_xml);
+    CHECK(threaded[k]->inactive_xml->find("<name>" + threaded[k]->summary.name + "</name>") !=
           std::string::npos);
-    names.insert(threaded[k].summary.name);
+    names.insert(threaded[k]->summary.name);
   }
   CHECK(names.size() == 200);
 }

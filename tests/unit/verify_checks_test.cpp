@@ -8,6 +8,7 @@
 
 #include "apply/verify_checks.hpp"
 #include "test_support.hpp"
+#include "verify_fixtures.hpp"
 #include "util/errors.hpp"
 
 using namespace mvt;
@@ -15,47 +16,13 @@ using namespace mvt::apply;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return test::read_file(test::source_dir() / "tests/fixtures/verify" / name);
-}
+using test::captured_direct;
+using test::captured_guest;
+using test::mac;
+using test::verify_fixture;
 
-MacAddress mac(const char* s) {
-  return *MacAddress::parse(s);
-}
 Ipv4 ip(const char* s) {
   return *Ipv4::parse(s);
-}
-Cidr cidr(const char* s) {
-  return *Cidr::parse(s);
-}
-
-GuestInterface direct(const char* name, const char* nic, const char* m, const char* addr,
-                      const char* gw, bool defroute) {
-  GuestInterface i;
-  i.name = name;
-  i.kind = InterfaceKind::Direct;
-  i.source_dev = nic;
-  i.mode = MacvtapMode::Private;
-  i.mac = mac(m);
-  Ipv4Config c;
-  c.address = cidr(addr);
-  if (gw) c.gateway = ip(gw);
-  i.ipv4 = c;
-  i.defroute = defroute;
-  return i;
-}
-
-// The guest the samples were captured from (the procedure's two macvtap interfaces).
-Guest captured_guest() {
-  Guest g;
-  g.name = "mvt-capture-apply";
-  g.guest_files.kind = FileSourceKind::Agent;
-  g.interfaces.push_back(
-      direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/24", "192.0.2.1", true));
-  auto ens8 = direct("ens8", "em1", "52:54:00:c0:ff:08", "198.51.100.15/24", "198.51.100.1", false);
-  ens8.routes = std::vector<Route>{{cidr("203.0.113.128/25"), ip("198.51.100.1")}};
-  g.interfaces.push_back(ens8);
-  return g;
 }
 
 std::vector<std::string> strs(const std::vector<RouteEntry>& rs) {
@@ -66,7 +33,7 @@ std::vector<std::string> strs(const std::vector<RouteEntry>& rs) {
 
 std::vector<GuestNic> guest_nics() {
   std::vector<GuestNic> out;
-  for (const auto& i : nlohmann::json::parse(fixture("guest-network-get-interfaces.json"))) {
+  for (const auto& i : nlohmann::json::parse(verify_fixture("guest-network-get-interfaces.json"))) {
     GuestNic n;
     n.name = i.at("name").get<std::string>();
     n.mac = MacAddress::parse(i.value("hardware-address", ""));
@@ -79,7 +46,7 @@ std::vector<GuestNic> guest_nics() {
 
 TEST_CASE("verify: ip -j -d link (captured) -> macvtap devices with lower NIC, mode, MAC" *
           doctest::test_suite("verify")) {
-  const auto links = parse_ip_links(fixture("host-ip-link.json"));
+  const auto links = parse_ip_links(verify_fixture("host-ip-link.json"));
   auto find = [&](const std::string& n) {
     return std::find_if(links.begin(), links.end(), [&](const HostLink& l) { return l.name == n; });
   };
@@ -99,7 +66,7 @@ TEST_CASE("verify: ip -j -d link (captured) -> macvtap devices with lower NIC, m
 
 TEST_CASE("verify: host side of MAC equality finds exactly the spec's macvtap device" *
           doctest::test_suite("verify")) {
-  const auto links = parse_ip_links(fixture("host-ip-link.json"));
+  const auto links = parse_ip_links(verify_fixture("host-ip-link.json"));
   const auto ok = check_host_macvtap(links, "em2", mac("52:54:00:c0:ff:09"), MacvtapMode::Private);
   CHECK(ok.ok);
   CHECK(ok.detail.find("macvtap0@em2 52:54:00:c0:ff:09") != std::string::npos);
@@ -155,12 +122,12 @@ TEST_CASE("verify: guest side of MAC equality (guest-network-get-interfaces, cap
 
 TEST_CASE("verify: ip -j route (captured) parses to destination, gateway, device" *
           doctest::test_suite("verify")) {
-  CHECK(strs(parse_ip_routes(fixture("guest-ip-route.json"))) ==
+  CHECK(strs(parse_ip_routes(verify_fixture("guest-ip-route.json"))) ==
         std::vector<std::string>{"default via 192.0.2.1 dev ens9", "192.0.2.0/24 dev ens9",
                                  "198.51.100.0/24 dev ens8",
                                  "203.0.113.128/25 via 198.51.100.1 dev ens8"});
   // Host route without a prefix, metrics, proto static: normalised / ignored.
-  CHECK(strs(parse_ip_routes(fixture("guest-ip-route-extras.json"))) ==
+  CHECK(strs(parse_ip_routes(verify_fixture("guest-ip-route-extras.json"))) ==
         std::vector<std::string>{"default via 192.0.2.1 dev ens9", "192.0.2.0/24 dev ens9",
                                  "203.0.113.5/32 dev ens9",
                                  "203.0.113.64/26 via 192.0.2.1 dev ens9"});
@@ -186,7 +153,7 @@ TEST_CASE("verify: the routes the spec implies (procedure's Verification table)"
   eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
   eth0.defroute = true;
   g.interfaces.push_back(eth0);
-  g.interfaces.push_back(direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/32", "192.0.2.1",
+  g.interfaces.push_back(captured_direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/32", "192.0.2.1",
                                 false));
   // DHCP default: any gateway; a /32 has no connected route; no defroute -> no default.
   CHECK(strs(implied_routes(g)) == std::vector<std::string>{"default via (DHCP's gateway) dev eth0"});
@@ -198,20 +165,20 @@ TEST_CASE("verify: the routes the spec implies (procedure's Verification table)"
 TEST_CASE("verify: the captured routing table matches the spec, differences are named" *
           doctest::test_suite("verify")) {
   const Guest g = captured_guest();
-  const auto same = compare_routes(g, parse_ip_routes(fixture("guest-ip-route.json")));
+  const auto same = compare_routes(g, parse_ip_routes(verify_fixture("guest-ip-route.json")));
   CHECK(same.ok());
   CHECK(same.matched.size() == 4);
 
   // A spec with another gateway (the --try wrong-gateway case): the default differs.
   Guest wrong = g;
   wrong.interfaces[0].ipv4->gateway = ip("192.0.2.254");
-  const auto gw = compare_routes(wrong, parse_ip_routes(fixture("guest-ip-route.json")));
+  const auto gw = compare_routes(wrong, parse_ip_routes(verify_fixture("guest-ip-route.json")));
   CHECK_FALSE(gw.ok());
   CHECK(strs(gw.missing) == std::vector<std::string>{"default via 192.0.2.254 dev ens9"});
   CHECK(strs(gw.extra) == std::vector<std::string>{"default via 192.0.2.1 dev ens9"});
 
   // Extra routes on a managed device, and ens8's routes gone.
-  const auto ex = compare_routes(g, parse_ip_routes(fixture("guest-ip-route-extras.json")));
+  const auto ex = compare_routes(g, parse_ip_routes(verify_fixture("guest-ip-route-extras.json")));
   CHECK(strs(ex.missing) == std::vector<std::string>{"198.51.100.0/24 dev ens8",
                                                      "203.0.113.128/25 via 198.51.100.1 dev ens8"});
   CHECK(strs(ex.extra) == std::vector<std::string>{"203.0.113.5/32 dev ens9",
@@ -227,7 +194,7 @@ TEST_CASE("verify: routes the comparison leaves alone, and a second default it d
   eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
   eth0.defroute = false;
   g.interfaces.insert(g.interfaces.begin(), eth0);
-  auto live = parse_ip_routes(fixture("guest-ip-route.json"));
+  auto live = parse_ip_routes(verify_fixture("guest-ip-route.json"));
   // DHCP's connected route and a device the spec does not name: not compared.
   live.push_back({"192.168.122.0/24", std::nullopt, false, "eth0"});
   live.push_back({"10.9.0.0/16", std::nullopt, false, "docker0"});

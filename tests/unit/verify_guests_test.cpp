@@ -15,6 +15,7 @@
 #include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
 #include "test_support.hpp"
+#include "verify_fixtures.hpp"
 #include "util/errors.hpp"
 
 using namespace mvt;
@@ -24,9 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return test::read_file(test::source_dir() / "tests/fixtures/verify" / name);
-}
+using test::verify_fixture;
 
 // A hypervisor with one domain whose guest agent answers from canned replies.
 class FakeAgentHv : public mvt::test::StubHypervisor {
@@ -34,8 +33,8 @@ class FakeAgentHv : public mvt::test::StubHypervisor {
   bool running = true;
   bool channel = true;
   bool refuse_exec = false;
-  std::string routes = fixture("guest-ip-route.json");
-  std::string nics = fixture("guest-network-get-interfaces.json");
+  std::string routes = verify_fixture("guest-ip-route.json");
+  std::string nics = verify_fixture("guest-network-get-interfaces.json");
   std::set<std::string> unreachable;  // ping targets that do not answer
   std::vector<std::vector<std::string>> execs;  // argv of every guest-exec
 
@@ -72,34 +71,11 @@ class FakeAgentHv : public mvt::test::StubHypervisor {
   }
 };
 
-GuestInterface direct(const char* name, const char* nic, const char* m, const char* addr,
-                      const char* gw, bool defroute) {
-  GuestInterface i;
-  i.name = name;
-  i.kind = InterfaceKind::Direct;
-  i.source_dev = nic;
-  i.mode = MacvtapMode::Private;
-  i.mac = MacAddress::parse(m);
-  Ipv4Config c;
-  c.address = Cidr::parse(addr);
-  c.gateway = Ipv4::parse(gw);
-  i.ipv4 = c;
-  i.defroute = defroute;
-  return i;
-}
-
 Host captured_host() {
   Host h;
   h.name = "kvm1";
   h.uri = "qemu:///system";
-  Guest g;
-  g.name = "mvt-capture-apply";
-  g.guest_files.kind = FileSourceKind::Agent;
-  g.interfaces.push_back(
-      direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/24", "192.0.2.1", true));
-  auto ens8 = direct("ens8", "em1", "52:54:00:c0:ff:08", "198.51.100.15/24", "198.51.100.1", false);
-  ens8.routes = std::vector<Route>{{*Cidr::parse("203.0.113.128/25"), *Ipv4::parse("198.51.100.1")}};
-  g.interfaces.push_back(ens8);
+  const Guest g = test::captured_guest();
   h.guests[g.name] = g;
   return h;
 }
@@ -118,7 +94,7 @@ struct Rig {
     o.interval = std::chrono::milliseconds(1);
     o.agent_wait = std::chrono::milliseconds(10);
     o.host_links = [](std::string&) -> std::optional<std::string> {
-      return fixture("host-ip-link.json");
+      return verify_fixture("host-ip-link.json");
     };
   }
   std::vector<std::string> run() {
