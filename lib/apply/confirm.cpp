@@ -1,7 +1,7 @@
 #include "apply/confirm.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "apply/journal.hpp"
 #include "apply/state_dir.hpp"
@@ -21,9 +21,14 @@ std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir) {
 
 bool is_confirmed(const std::filesystem::path& state_dir, const std::string& host,
                   const std::string& apply_id) {
-  std::ifstream in(state_dir / (host_file_stem(host) + ".confirm"));
-  std::string id;
-  return in && std::getline(in, id) && id == apply_id;
+  UniqueFd fd = open_state_file(state_dir / (host_file_stem(host) + ".confirm"), O_RDONLY);
+  if (!fd) return false;
+  char buf[256];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+  if (n <= 0) return false;
+  std::string id(buf, static_cast<std::size_t>(n));
+  if (auto nl = id.find('\n'); nl != std::string::npos) id.resize(nl);
+  return id == apply_id;
 }
 
 void clear_confirm(const std::filesystem::path& state_dir, const std::string& host) {

@@ -42,10 +42,7 @@ std::string field(const std::string& record, const std::string& key) {
 HostLock::HostLock(const std::filesystem::path& state_dir, const std::string& host) : host_(host) {
   ensure_state_dir(state_dir);
   const auto path = state_dir / (host_file_stem(host) + ".lock");
-  fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd_)
-    throw SystemError("cannot open lock file " + path.string() + ": " + std::strerror(errno),
-                      errno);
+  fd_ = open_state_file(path, O_RDWR | O_CREAT);
   if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK)
@@ -69,6 +66,7 @@ HostLock::HostLock(const std::filesystem::path& state_dir, const std::string& ho
       ::fsync(fd_.get()) != 0)
     throw SystemError("cannot write lock file " + path.string() + ": " + std::strerror(errno),
                       errno);
+  remove_state_temp_files(state_dir, host);  // left by a crashed apply/rollback of this host
 }
 
 HostLock::~HostLock() {

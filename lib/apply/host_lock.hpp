@@ -30,8 +30,10 @@ class LockHeldError : public Error {
 
 class HostLock {
  public:
-  // Creates the state dir if needed (0700) and takes the lock; throws LockHeldError when a
-  // live process holds it, SystemError on I/O failure.
+  // Creates the state dir if needed (0700), checks it and the lock file (state_dir.hpp:
+  // AccessError when unsafe), takes the lock and removes the host's temp files a crash left
+  // in the state dir; throws LockHeldError when a live process holds it, SystemError on I/O
+  // failure.
   HostLock(const std::filesystem::path& state_dir, const std::string& host);
   ~HostLock();  // releases the lock (the file stays; its record is cleared)
   HostLock(const HostLock&) = delete;

@@ -1,6 +1,7 @@
 #include "apply/journal.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "apply/base64.hpp"
 #include "apply/state_dir.hpp"
 #include "util/errors.hpp"
+#include "util/hash.hpp"
 
 namespace mvt::apply {
 namespace {
@@ -114,21 +116,88 @@ std::optional<plan::ActivationMethod> activation_from_name(const std::string& s)
   return std::nullopt;
 }
 
+namespace {
+
+// One journal line: {"c":"SHA256","r":RECORD} where SHA256 is the hex digest of RECORD's
+// exact bytes (so no re-serialisation is needed to check it).
+const std::string kEnvelopeHead = "{\"c\":\"";
+const std::string kEnvelopeMid = "\",\"r\":";
+
+std::string envelope(const std::string& record) {
+  return kEnvelopeHead + sha256_hex(record) + kEnvelopeMid + record + "}\n";
+}
+
+[[noreturn]] void damaged(const std::filesystem::path& path, std::size_t n, const std::string& why) {
+  throw Error("journal " + path.string() + " is damaged at record " + std::to_string(n) +
+              " (line " + std::to_string(n) + "): " + why +
+              "; refusing to use it (nothing was changed). Inspect it; once you are sure the "
+              "state it describes is settled, move it away (mv " + path.string() + " " +
+              path.string() + ".damaged)");
+}
+
+// The record of line n, its checksum checked.
+std::string unwrap(const std::filesystem::path& path, std::size_t n, const std::string& line) {
+  const std::size_t head = kEnvelopeHead.size() + 64 + kEnvelopeMid.size();
+  if (line.size() < head + 1 || line.compare(0, kEnvelopeHead.size(), kEnvelopeHead) != 0 ||
+      line.compare(kEnvelopeHead.size() + 64, kEnvelopeMid.size(), kEnvelopeMid) != 0 ||
+      line.back() != '}') {
+    if (n == 1) {
+      json j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.value("record", "") == "begin")
+        throw Error("journal " + path.string() + " was written by an older macvtapctl (format " +
+                    std::to_string(j.value("format", 1)) +
+                    ", records without checksums): refusing to trust it. If its apply is "
+                    "finished (applied or rolled back), move it away (mv " + path.string() + " " +
+                    path.string() + ".old); otherwise roll it back with the version that wrote it");
+    }
+    damaged(path, n, "not a checksummed record");
+  }
+  const std::string sum = line.substr(kEnvelopeHead.size(), 64);
+  std::string record = line.substr(head, line.size() - head - 1);
+  if (sha256_hex(record) != sum) damaged(path, n, "checksum mismatch");
+  return record;
+}
+
+std::string read_all_fd(int fd, const std::filesystem::path& path) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SystemError("cannot read journal " + path.string() + ": " + std::strerror(errno),
+                        errno);
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
 Journal read_journal(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read journal " + path.string());
+  UniqueFd fd = open_state_file(path, O_RDONLY);
+  if (!fd) throw Error("cannot read journal " + path.string() + ": it does not exist");
+  const std::string text = read_all_fd(fd.get(), path);
   Journal jn;
   jn.path = path;
-  std::string line;
   bool have_begin = false;
   std::map<int, std::size_t> by_seq;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) continue;  // torn last line after a crash
+  std::size_t pos = 0, n = 0;
+  // Only complete lines count: bytes after the last newline are the record a crash
+  // interrupted (appends are single write()s of a whole line), and are ignored.
+  for (std::size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    ++n;
+    const std::string rec_text = unwrap(path, n, text.substr(pos, nl - pos));
+    json j = json::parse(rec_text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) damaged(path, n, "not a JSON object");
     const std::string rec = j.value("record", "");
+    if (n == 1 && rec != "begin") damaged(path, n, "the first record is not a begin record");
     try {
       if (rec == "begin") {
+        if (n != 1) damaged(path, n, "a second begin record");
+        if (j.value("format", 0) != kJournalFormat)
+          damaged(path, n, "unknown format " + j.value("format", json(nullptr)).dump());
         have_begin = true;
         jn.apply_id = j.value("apply_id", "");
         jn.host = j.value("host", "");
@@ -156,20 +225,44 @@ Journal read_journal(const std::filesystem::path& path) {
         jn.steps.push_back(std::move(s));
       } else if (rec == "done" || rec == "failed" || rec == "undone") {
         auto it = by_seq.find(j.at("seq").get<int>());
-        if (it == by_seq.end()) continue;
+        if (it == by_seq.end()) damaged(path, n, rec + " of a step that was not started");
         auto& s = jn.steps[it->second];
         if (rec == "done") s.done = true;
         if (rec == "failed") s.error = j.value("error", "");
         if (rec == "undone") s.undone = true;
       } else if (rec == "status") {
         jn.status = j.value("status", jn.status);
+      } else {
+        damaged(path, n, "unknown record " + j.value("record", json(nullptr)).dump());
       }
     } catch (const json::exception& e) {
-      throw Error("journal " + path.string() + " is damaged: " + e.what());
+      damaged(path, n, e.what());
+    } catch (const Error& e) {
+      if (std::string(e.what()).rfind("journal " + path.string(), 0) == 0) throw;
+      damaged(path, n, e.what());
     }
   }
-  if (!have_begin) throw Error("journal " + path.string() + " has no begin record");
+  if (!have_begin)
+    throw Error("journal " + path.string() + " has no complete begin record (a crash while "
+                "it was created); refusing to use it. Move it away (mv " + path.string() + " " +
+                path.string() + ".damaged)");
+  if (jn.previous && !valid_previous_name(*jn.previous, path))
+    damaged(path, 1, "its previous journal " + json(*jn.previous).dump() +
+                         " is not a journal of the same host");
   return jn;
+}
+
+bool valid_previous_name(const std::string& name, const std::filesystem::path& journal) {
+  // HOST.journal.APPLYID beside this journal: no directory part, same host stem.
+  std::string stem = journal.filename().string();
+  if (auto p = stem.find(".journal"); p != std::string::npos) stem.resize(p);
+  const std::string prefix = stem + ".journal.";
+  if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return false;
+  for (char c : name.substr(prefix.size()))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
+      return false;
+  return true;
 }
 
 std::optional<Journal> read_host_journal(const std::filesystem::path& state_dir,
@@ -185,11 +278,10 @@ std::vector<std::string> journal_hosts(const std::filesystem::path& state_dir) {
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(state_dir, ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() != ".journal" || !it->is_regular_file()) continue;
-    try {
-      hosts.push_back(read_journal(it->path()).host);
-    } catch (const Error&) {
-    }
+    if (it->path().extension() != ".journal") continue;
+    // Read (and checked: owner, mode, symlink, checksums) even when it is not a regular
+    // file: a planted or damaged journal is refused, not skipped.
+    hosts.push_back(read_journal(it->path()).host);
   }
   std::sort(hosts.begin(), hosts.end());
   return hosts;
@@ -200,31 +292,37 @@ JournalWriter::JournalWriter(const std::filesystem::path& state_dir, const std::
                              const HostSources& sources) {
   ensure_state_dir(state_dir);
   path_ = state_dir / (host_file_stem(host) + ".journal");
-  std::error_code ec;
-  if (std::filesystem::exists(path_, ec)) {
-    bool unfinished = true;
-    std::string old_id = "unknown";
-    try {
-      Journal old = read_journal(path_);
-      unfinished = !old.finished();
-      old_id = old.apply_id;
-    } catch (const Error&) {
-      unfinished = false;  // unreadable: nothing we could undo from it anyway
-    }
-    if (unfinished) {
-      const std::string name = path_.filename().string() + "." + old_id;
-      std::filesystem::rename(path_, state_dir / name);
+  if (UniqueFd existing = open_state_file(path_, O_RDONLY)) {
+    existing.reset();
+    Journal old = read_journal(path_);  // a damaged one is refused (thrown), never replaced
+    if (!old.finished()) {
+      // Keep it under HOST.journal.APPLYID (a second name, so HOST.journal names the old one
+      // until the new one atomically replaces it: a crash in between loses neither).
+      std::string id = old.apply_id;
+      const std::string name = path_.filename().string() + "." + (id.empty() ? "unknown" : id);
+      if (!valid_previous_name(name, path_))
+        throw Error("journal " + path_.string() + " has an unusable apply id " + json(id).dump());
+      const auto keep = state_dir / name;
+      if (::link(path_.c_str(), keep.c_str()) != 0) {
+        struct stat a {}, b {};
+        if (errno != EEXIST || ::lstat(path_.c_str(), &a) != 0 || ::lstat(keep.c_str(), &b) != 0 ||
+            a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+          throw SystemError("cannot keep the unfinished journal " + path_.string() + " as " +
+                                keep.string() + ": " + std::strerror(errno ? errno : EEXIST),
+                            errno ? errno : EEXIST);
+      }
       previous_ = name;
     }
   }
   const auto tmp = state_dir / ("." + path_.filename().string() + ".new");
-  fd_.reset(
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+  ::unlink(tmp.c_str());
+  fd_.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                   0600));
   if (!fd_)
     throw SystemError("cannot create journal " + tmp.string() + ": " + std::strerror(errno), errno);
   json b;
   b["record"] = "begin";
-  b["format"] = 1;
+  b["format"] = kJournalFormat;
   b["apply_id"] = apply_id;
   b["host"] = host;
   b["pid"] = static_cast<long>(::getpid());
@@ -234,8 +332,13 @@ JournalWriter::JournalWriter(const std::filesystem::path& state_dir, const std::
                   {"host_files", sources.host_files},
                   {"guest_files", sources.guest_files}};
   b["previous"] = previous_ ? json(*previous_) : json(nullptr);
-  append(b.dump());
-  append(json{{"record", "status"}, {"status", "applying"}}.dump());
+  try {
+    append(b.dump(), /*sync=*/false, /*reserve=*/true);
+    append(json{{"record", "status"}, {"status", "applying"}}.dump());
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
   if (::rename(tmp.c_str(), path_.c_str()) != 0)
     throw SystemError("cannot install journal " + path_.string() + ": " + std::strerror(errno),
                       errno);
@@ -243,20 +346,60 @@ JournalWriter::JournalWriter(const std::filesystem::path& state_dir, const std::
 }
 
 JournalWriter::JournalWriter(const std::filesystem::path& journal_path) : path_(journal_path) {
-  fd_.reset(::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+  fd_ = open_state_file(path_, O_RDWR | O_APPEND);
   if (!fd_)
-    throw SystemError("cannot open journal " + path_.string() + ": " + std::strerror(errno), errno);
+    throw SystemError("cannot open journal " + path_.string() + ": " + std::strerror(ENOENT),
+                      ENOENT);
+  // Drop a record a crash left unfinished (no newline): appending after it would glue the
+  // next record to it and damage both.
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0)
+    throw SystemError("cannot stat journal " + path_.string() + ": " + std::strerror(errno), errno);
+  off_t end = st.st_size;
+  char buf[4096];
+  while (end > 0) {
+    const off_t from = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+    const ssize_t n = ::pread(fd_.get(), buf, static_cast<std::size_t>(end - from), from);
+    if (n != end - from)
+      throw SystemError("cannot read journal " + path_.string() + ": " + std::strerror(errno),
+                        errno);
+    off_t i = n;
+    while (i > 0 && buf[i - 1] != '\n') --i;
+    if (i > 0) {
+      end = from + i;
+      break;
+    }
+    end = from;
+  }
+  if (end != st.st_size && ::ftruncate(fd_.get(), end) != 0)
+    throw SystemError("cannot trim journal " + path_.string() + ": " + std::strerror(errno), errno);
 }
 
-void JournalWriter::append(const std::string& json_line, bool sync) {
-  const std::string line = json_line + "\n";
+void JournalWriter::append(const std::string& record, bool sync, bool reserve) {
+  const std::string line = envelope(record);
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0)
+    throw SystemError("cannot stat journal " + path_.string() + ": " + std::strerror(errno), errno);
+  if (reserve) {
+    // Keep room beyond this record for every record a rollback needs (status, undone...), so
+    // a full disk fails the next step, never the rollback (KEEP_SIZE: the file's size, and
+    // so what a reader sees, does not change).
+    reserved_ += kReservePerStep;
+    const off_t want = st.st_size + static_cast<off_t>(line.size() + kReserveBase + reserved_);
+    if (::fallocate(fd_.get(), FALLOC_FL_KEEP_SIZE, 0, want) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS)
+      throw SystemError("cannot reserve space in journal " + path_.string() + ": " +
+                            std::strerror(errno),
+                        errno);
+  }
   std::size_t done = 0;
   while (done < line.size()) {
     ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw SystemError("cannot write journal " + path_.string() + ": " + std::strerror(errno),
-                        errno);
+      const int err = errno;
+      (void)::ftruncate(fd_.get(), st.st_size);  // no half record left behind
+      throw SystemError("cannot write journal " + path_.string() + ": " + std::strerror(err), err);
     }
     done += static_cast<std::size_t>(n);
   }
@@ -275,7 +418,7 @@ void JournalWriter::step_started(const JournalStep& s) {
   j["content_sha256"] = s.content_sha256;
   j["before"] = before_to_json(s.before);
   // Replace invalid UTF-8 (XML from libvirt is UTF-8; this only guards odd input).
-  append(j.dump(-1, ' ', false, json::error_handler_t::replace));
+  append(j.dump(-1, ' ', false, json::error_handler_t::replace), /*sync=*/true, /*reserve=*/true);
 }
 
 void JournalWriter::step_done(int seq) {
@@ -287,7 +430,8 @@ void JournalWriter::step_done(int seq) {
 }
 
 void JournalWriter::step_failed(int seq, const std::string& error) {
-  append(json{{"record", "failed"}, {"seq", seq}, {"error", error}}.dump(
+  // Bounded, so it fits in the space reserved for the rollback's records.
+  append(json{{"record", "failed"}, {"seq", seq}, {"error", error.substr(0, 4096)}}.dump(
       -1, ' ', false, json::error_handler_t::replace));
 }
 

@@ -21,7 +21,17 @@
 // one to HOST.journal.APPLYID and names it in `previous`, so a rollback undoes both and
 // restores the state from before the first of them.
 //
-// A torn last line (crash while appending) is ignored by the reader.
+// Each line is {"c":SHA256,"r":RECORD}: the checksum of the record's exact bytes (format 2).
+// A complete line that does not check out, anywhere in the file, makes the reader refuse the
+// journal naming the record; only an unfinished last line (no newline: a crash while
+// appending) is ignored, and a writer reopening the journal trims it first. Format-1
+// journals (no checksums) are refused with a message saying how to retire them.
+// The chaining keeps the old journal under a second name (link) before the new one replaces
+// HOST.journal (rename), so a crash at any point leaves HOST.journal naming a complete chain.
+// Files are opened with O_NOFOLLOW and must pass open_state_file() (state_dir.hpp).
+//
+// Space: before each step record the writer reserves (fallocate KEEP_SIZE) room beyond it
+// for the rollback's records, so a full disk fails the next step, not the rollback.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -77,12 +87,19 @@ struct Journal {
   bool finished() const { return status == "applied" || status == "rolled-back"; }
 };
 
-// Reads a journal file; throws Error when it is missing or its begin record is unreadable.
+inline constexpr int kJournalFormat = 2;
+
+// Reads a journal file; throws Error when it is missing, unsafe (state_dir.hpp), or a
+// complete record is damaged ("journal P is damaged at record N (line N): ...").
 Journal read_journal(const std::filesystem::path& path);
 // STATE_DIR/HOST.journal, nullopt when absent.
 std::optional<Journal> read_host_journal(const std::filesystem::path& state_dir,
                                          const std::string& host);
-// Host names (from begin records) of every HOST.journal in the state dir, sorted.
+// Whether `name` may be the `previous` of `journal`: HOST.journal.APPLYID of the same host,
+// no directory part.
+bool valid_previous_name(const std::string& name, const std::filesystem::path& journal);
+// Host names (from begin records) of every HOST.journal in the state dir, sorted. Throws
+// like read_journal() for a journal it cannot trust.
 std::vector<std::string> journal_hosts(const std::filesystem::path& state_dir);
 
 class JournalWriter {
@@ -103,7 +120,12 @@ class JournalWriter {
   const std::optional<std::string>& previous() const { return previous_; }
 
  private:
-  void append(const std::string& json_line, bool sync = true);
+  // Appends one record (checksummed line, one write()); on failure the file is cut back to
+  // where it was. `reserve`: first reserve the space (see Space above).
+  void append(const std::string& record, bool sync = true, bool reserve = false);
+  static constexpr std::size_t kReserveBase = 64 * 1024;
+  static constexpr std::size_t kReservePerStep = 512;
+  std::size_t reserved_ = 0;
   std::filesystem::path path_;
   UniqueFd fd_;
   std::optional<std::string> previous_;
