@@ -102,6 +102,7 @@ void print_rollback(const apply::RollbackReport& rep) {
     std::cerr << "Fix the cause and run `macvtapctl rollback`.\n";
   }
   print_list("  pending: ", rep.pending, std::cerr);
+  print_list("note: ", rep.notes, std::cerr);
 }
 
 int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {

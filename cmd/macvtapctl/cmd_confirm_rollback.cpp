@@ -11,6 +11,7 @@
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/rollback.hpp"
+#include "apply/state_dir.hpp"
 #include "commands.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "util/errors.hpp"
@@ -25,7 +26,14 @@ int run_confirm(const GlobalOptions& g) {
               << g.state_dir << " does not exist)\n";
     return 1;
   }
-  auto confirmed = apply::confirm_trying(g.state_dir);
+  std::vector<apply::Confirmed> confirmed;
+  try {
+    apply::check_state_dir(g.state_dir);
+    confirmed = apply::confirm_trying(g.state_dir);
+  } catch (const Error& e) {
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  }
   if (confirmed.empty()) {
     std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting\n";
     return 1;
@@ -38,8 +46,16 @@ int run_confirm(const GlobalOptions& g) {
 int run_rollback(const GlobalOptions& g) {
   std::error_code ec;
   std::vector<std::string> hosts = g.hosts;
-  if (hosts.empty() && std::filesystem::is_directory(g.state_dir, ec))
-    hosts = apply::journal_hosts(g.state_dir);
+  try {
+    // An unsafe state dir or a journal that cannot be trusted refuses the whole rollback.
+    if (std::filesystem::exists(g.state_dir, ec) || std::filesystem::is_symlink(g.state_dir, ec))
+      apply::check_state_dir(g.state_dir);
+    if (hosts.empty() && std::filesystem::is_directory(g.state_dir, ec))
+      hosts = apply::journal_hosts(g.state_dir);
+  } catch (const Error& e) {
+    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    return 1;
+  }
   if (hosts.empty()) {
     std::cout << "Nothing to roll back: no apply journal in " << g.state_dir << "\n";
     return 0;
@@ -87,6 +103,7 @@ int run_rollback(const GlobalOptions& g) {
       if (g.verbose)
         for (const auto& u : rep.undone) std::cout << "  undone " << u << "\n";
       for (const auto& p : rep.pending) std::cout << "  pending: " << p << "\n";
+      for (const auto& n : rep.notes) std::cerr << "note: " << n << "\n";
       for (const auto& e : rep.errors)
         std::cerr << "macvtapctl: error: could not undo " << e << "\n";
       if (!rep.ok()) {

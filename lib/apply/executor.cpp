@@ -9,6 +9,7 @@
 #include "apply/confirm.hpp"
 #include "apply/state_dir.hpp"
 #include "apply/step_runner.hpp"
+#include "apply/temp_files.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
 
@@ -140,6 +141,9 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     if (const auto& old = locks_.back()->took_over_from())
       r.notes.push_back("host " + h + ": took over a stale lock (" + *old + ", no longer running)");
   }
+  // Every journal this apply may continue is read (and so checked: owner, mode, checksums)
+  // before any is written: a damaged one refuses the apply with nothing changed.
+  for (const auto& h : hosts) (void)rollback_chain(options_.state_dir, h);
   for (const auto& h : hosts) {
     journals_[h] = std::make_unique<JournalWriter>(options_.state_dir, h, options_.apply_id,
                                                    p.spec_digest, backends_.at(h).sources);
@@ -147,6 +151,8 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
       r.notes.push_back("host " + h + ": continuing interrupted apply journal " + *prev +
                         " (rollback undoes both)");
   }
+
+  for (const auto& h : hosts) remove_temp_files(temp_dirs_of(p, h, backends_.at(h)), r.notes);
 
   const int fault = fault_after_step();
   bool verified = false;
@@ -260,6 +266,7 @@ RollbackReport ApplySession::rollback() {
     all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
     all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());
     all.pending.insert(all.pending.end(), rep.pending.begin(), rep.pending.end());
+    all.notes.insert(all.notes.end(), rep.notes.begin(), rep.notes.end());
   }
   journals_.clear();
   return all;

@@ -1,9 +1,11 @@
 #include "apply/rollback.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 
 #include "apply/step_runner.hpp"
+#include "apply/temp_files.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::apply {
@@ -15,7 +17,7 @@ std::vector<Journal> rollback_chain(const std::filesystem::path& state_dir,
   if (!jn || jn->status == "rolled-back") return chain;
   chain.push_back(std::move(*jn));
   for (int guard = 0; guard < 100 && chain.back().previous; ++guard) {
-    const auto p = state_dir / *chain.back().previous;
+    const auto p = state_dir / *chain.back().previous;  // a plain name: checked by read_journal
     std::error_code ec;
     if (!std::filesystem::exists(p, ec)) break;
     Journal prev = read_journal(p);
@@ -52,16 +54,29 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
                .first;
     if (it->second.status == AgentWaitStatus::TimedOut) throw Error(it->second.detail);
   };
+  // The journal records the progress of the rollback when it can; when it cannot (a full
+  // disk: the reserved space is gone), the rollback goes on without journaling more. Each
+  // undo restores a before-image, so a later rollback redoing one changes nothing.
+  bool journal_ok = true;
+  auto journal = [&](const std::function<void()>& write) {
+    if (!journal_ok) return;
+    try {
+      write();
+    } catch (const std::exception& e) {
+      journal_ok = false;
+      rep.notes.push_back(std::string("rolling back without journaling further: ") + e.what());
+    }
+  };
   for (auto& jn : chain) {
     writers.push_back(std::make_unique<JournalWriter>(jn.path));
-    JournalWriter& w = *writers.back();
-    w.status("rolling-back");
+    JournalWriter* w = writers.back().get();
+    journal([&] { w->status("rolling-back"); });
     for (auto it = jn.steps.rbegin(); it != jn.steps.rend(); ++it) {
       const JournalStep& s = *it;
       if (s.undone) continue;
       const std::string label = s.id + " " + s.target;
       if (s.op.kind == plan::OpKind::Activate) {
-        reactivate.insert(reactivate.begin(), {s.op.guest, s.op.method, &w, s.seq, label});
+        reactivate.insert(reactivate.begin(), {s.op.guest, s.op.method, w, s.seq, label});
         continue;
       }
       try {
@@ -70,7 +85,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
             s.op.scope == plan::FileScope::Guest;
         if (guest_file) wait_agent(s.op.guest);
         undo_operation(s, b, t);
-        w.step_undone(s.seq);
+        journal([&] { w->step_undone(s.seq); });
         rep.undone.push_back(label);
       } catch (const std::exception& e) {
         rep.errors.push_back(label + ": " + e.what());
@@ -81,13 +96,23 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   for (auto& r : reactivate) {
     try {
       if (seen.insert(r.guest).second) activate_guest(host, r.guest, r.method, b, t, rep.pending, progress);
-      r.writer->step_undone(r.seq);
+      journal([&] { r.writer->step_undone(r.seq); });
       rep.undone.push_back(r.label);
     } catch (const std::exception& e) {
       rep.errors.push_back(r.label + ": re-activation failed: " + e.what());
     }
   }
-  for (auto& w : writers) w->status(rep.errors.empty() ? "rolled-back" : "rollback-incomplete");
+  for (auto& w : writers)
+    journal([&] { w->status(rep.errors.empty() ? "rolled-back" : "rollback-incomplete"); });
+  // The temp files a crash left beside the files undone (not for a guest whose agent never
+  // answered: it cannot be reached).
+  std::vector<TempDirRef> dirs;
+  for (auto& d : temp_dirs_of(chain, b)) {
+    auto it = agent_waits.find(d.guest);
+    if (d.guest.empty() || it == agent_waits.end() || it->second.status != AgentWaitStatus::TimedOut)
+      dirs.push_back(d);
+  }
+  remove_temp_files(dirs, rep.notes);
   return rep;
 }
 

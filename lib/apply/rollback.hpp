@@ -29,6 +29,7 @@ struct RollbackReport {
   std::vector<std::string> undone;   // "s03 guest/web1/file/ifcfg-ens9", in undo order
   std::vector<std::string> errors;   // "s02 ...: message"
   std::vector<std::string> pending;  // re-activations that could not run here
+  std::vector<std::string> notes;    // e.g. the journal could not record the rollback
   bool ok() const { return errors.empty(); }
 };
 

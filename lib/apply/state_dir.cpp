@@ -133,6 +133,21 @@ void remove_state_temp_files(const std::filesystem::path& dir, const std::string
     const std::string rest = name.substr(stem.size());
     if (rest == "journal.new" || rest.find(".tmp-") != std::string::npos) doomed.push_back(name);
   }
+  ::rewinddir(ds);
+  // HOST.journal.APPLYID that is a second name of HOST.journal itself: the journal chaining
+  // (journal.hpp) crashed between keeping the old journal and installing the new one.
+  struct stat cur {};
+  const std::string journal = host_file_stem(host) + ".journal";
+  const bool have_cur = ::fstatat(d.get(), journal.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        S_ISREG(cur.st_mode);
+  while (const struct dirent* e = have_cur ? ::readdir(ds) : nullptr) {
+    const std::string name = e->d_name;
+    struct stat st {};
+    if (name.rfind(journal + ".", 0) == 0 &&
+        ::fstatat(d.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == cur.st_ino &&
+        st.st_dev == cur.st_dev)
+      doomed.push_back(name);
+  }
   ::closedir(ds);
   for (const auto& name : doomed) {
     struct stat st {};
