@@ -7,7 +7,7 @@
 # For an unsanitized run: cmake --preset dev && cmake --build --preset dev && ctest --preset dev
 set -eu
 cd "$(dirname "$0")/.."
-MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openssh-server iputils-ping clang libclang-rt-14-dev" \
+MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openssh-server iputils-ping clang libclang-rt-14-dev strace" \
   ./cmake/install-deps.sh
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j"$(nproc)"
