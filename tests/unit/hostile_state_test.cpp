@@ -1,0 +1,176 @@
+// Hostile catalogue, issue 12 point 5: the state dir, lock, journal and confirm files are
+// trusted only when safe (lib/apply/state_dir.hpp, journal.hpp), through the real binary on
+// the embedded lab (a temp copy of specs/lab over libvirt's test:/// driver, dir: roots).
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "apply_test_support.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace mvt;
+
+namespace {
+struct Lab {
+  test::TempDir t;
+  fs::path lab = t.path() / "lab", state = t.path() / "state";
+  Lab() { fs::copy(test::source_dir() / "specs" / "lab", lab, fs::copy_options::recursive); }
+  test::ProcResult apply() const {
+    return test::run_tool_env({"--state-dir", state.string(), "--color", "never", "apply", "--yes",
+                               "-f", (test::source_dir() / "specs" / "seed.yaml").string(), "-f",
+                               (lab / "seed-lab.yaml").string()});
+  }
+  test::ProcResult rollback() const {
+    return test::run_tool_env({"--state-dir", state.string(), "rollback"});
+  }
+  test::Tree files() const { return test::snapshot_tree(lab); }
+};
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  ::lstat(p.c_str(), &st);
+  return st.st_mode & 07777u;
+}
+}  // namespace
+
+TEST_CASE("hostile: a group/other-writable state dir (0777, 1777) is refused, never chmod-ed" *
+          doctest::test_suite("hostile")) {
+  for (unsigned m : {0777u, 01777u, 0770u}) {
+    CAPTURE(m);
+    Lab l;
+    fs::create_directories(l.state);
+    ::chmod(l.state.c_str(), m);
+    const auto before = l.files();
+    const auto r = l.apply();
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("refusing state directory " + l.state.string()) != std::string::npos);
+    CHECK(r.err.find("chmod 0700 " + l.state.string()) != std::string::npos);
+    CHECK(mode_of(l.state) == m);      // not chmod-ed
+    CHECK(fs::is_empty(l.state));      // no lock, no journal
+    CHECK(l.files() == before);        // nothing written
+    const auto rb = l.rollback();
+    CHECK(rb.exit_code == 1);
+    CHECK(rb.err.find("refusing state directory") != std::string::npos);
+  }
+}
+
+TEST_CASE("hostile: a state dir, journal or lock owned by another user is refused" *
+          doctest::test_suite("hostile")) {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to give files to another uid");
+    return;
+  }
+  SUBCASE("state dir") {
+    Lab l;
+    fs::create_directories(l.state);
+    ::chmod(l.state.c_str(), 0700);
+    REQUIRE(::chown(l.state.c_str(), 65534, 65534) == 0);
+    const auto before = l.files();
+    const auto r = l.apply();
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("is owned by uid 65534") != std::string::npos);
+    CHECK(l.files() == before);
+  }
+  SUBCASE("planted journal: rollback refuses and writes nothing") {
+    Lab l;
+    REQUIRE(l.apply().exit_code == 0);  // a real journal naming the lab's files
+    const auto applied = l.files();
+    const fs::path jn = l.state / "kvm1.journal";
+    REQUIRE(::chown(jn.c_str(), 65534, 65534) == 0);
+    const auto r = l.rollback();
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("refusing state file " + jn.string() + ": it is owned by uid 65534") !=
+          std::string::npos);
+    CHECK(l.files() == applied);
+  }
+  SUBCASE("lock file of another user") {
+    Lab l;
+    fs::create_directories(l.state);
+    ::chmod(l.state.c_str(), 0700);
+    test::write_file(l.state / "kvm1.lock", "");
+    REQUIRE(::chown((l.state / "kvm1.lock").c_str(), 65534, 65534) == 0);
+    const auto before = l.files();
+    const auto r = l.apply();
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("refusing state file " + (l.state / "kvm1.lock").string()) != std::string::npos);
+    CHECK(l.files() == before);
+  }
+}
+
+TEST_CASE("hostile: a group-writable or symlinked journal is refused" * doctest::test_suite("hostile")) {
+  Lab l;
+  REQUIRE(l.apply().exit_code == 0);
+  const auto applied = l.files();
+  const fs::path jn = l.state / "kvm1.journal";
+  ::chmod(jn.c_str(), 0620);
+  auto r = l.rollback();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("writable by group or others (mode 0620)") != std::string::npos);
+  CHECK(l.files() == applied);
+  ::chmod(jn.c_str(), 0600);
+  fs::rename(jn, l.t.path() / "elsewhere");
+  fs::create_symlink(l.t.path() / "elsewhere", jn);
+  r = l.rollback();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("it is a symlink") != std::string::npos);
+  CHECK(l.files() == applied);
+}
+
+TEST_CASE("hostile: a damaged journal record refuses apply and rollback naming the record; a "
+          "torn last record is tolerated" * doctest::test_suite("hostile")) {
+  Lab l;
+  const auto before = l.files();
+  REQUIRE(l.apply().exit_code == 0);
+  const auto applied = l.files();
+  const fs::path jn = l.state / "kvm1.journal";
+  const std::string good = test::read_file(jn);
+  // Record 3 (a step record): flip one byte of its body.
+  std::size_t p = 0;
+  for (int i = 0; i < 2; ++i) p = good.find('\n', p) + 1;
+  std::string bad = good;
+  bad[p + 100] = bad[p + 100] == 'A' ? 'B' : 'A';
+  test::write_file(jn, bad);
+  ::chmod(jn.c_str(), 0600);
+  for (bool apply : {false, true}) {
+    const auto r = apply ? l.apply() : l.rollback();
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("journal " + jn.string() + " is damaged at record 3") != std::string::npos);
+    CHECK(l.files() == applied);
+    CHECK(test::read_file(jn) == bad);
+  }
+  // Old format (no checksums): refused with the way out.
+  test::write_file(jn, "{\"record\":\"begin\",\"format\":1,\"host\":\"kvm1\"}\n");
+  auto r = l.rollback();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("written by an older macvtapctl (format 1") != std::string::npos);
+  // Torn (unterminated) last record: ignored, the rollback works and trims it.
+  test::write_file(jn, good + "{\"c\":\"12");
+  r = l.rollback();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(l.files() == before);
+}
+
+TEST_CASE("hostile: temp files a crash left are removed by the next apply; symlinks and other "
+          "names are left alone" * doctest::test_suite("hostile")) {
+  Lab l;
+  const fs::path ns = l.lab / "guest-web1" / "etc/sysconfig/network-scripts";
+  const fs::path outside = l.t.path() / "outside";
+  test::write_file(outside, "secret\n");
+  test::write_file(ns / ".ifcfg-ens9.mvt-ab12cd34", "torn");
+  fs::create_symlink(outside, ns / ".ifcfg-x.mvt-zz12cd34");
+  test::write_file(ns / "keep.mvt-ab12cd34", "not ours");
+  fs::create_directories(l.state);
+  ::chmod(l.state.c_str(), 0700);
+  test::write_file(l.state / ".kvm1.journal.new", "half");
+  const auto r = l.apply();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(fs::exists(ns / ".ifcfg-ens9.mvt-ab12cd34"));
+  CHECK_FALSE(fs::exists(l.state / ".kvm1.journal.new"));
+  CHECK(fs::is_symlink(ns / ".ifcfg-x.mvt-zz12cd34"));
+  CHECK(test::read_file(outside) == "secret\n");
+  CHECK(fs::exists(ns / "keep.mvt-ab12cd34"));
+}
