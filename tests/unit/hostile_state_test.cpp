@@ -118,7 +118,7 @@ TEST_CASE("hostile: a group-writable or symlinked journal is refused" * doctest:
   CHECK(l.files() == applied);
 }
 
-TEST_CASE("hostile: a damaged journal record refuses apply and rollback naming the record; a "
+TEST_CASE("hostile: a damaged journal record refuses apply and rollback naming the record, a "
           "torn last record is tolerated" * doctest::test_suite("hostile")) {
   Lab l;
   const auto before = l.files();
@@ -153,7 +153,7 @@ TEST_CASE("hostile: a damaged journal record refuses apply and rollback naming t
   CHECK(l.files() == before);
 }
 
-TEST_CASE("hostile: temp files a crash left are removed by the next apply; symlinks and other "
+TEST_CASE("hostile: temp files a crash left are removed by the next apply, symlinks and other "
           "names are left alone" * doctest::test_suite("hostile")) {
   Lab l;
   const fs::path ns = l.lab / "guest-web1" / "etc/sysconfig/network-scripts";
