@@ -7,7 +7,9 @@
 
 #include <filesystem>
 
+#include "apply/executor.hpp"
 #include "apply_test_support.hpp"
+#include "files/dir_source.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -173,4 +175,59 @@ TEST_CASE("hostile: temp files a crash left are removed by the next apply, symli
   CHECK(fs::is_symlink(ns / ".ifcfg-x.mvt-zz12cd34"));
   CHECK(test::read_file(outside) == "secret\n");
   CHECK(fs::exists(ns / "keep.mvt-ab12cd34"));
+}
+
+// A full disk during an apply: a 512 KiB tmpfs (real ENOSPC, chosen over RLIMIT_FSIZE, which
+// fails writes by offset and so cannot show that the reserved journal space is used) holds
+// the state dir and the dir: root. The second step's journal record (the 200 KiB
+// before-image of the file it replaces) does not fit: the step never runs, and the automatic
+// rollback still restores the first step from the journal space reserved for it.
+TEST_CASE("hostile: a full disk during apply still lets the automatic rollback restore the old "
+          "state" * doctest::test_suite("hostile")) {
+  test::TempDir t;
+  const fs::path mnt = t.path() / "mnt";
+  fs::create_directories(mnt);
+  if (::geteuid() != 0 ||
+      test::run_argv_env({"mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt.string()})
+              .exit_code != 0) {
+    MESSAGE("SKIPPED: needs root and mount(8) for a small tmpfs");
+    return;
+  }
+  struct Umount {
+    fs::path p;
+    ~Umount() { test::run_argv_env({"umount", p.string()}); }
+  } um{mnt};
+  const std::string ns = "etc/sysconfig/network-scripts";
+  const fs::path root = mnt / "web1", state = mnt / "state";
+  const std::string small = "DEVICE=eth0\nDEFROUTE=yes\n", big(200 * 1024, 'x');
+  test::write_file(root / ns / "ifcfg-eth0", small);
+  test::write_file(root / ns / "ifcfg-big", big);
+  test::write_file(mnt / "filler", std::string(100 * 1024, 'f'));
+  const auto before = test::snapshot_tree(root);
+  DirSource src(root);
+  apply::HostBackends hb;
+  hb.guest_files["web1"] = &src;
+  hb.sources.uri = "test:///default";
+  hb.sources.guest_files["web1"] = "dir:" + root.string();
+  plan::Plan p;
+  p.spec_digest = "d";
+  p.steps.push_back(test::write_step("s01", "kvm1", "web1", ns + "/ifcfg-eth0",
+                                     "DEVICE=eth0\nDEFROUTE=no\n", small));
+  p.steps.push_back(test::write_step("s02", "kvm1", "web1", ns + "/ifcfg-big", "X=1\n", big));
+  apply::ApplyOptions o;
+  o.state_dir = state;
+  o.replan = [] { return plan::Plan{}; };
+  apply::ApplySession s({{"kvm1", hb}}, o);
+  const auto r = s.apply(p);
+  INFO(r.error);
+  CHECK_FALSE(r.ok);
+  CHECK(r.failed_step.find("s02") == 0);
+  CHECK(r.error.find("No space left on device") != std::string::npos);
+  REQUIRE(r.rollback);
+  for (const auto& e : r.rollback->errors) INFO(e);
+  CHECK(r.rollback->ok());
+  CHECK(test::snapshot_tree(root) == before);
+  auto jn = apply::read_host_journal(state, "kvm1");
+  REQUIRE(jn);
+  CHECK(jn->status == "rolled-back");
 }
