@@ -2,10 +2,12 @@
 // re-reads the live state over read-write connections, shows the plan, asks for
 // confirmation on a terminal (refuses to run unattended without --yes), then executes it
 // journaled (lib/apply/executor.hpp), verifies by re-planning, and rolls back on failure.
-//  - PLANFILE (saved by `plan -o`): executed as saved, after checking that it was made from
-//    the same spec (digest), was not edited (plan_file.hpp) and that none of the facts it was
-//    planned against moved ("stale plan: FACT changed"). The spec is still needed (-f) to
-//    know where to look.
+//  - PLANFILE (saved by `plan -o`): a commitment, not a program. Refused when corrupted
+//    (integrity digest, plan_file.hpp), made for another spec (digest), stale (a fact it was
+//    planned against moved: "stale plan: FACT changed"; checked first), or when its steps
+//    differ from the plan recomputed from the spec and the live state ("plan file does not
+//    match what the spec produces: step N (...): FIELD differs", plan_match.hpp). Then the
+//    recomputed plan is executed, never the file's steps.
 //  - --try[=SECONDS] (default 120): after a verified apply, wait for `macvtapctl confirm`
 //    from another shell, else roll back by itself (also on Ctrl-C).
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
@@ -34,6 +36,7 @@
 #include "commands.hpp"
 #include "plan_common.hpp"
 #include "plan/plan_file.hpp"
+#include "plan/plan_match.hpp"
 #include "render/plan_view.hpp"
 #include "render/text.hpp"
 #include "spec/guard.hpp"
@@ -172,7 +175,16 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
                 << " was made; run `macvtapctl plan` again\n";
       return 1;
     }
-    to_run = *saved;
+    // Stale is checked first: when the live state moved, the steps differ for that reason.
+    // Then the file must equal what the spec produces now; the recomputed plan is what runs,
+    // never a byte of the file.
+    if (auto diff = plan::first_step_difference(*saved, fresh)) {
+      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+                << ": plan file does not match what the spec produces: " << *diff << "\n";
+      return 1;
+    }
+    std::cout << "Plan file " << o.plan_file << " matches what the spec produces ("
+              << fresh.steps.size() << " steps).\n";
   }
   if (!to_run.has_changes()) {
     for (const auto& w : to_run.warnings) std::cerr << "warning: " << w << "\n";
