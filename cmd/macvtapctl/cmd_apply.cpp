@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -64,6 +65,11 @@ void print(const Diagnostics& d) {
 }
 
 std::optional<std::string> read_text(const std::string& path) {
+  // A plan file is untrusted: a regular file of bounded size (not a FIFO, not /dev/zero).
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) ||
+      std::filesystem::file_size(path, ec) > plan::kMaxPlanFileBytes || ec)
+    return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream s;
@@ -126,7 +132,9 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (!o.plan_file.empty()) {
     auto text = read_text(o.plan_file);
     if (!text) {
-      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file << "\n";
+      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file
+                << " (a plan file is a readable regular file of at most "
+                << plan::kMaxPlanFileBytes << " bytes)\n";
       return 1;
     }
     Diagnostics pd;
