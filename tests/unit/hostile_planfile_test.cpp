@@ -193,8 +193,9 @@ TEST_CASE("hostile: plan file - a changed domain interface XML is refused" *
   const std::string node_before = read_file(lab.lab / "node.xml");
   auto r = lab.apply_forged([](plan::Plan& p) {
     auto& op = p.steps[step_index(p, "guest/web1/interface/ens9")].op;
-    REQUIRE(op.interface_xml.find("mode='private'") != std::string::npos);
-    op.interface_xml.replace(op.interface_xml.find("mode='private'"), 14, "mode='bridge'");
+    const auto at = op.interface_xml.find("mode=\"private\"");
+    REQUIRE(at != std::string::npos);
+    op.interface_xml.replace(at, 14, "mode=\"bridge\"");
   });
   check_refused(lab, before, r,
                 "step 5 (define-interface guest web1 52:54:00:5d:9c:33): interface_xml differs");
