@@ -123,7 +123,7 @@ TEST_CASE("hostile: plan file - an extra step at the end is refused" *
                 "(9 steps in the plan file, 8 from the spec)");
 }
 
-TEST_CASE("hostile: plan file - $(cmd) appended to an ifcfg content is refused" *
+TEST_CASE("hostile: plan file - a command substitution appended to an ifcfg content is refused" *
           doctest::test_suite("hostile")) {
   Lab lab;
   const Tree before = lab.files();
@@ -211,7 +211,7 @@ TEST_CASE("hostile: plan file - a changed host is refused" * doctest::test_suite
                 "differs (the spec produces kvm1)");
 }
 
-TEST_CASE("hostile: plan file - stale beats forged; corruption is named" *
+TEST_CASE("hostile: plan file - stale beats forged, corruption is named" *
           doctest::test_suite("hostile")) {
   Lab lab;
   const fs::path eth0 = lab.lab / "guest-web1" / "etc/sysconfig/network-scripts/ifcfg-eth0";
