@@ -284,7 +284,8 @@ void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
   sub->add_option("-f,--file", opts->paths,
                   "spec file or directory (every *.yaml inside, lexical order); repeatable");
   sub->add_option("planfile", opts->plan_file,
-                  "a plan saved by `plan -o` (refused when stale, edited or for another spec)");
+                  "a plan saved by `plan -o`: runs only if its steps equal what the spec produces "
+                  "now (refused when stale, corrupted, for another spec or different)");
   sub->add_flag("-y,--yes", opts->yes, "do not ask for confirmation (needed when unattended)");
   sub->add_flag("--try{120}", opts->try_seconds,
                 "--try[=SECONDS]: roll back by itself unless `macvtapctl confirm` comes within "

@@ -3,7 +3,8 @@
 //  - "kind": "macvtapctl-plan",
 //  - "integrity": sha256 over the canonical form of everything else (the JSON re-serialized
 //    with sorted keys and no whitespace), so reformatting is harmless but any edited value
-//    is refused. Not a signature: it catches hand edits and corruption, not an attacker.
+//    is refused. Not a signature: it catches hand edits and corruption, not an attacker;
+//    `apply PLANFILE` trusts no step of the file (plan_match.hpp).
 // Pure: callers read and write the bytes (atomically).
 #include <optional>
 #include <string>
