@@ -2,10 +2,12 @@
 // re-reads the live state over read-write connections, shows the plan, asks for
 // confirmation on a terminal (refuses to run unattended without --yes), then executes it
 // journaled (lib/apply/executor.hpp), verifies by re-planning, and rolls back on failure.
-//  - PLANFILE (saved by `plan -o`): executed as saved, after checking that it was made from
-//    the same spec (digest), was not edited (plan_file.hpp) and that none of the facts it was
-//    planned against moved ("stale plan: FACT changed"). The spec is still needed (-f) to
-//    know where to look.
+//  - PLANFILE (saved by `plan -o`): a commitment, not a program. Refused when corrupted
+//    (integrity digest, plan_file.hpp), made for another spec (digest), stale (a fact it was
+//    planned against moved: "stale plan: FACT changed"; checked first), or when its steps
+//    differ from the plan recomputed from the spec and the live state ("plan file does not
+//    match what the spec produces: step N (...): FIELD differs", plan_match.hpp). Then the
+//    recomputed plan is executed, never the file's steps.
 //  - --try[=SECONDS] (default 120): after a verified apply, wait for `macvtapctl confirm`
 //    from another shell, else roll back by itself (also on Ctrl-C).
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
@@ -23,6 +25,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -34,6 +37,7 @@
 #include "commands.hpp"
 #include "plan_common.hpp"
 #include "plan/plan_file.hpp"
+#include "plan/plan_match.hpp"
 #include "render/plan_view.hpp"
 #include "render/text.hpp"
 #include "spec/guard.hpp"
@@ -61,6 +65,11 @@ void print(const Diagnostics& d) {
 }
 
 std::optional<std::string> read_text(const std::string& path) {
+  // A plan file is untrusted: a regular file of bounded size (not a FIFO, not /dev/zero).
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) ||
+      std::filesystem::file_size(path, ec) > plan::kMaxPlanFileBytes || ec)
+    return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream s;
@@ -124,7 +133,9 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (!o.plan_file.empty()) {
     auto text = read_text(o.plan_file);
     if (!text) {
-      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file << "\n";
+      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file
+                << " (a plan file is a readable regular file of at most "
+                << plan::kMaxPlanFileBytes << " bytes)\n";
       return 1;
     }
     Diagnostics pd;
@@ -173,7 +184,16 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
                 << " was made; run `macvtapctl plan` again\n";
       return 1;
     }
-    to_run = *saved;
+    // Stale is checked first: when the live state moved, the steps differ for that reason.
+    // Then the file must equal what the spec produces now; the recomputed plan is what runs,
+    // never a byte of the file.
+    if (auto diff = plan::first_step_difference(*saved, fresh)) {
+      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+                << ": plan file does not match what the spec produces: " << *diff << "\n";
+      return 1;
+    }
+    std::cout << "Plan file " << o.plan_file << " matches what the spec produces ("
+              << fresh.steps.size() << " steps).\n";
   }
   if (!to_run.has_changes()) {
     for (const auto& w : to_run.warnings) std::cerr << "warning: " << w << "\n";
@@ -265,7 +285,8 @@ void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
   sub->add_option("-f,--file", opts->paths,
                   "spec file or directory (every *.yaml inside, lexical order); repeatable");
   sub->add_option("planfile", opts->plan_file,
-                  "a plan saved by `plan -o` (refused when stale, edited or for another spec)");
+                  "a plan saved by `plan -o`: runs only if its steps equal what the spec produces "
+                  "now (refused when stale, corrupted, for another spec or different)");
   sub->add_flag("-y,--yes", opts->yes, "do not ask for confirmation (needed when unattended)");
   sub->add_flag("--try{120}", opts->try_seconds,
                 "--try[=SECONDS]: roll back by itself unless `macvtapctl confirm` comes within "

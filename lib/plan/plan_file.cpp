@@ -6,14 +6,16 @@
 namespace mvt::plan {
 namespace {
 
+struct TooDeep {};
+
+}  // namespace
+
 // sha256 of the canonical JSON (sorted keys, compact) of j without "integrity".
 std::string integrity_of(const Json& j) {
   nlohmann::json canonical = nlohmann::json::parse(j.dump());
   canonical.erase("integrity");
   return sha256_hex(canonical.dump());
 }
-
-}  // namespace
 
 std::string save_plan(const Plan& p) {
   Json j;
@@ -28,9 +30,24 @@ std::string save_plan(const Plan& p) {
 std::optional<Plan> load_plan(std::string_view text, const std::string& origin,
                               Diagnostics& diags) {
   const SourcePos pos{origin, 0, 0};
+  if (text.size() > kMaxPlanFileBytes) {
+    diags.error(pos, "planfile.too-large",
+                "plan file is " + std::to_string(text.size()) + " bytes; a plan file is at most " +
+                    std::to_string(kMaxPlanFileBytes) + " bytes");
+    return std::nullopt;
+  }
   Json j;
   try {
-    j = Json::parse(text);
+    // Bounded nesting: dump() (integrity) and the readers recurse.
+    j = Json::parse(text, [](int depth, nlohmann::json::parse_event_t, Json&) {
+      if (depth > kMaxPlanDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    diags.error(pos, "planfile.too-deep",
+                "not a plan file: JSON nested deeper than " + std::to_string(kMaxPlanDepth) +
+                    " levels");
+    return std::nullopt;
   } catch (const nlohmann::json::exception& e) {
     // parse_error, and out_of_range 406 for a number beyond double (`1e999`): both are
     // a file that is not a plan this tool wrote (found by fuzz_plan_file).
@@ -62,8 +79,8 @@ std::optional<Plan> load_plan(std::string_view text, const std::string& origin,
   }
   if (integ->get<std::string>() != integrity_of(j)) {
     diags.error(pos, "planfile.integrity",
-                "plan file was modified after it was written (integrity digest mismatch); "
-                "make a new plan instead of editing one");
+                "plan file is corrupted or was edited after it was written (integrity digest "
+                "mismatch); make a new plan instead of editing one");
     return std::nullopt;
   }
   try {

@@ -1,5 +1,7 @@
 #include "plan/plan_json.hpp"
 
+#include <cstdint>
+
 namespace mvt::plan {
 namespace {
 
@@ -220,8 +222,12 @@ std::optional<Plan> plan_from_json(const Json& j, const std::string& origin, Dia
         op.path = r.str(*oj, "path", where_op);
         if (op.kind == OpKind::WriteFile) {
           op.content = r.str(*oj, "content", where_op);
-          if (auto it = oj->find("mode"); it != oj->end() && it->is_number_unsigned())
-            op.mode = it->get<unsigned>();
+          if (auto it = oj->find("mode"); it != oj->end() && !it->is_null()) {
+            if (it->is_number_unsigned() && it->get<std::uint64_t>() <= 07777u)
+              op.mode = it->get<unsigned>();
+            else
+              r.fail(where_op, "\"mode\" is not a file mode (an integer 0 to 4095) or null");
+          }
         }
         op.before_sha256 = r.opt(*oj, "before_sha256", where_op);
         break;
