@@ -97,7 +97,7 @@ std::string word_at(const LineTable& lines, int line, int column) {
   const std::string_view l = lines.line(line);
   if (column < 1 || static_cast<std::size_t>(column) > l.size()) return {};
   std::string_view w = l.substr(static_cast<std::size_t>(column) - 1);
-  w = w.substr(0, std::min(w.find_first_of(" \t;&|<>"), std::size_t{40}));
+  w = w.substr(0, std::min(w.find_first_of(" \t;&|<>()"), std::size_t{40}));
   std::string out;
   for (char c : w) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
   return out;
