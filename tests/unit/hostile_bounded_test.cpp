@@ -67,7 +67,7 @@ TEST_CASE("hostile: an alias inside its own anchor (a cycle) is refused at the a
                    "cycle) [yaml.alias-cycle]") != std::string::npos);
 }
 
-TEST_CASE("hostile: aliases within the budget still expand (a small spec's anchors are fine)" *
+TEST_CASE("hostile: aliases within the budget still expand (a small spec with anchors is fine)" *
           doctest::test_suite("security")) {
   test::TempDir t;
   // 4 levels of x9: 7,381 nodes, under the 100,000 floor: no budget error (the spec's other
@@ -86,7 +86,7 @@ TEST_CASE("hostile: aliases within the budget still expand (a small spec's ancho
   CHECK(r.err.find("unknown key 'd'") != std::string::npos);
 }
 
-TEST_CASE("hostile: 80,000 nested '[' end in one depth error at the 65th, no crash" *
+TEST_CASE("hostile: 80000 nested flow openers end in one depth error at the 65th and no crash" *
           doctest::test_suite("security")) {
   test::TempDir t;
   for (const std::string open : {"[", "{a: "}) {
@@ -111,7 +111,7 @@ TEST_CASE("hostile: 80,000 nested '[' end in one depth error at the 65th, no cra
   CHECK(r.err.find("nesting deeper than 64 levels [yaml.depth]") != std::string::npos);
 }
 
-TEST_CASE("hostile: 100,000 unknown keys each get their own line, caret and message" *
+TEST_CASE("hostile: 100000 unknown keys each get their own line and caret and message" *
           doctest::test_suite("security")) {
   test::TempDir t;
   std::string s = "version: 1\nhosts: {}\n";
@@ -150,7 +150,7 @@ struct Lab {
 }  // namespace
 
 TEST_CASE("hostile: a managed ifcfg with a line that is not a plain assignment is refused by "
-          "plan, drift and apply, naming the line; nothing written, nothing run" *
+          "plan and drift and apply naming the line - nothing written and nothing run" *
           doctest::test_suite("security")) {
   // Each line changes what sourcing the file yields (or runs something); NetworkManager's
   // reader does not read them as assignments either (shvar.c: `export X=1` is not a FOO= line).
@@ -210,8 +210,8 @@ TEST_CASE("hostile: a managed ifcfg with a line that is not a plain assignment i
   }
 }
 
-TEST_CASE("hostile: $(...) and backticks in keys the spec does not manage are warnings naming "
-          "the line; the plan still manages the file and runs nothing" *
+TEST_CASE("hostile: command substitutions in keys the spec does not manage are warnings naming "
+          "the line - the plan still manages the file and runs nothing" *
           doctest::test_suite("security")) {
   Lab lab;
   test::write_file(lab.eth0, test::read_file(lab.eth0) + "ETHTOOL_OPTS=\"$(touch " +
@@ -240,7 +240,7 @@ TEST_CASE("hostile: $(...) and backticks in keys the spec does not manage are wa
   CHECK_FALSE(fs::exists(managed.marker));
 }
 
-TEST_CASE("hostile: a guest ifcfg of 50,000 lines is planned, its lines kept" *
+TEST_CASE("hostile: a guest ifcfg of 50000 lines is planned" *
           doctest::test_suite("security")) {
   Lab lab;
   std::string text = test::read_file(lab.eth0);
