@@ -234,7 +234,10 @@ class Differ {
       const std::string name = "ifcfg-" + nic->name;
       const FileState* have = find_file(ho.files, name);
       cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(have);
-      if (auto d = host_nic_file(spec.name, *nic, have)) cs_.files.push_back(std::move(*d));
+      auto d = host_nic_file(spec.name, *nic, have);
+      if (!check_sourced_file("host " + spec.name + ": " + name, have, d, false, cs_.diagnostics))
+        continue;
+      if (d) cs_.files.push_back(std::move(*d));
     }
   }
 
@@ -373,7 +376,10 @@ class Differ {
         const std::string name = "ifcfg-" + w.name;
         const FileState* have = find_file(files, name);
         cs_.fingerprint[fp + name] = fact_digest(have);
-        if (auto d = guest_ifcfg_file(h, g.name, w, r.mac, have)) {
+        auto d = guest_ifcfg_file(h, g.name, w, r.mac, have);
+        if (check_sourced_file("host " + h + ": guest " + g.name + ": " + name, have, d, false,
+                               cs_.diagnostics) &&
+            d) {
           d->for_new_interface = fresh.count(r.mac) > 0;
           cs_.files.push_back(std::move(*d));
         }
@@ -382,7 +388,10 @@ class Differ {
         const std::string name = "route-" + w.name;
         const FileState* have = find_file(files, name);
         cs_.fingerprint[fp + name] = fact_digest(have);
-        if (auto d = guest_route_file(h, g.name, w, have)) {
+        auto d = guest_route_file(h, g.name, w, have);
+        if (check_sourced_file("host " + h + ": guest " + g.name + ": " + name, have, d, true,
+                               cs_.diagnostics) &&
+            d) {
           d->mac = r.mac.str();
           d->for_new_interface = fresh.count(r.mac) > 0;
           cs_.files.push_back(std::move(*d));

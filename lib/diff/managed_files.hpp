@@ -22,6 +22,7 @@
 #include "ifcfg/interface_facts.hpp"
 #include "model/observed.hpp"
 #include "model/topology.hpp"
+#include "util/diagnostics.hpp"
 
 namespace mvt::diff {
 
@@ -40,6 +41,18 @@ std::optional<FileDiff> guest_ifcfg_file(const std::string& host, const std::str
                                          const FileState* have);
 std::optional<FileDiff> guest_route_file(const std::string& host, const std::string& guest,
                                          const GuestInterface& want, const FileState* have);
+
+// Issue 12: a file the diff would manage must be one bash reads as plain assignments, since
+// network-scripts source it. `who` names it for messages ("host kvm1: guest web1: ifcfg-eth1"),
+// `have` is the observed file, `d` what the diff made of it. Every statement that makes
+// sourcing do more than assign values (ifcfg::Problem::refuse: `readonly`, `declare`,
+// `export`, `unset`, `set`, `return`, `.`, a function, any other command, operators,
+// unterminated quotes, ${X:=v}) is an error at its line: returns false, and the file must not
+// be managed. A command substitution that stays in the file (a key the spec does not manage)
+// is a warning at its line. A route file is checked only when ifup-routes sources it (a line
+// starting with ADDRESSn=); its ip-route lines are read, not sourced.
+bool check_sourced_file(const std::string& who, const FileState* have,
+                        const std::optional<FileDiff>& d, bool route, Diagnostics& diags);
 
 // Whether a guest interface declares anything its ifcfg file carries.
 bool manages_ifcfg(const GuestInterface& i);

@@ -22,24 +22,13 @@ File& File::operator=(File&&) noexcept = default;
 
 namespace {
 
-// 1-based line and column of byte offsets: a table of line starts, binary-searched (a file
-// with many problems stays linear; fuzz_ifcfg ran at 25 inputs/s on a 40 KB file).
-class LineIndex {
- public:
-  explicit LineIndex(std::string_view text) {
-    starts_.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') starts_.push_back(i + 1);
-  }
-  std::pair<int, int> at(std::size_t offset) const {
-    const auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
-    const auto line = static_cast<std::size_t>(it - starts_.begin());  // >= 1
-    return {static_cast<int>(line), static_cast<int>(offset - starts_[line - 1]) + 1};
-  }
-
- private:
-  std::vector<std::size_t> starts_;
-};
+// 1-based line and column of a byte offset, from a table of line starts (binary search: a
+// file with many problems stays linear; fuzz_ifcfg ran at 25 inputs/s on a 40 KB file).
+std::pair<int, int> line_col(const std::vector<std::size_t>& starts, std::size_t offset) {
+  const auto it = std::upper_bound(starts.begin(), starts.end(), offset);
+  const auto line = static_cast<std::size_t>(it - starts.begin());  // >= 1
+  return {static_cast<int>(line), static_cast<int>(offset - starts[line - 1]) + 1};
+}
 
 struct Occurrence {
   std::size_t stmt;
@@ -61,11 +50,17 @@ void File::reparse() {
   lines_.reserve(scan.statements.size());
   for (auto& st : scan.statements) lines_.push_back(LineRec{std::move(st)});
   problems_.clear();
-  const LineIndex index(text_);
+  line_starts_.assign(1, 0);
+  for (std::size_t i = text_.find('\n'); i != std::string::npos; i = text_.find('\n', i + 1))
+    line_starts_.push_back(i + 1);
   for (const auto& p : scan.problems) {
-    auto [line, col] = index.at(p.offset);
-    problems_.push_back(Problem{line, col, p.key, p.message, p.expansion});
+    auto [line, col] = line_col(line_starts_, p.offset);
+    problems_.push_back(Problem{line, col, p.key, p.message, p.expansion, p.refuse, p.command});
   }
+  last_.clear();
+  for (std::size_t s = 0; s < lines_.size(); ++s)
+    for (std::size_t a = 0; a < lines_[s].st.assigns.size(); ++a)
+      last_.insert_or_assign(lines_[s].st.assigns[a].key, std::pair{s, a});
 }
 
 std::string File::write() const {
@@ -86,18 +81,18 @@ std::vector<Occurrence> occurrences(const Lines& lines, std::string_view key) {
 }  // namespace
 
 std::optional<std::string> File::get(std::string_view key) const {
-  auto occ = occurrences(lines_, key);
-  if (occ.empty()) return std::nullopt;
-  return lines_[occ.back().stmt].st.assigns[occ.back().assign].value;
+  const auto it = last_.find(std::string(key));
+  if (it == last_.end()) return std::nullopt;
+  return lines_[it->second.first].st.assigns[it->second.second].value;
 }
 
 bool File::has(std::string_view key) const {
-  return !occurrences(lines_, key).empty();
+  return last_.count(std::string(key)) > 0;
 }
 
 bool File::is_unsafe(std::string_view key) const {
-  auto occ = occurrences(lines_, key);
-  return !occ.empty() && !lines_[occ.back().stmt].st.assigns[occ.back().assign].value;
+  const auto it = last_.find(std::string(key));
+  return it != last_.end() && !lines_[it->second.first].st.assigns[it->second.second].value;
 }
 
 std::vector<std::string> File::unsafe_keys() const {
@@ -125,13 +120,10 @@ std::vector<std::string> File::keys() const {
 }
 
 int File::line_of(std::string_view key) const {
-  auto occ = occurrences(lines_, key);
-  if (occ.empty()) return 0;
-  const std::size_t off = lines_[occ.back().stmt].st.assigns[occ.back().assign].key_begin;
-  return 1 + static_cast<int>(std::count(text_.begin(),
-                                         text_.begin() + static_cast<std::ptrdiff_t>(
-                                                             std::min(off, text_.size())),
-                                         '\n'));
+  const auto it = last_.find(std::string(key));
+  if (it == last_.end()) return 0;
+  const std::size_t off = lines_[it->second.first].st.assigns[it->second.second].key_begin;
+  return line_col(line_starts_, std::min(off, text_.size())).first;
 }
 
 namespace {
@@ -200,13 +192,46 @@ void File::set(std::string_view key, std::string_view value) {
 }
 
 void File::unset(std::string_view key) {
-  auto occ = occurrences(lines_, key);
+  unset(std::vector<std::string>{std::string(key)});
+}
+
+void File::unset(const std::vector<std::string>& keys) {
+  const std::unordered_set<std::string_view> gone(keys.begin(), keys.end());
+  // Ranges per statement, in offset order; a statement whose every assignment goes is
+  // erased whole (what erasing its assignments one by one would leave).
   std::vector<std::pair<std::size_t, std::size_t>> ranges;
-  for (const auto& o : occ)
-    if (!lines_[o.stmt].st.problem) ranges.push_back(erase_range(lines_[o.stmt].st, o.assign));
+  for (const auto& l : lines_) {
+    const auto& st = l.st;
+    if (st.problem) continue;
+    std::vector<std::size_t> hit;
+    for (std::size_t a = 0; a < st.assigns.size(); ++a)
+      if (gone.count(st.assigns[a].key)) hit.push_back(a);
+    if (hit.empty()) continue;
+    if (hit.size() == st.assigns.size()) {
+      ranges.emplace_back(st.begin, st.end);
+      continue;
+    }
+    // A run of removed assignments that ends the statement goes with the blanks before it;
+    // any other removed one with the blanks after it.
+    std::size_t tail = st.assigns.size();
+    while (tail > 0 && gone.count(st.assigns[tail - 1].key)) --tail;
+    for (auto a : hit)
+      if (a < tail) ranges.emplace_back(st.assigns[a].key_begin, st.assigns[a + 1].key_begin);
+    if (tail < st.assigns.size())
+      ranges.emplace_back(st.assigns[tail - 1].value_end, st.assigns.back().value_end);
+  }
   if (ranges.empty()) return;
-  std::sort(ranges.begin(), ranges.end(), [](auto& x, auto& y) { return x.first > y.first; });
-  for (const auto& [b, e] : ranges) text_.erase(b, e - b);
+  // Rebuild the text once, skipping the erased ranges (they do not overlap).
+  std::sort(ranges.begin(), ranges.end());
+  std::string text;
+  text.reserve(text_.size());
+  std::size_t at = 0;
+  for (const auto& [b, e] : ranges) {
+    if (b > at) text.append(text_, at, b - at);
+    at = std::max(at, e);
+  }
+  if (at < text_.size()) text.append(text_, at, std::string::npos);
+  text_ = std::move(text);
   modified_ = true;
   reparse();
 }

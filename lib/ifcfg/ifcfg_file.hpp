@@ -25,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model/net_types.hpp"
@@ -41,6 +43,13 @@ struct Problem {
   // tilde): the "refuse this file" kind. Other problems are structural (commands, operators,
   // unterminated quotes, NUL, locale-dependent escapes).
   bool expansion = false;
+  // Sourcing the statement does more than assign plain values (issue 12): a command
+  // (`readonly`, `export`, `unset`, `.`, a function definition...), an operator, KEY+=,
+  // KEY[i]=, an unterminated quote, an expansion that can assign ($((...)), ${X:=v}).
+  // A file with such a problem is never managed (diff/managed_files.hpp).
+  bool refuse = false;
+  // A command substitution ($(...), `...`): sourcing the file runs a command.
+  bool command = false;
 };
 
 class File {
@@ -71,6 +80,8 @@ class File {
   // Removes every assignment of key (the whole line when it is the line's only assignment),
   // except inside problem statements.
   void unset(std::string_view key);
+  // unset() of each key, in one pass over the file (linear however many keys go).
+  void unset(const std::vector<std::string>& keys);
   bool modified() const { return modified_; }
 
   // Semantic getters.
@@ -103,6 +114,10 @@ class File {
 
   std::string text_;            // the file, verbatim; edits splice it and reparse
   std::vector<LineRec> lines_;  // statements covering text_ in order
+  // Built by reparse(), so that lookups stay O(1) and positions O(log n) on a file of any
+  // size (issue 12: a guest's 200,000-line ifcfg made every key lookup a scan).
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> last_;  // key -> stmt, assign
+  std::vector<std::size_t> line_starts_;
   bool modified_ = false;
   std::vector<Problem> problems_;
 };

@@ -212,6 +212,7 @@ bool apply(File& file, const ManagedKeys& keys) {
     file.unset(k);
     file.unset(suffixed(k, zero));
   }
+  std::vector<std::string> gone;  // removed in one pass: a file may hold any number of them
   for (const auto& fam : keys.absent_numbered) {
     for (const auto& k : file.keys()) {
       if (k.size() <= fam.size() || k.compare(0, fam.size(), fam) != 0) continue;
@@ -219,9 +220,10 @@ bool apply(File& file, const ManagedKeys& keys) {
       if (!std::all_of(rest.begin(), rest.end(), ::isdigit)) continue;
       bool wanted = std::any_of(keys.values.begin(), keys.values.end(),
                                 [&](const auto& kv) { return kv.first == k; });
-      if (!wanted) file.unset(k);
+      if (!wanted) gone.push_back(k);
     }
   }
+  if (!gone.empty()) file.unset(gone);
   return file.write() != before.write();
 }
 

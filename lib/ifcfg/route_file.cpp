@@ -243,10 +243,12 @@ void RouteFile::set_routes(const std::vector<Route>& routes) {
       keys_.unset("METRIC" + s);
       keys_.unset("OPTIONS" + s);
     }
+    std::vector<std::string> gone;  // removed in one pass: linear in the file's size
     for (const auto& k : keys_.keys()) {
       const auto i = indexed_key(k, {"ADDRESS", "NETMASK", "GATEWAY", "METRIC", "OPTIONS"});
-      if (i && *i >= static_cast<std::uint64_t>(n)) keys_.unset(k);
+      if (i && *i >= static_cast<std::uint64_t>(n)) gone.push_back(k);
     }
+    if (!gone.empty()) keys_.unset(gone);
     if (keys_.modified()) modified_ = true;
     return;
   }

@@ -1,5 +1,6 @@
 #include "ifcfg/shell_scan.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace mvt::ifcfg::detail {
@@ -37,6 +38,11 @@ struct Ctx {
   void expansion_at(std::size_t at, std::string msg) {
     unsafe_at(at, std::move(msg));
     problems.back().expansion = true;
+  }
+  // Problems that make sourcing do more than assign plain values (RawProblem::refuse).
+  void refuse_at(std::size_t at, std::string msg) {
+    unsafe_at(at, std::move(msg));
+    problems.back().refuse = true;
   }
   char at(std::size_t i) const { return i < text.size() ? text[i] : '\0'; }
   bool has(std::size_t i) const { return i < text.size(); }
@@ -85,13 +91,32 @@ std::size_t skip_group(Ctx& c, std::size_t pos, char open, char close) {
 // An unsafe '$' expansion at pos: reports it and returns the offset after it.
 std::size_t skip_dollar(Ctx& c, std::size_t pos) {
   char n = c.at(pos + 1);
+  if (n == '(' && c.at(pos + 2) == '(') {
+    c.expansion_at(pos, "arithmetic expansion $((...)) can assign variables when the file is sourced");
+    c.problems.back().refuse = true;
+    return skip_group(c, pos + 1, '(', ')');
+  }
   if (n == '(') {
-    c.expansion_at(pos, "command substitution or arithmetic expansion $(...) is not evaluated");
+    c.expansion_at(pos, "command substitution $(...) runs a command when the file is sourced");
+    c.problems.back().command = true;
     return skip_group(c, pos + 1, '(', ')');
   }
   if (n == '{') {
     c.expansion_at(pos, "parameter expansion ${...} is not evaluated");
-    return skip_group(c, pos + 1, '{', '}');
+    const std::size_t problem = c.problems.size() - 1;
+    const std::size_t end = skip_group(c, pos + 1, '{', '}');
+    // ${X=v}, ${X:=v}, an arithmetic subscript ${a[X=1]}: sourcing assigns a variable.
+    if (c.text.substr(pos, end - pos).find('=') != std::string_view::npos) {
+      c.problems[problem].message =
+          "parameter expansion ${...=...} can assign a variable when the file is sourced";
+      c.problems[problem].refuse = true;
+    }
+    return end;
+  }
+  if (n == '[') {
+    c.expansion_at(pos, "arithmetic expansion $[...] can assign variables when the file is sourced");
+    c.problems.back().refuse = true;
+    return skip_group(c, pos + 1, '[', ']');
   }
   if (n == '"') {
     c.expansion_at(pos, "locale translation $\"...\" is not supported");
@@ -114,7 +139,7 @@ std::size_t scan_ansi_c(Ctx& c, std::size_t pos, std::string& out) {
     c.unsafe_at(at, "\\u/\\U escape above 0x7f: its value depends on the locale");
   if (r.unterminated) {
     c.unterminated = true;
-    c.unsafe_at(pos, "unterminated $'...' quote");
+    c.refuse_at(pos, "unterminated $'...' quote: bash stops reading the file here");
   }
   return r.end;
 }
@@ -125,7 +150,7 @@ std::size_t scan_double(Ctx& c, std::size_t pos, std::string& out) {
   while (true) {
     if (!c.has(i)) {
       c.unterminated = true;
-      c.unsafe_at(pos, "unterminated \"...\" quote");
+      c.refuse_at(pos, "unterminated \"...\" quote: bash stops reading the file here");
       return i;
     }
     char ch = c.text[i];
@@ -153,7 +178,8 @@ std::size_t scan_double(Ctx& c, std::size_t pos, std::string& out) {
         i = skip_dollar(c, i);
       }
     } else if (ch == '`') {
-      c.expansion_at(i, "command substitution `...` is not evaluated");
+      c.expansion_at(i, "command substitution `...` runs a command when the file is sourced");
+      c.problems.back().command = true;
       i = skip_backticks(c, i);
     } else {
       if (ch == '\0') c.unsafe_at(i, "NUL byte");
@@ -186,7 +212,7 @@ std::size_t scan_word(Ctx& c, std::size_t pos, std::string& out, bool value_ctx)
       auto q = c.text.find('\'', i + 1);
       if (q == std::string_view::npos) {
         c.unterminated = true;
-        c.unsafe_at(i, "unterminated '...' quote");
+        c.refuse_at(i, "unterminated '...' quote: bash stops reading the file here");
         i = c.text.size();
       } else {
         out.append(c.text.substr(i + 1, q - i - 1));
@@ -195,7 +221,8 @@ std::size_t scan_word(Ctx& c, std::size_t pos, std::string& out, bool value_ctx)
     } else if (ch == '"') {
       i = scan_double(c, i, out);
     } else if (ch == '`') {
-      c.expansion_at(i, "command substitution `...` is not evaluated");
+      c.expansion_at(i, "command substitution `...` runs a command when the file is sourced");
+      c.problems.back().command = true;
       i = skip_backticks(c, i);
     } else if (ch == '$') {
       char n = c.at(i + 1);
@@ -271,6 +298,7 @@ Scan scan(std::string_view text) {
         st.problem = true;
         result.problems.push_back(
             {i, {}, std::string("shell operator '") + ch + "': not a plain assignment"});
+        result.problems.back().refuse = true;
         ++i;
         continue;
       }
@@ -293,6 +321,7 @@ Scan scan(std::string_view text) {
           st.problem = true;
           c.problem(i, text[name_end] == '[' ? "array element assignment is not supported"
                                              : "append assignment += is not supported");
+          result.problems.back().refuse = true;
           a.value_begin = name_end + (text[name_end] == '+' ? 2 : 0);
           std::string ignored;
           a.value_end = scan_word(c, a.value_begin, ignored, true);
@@ -310,6 +339,7 @@ Scan scan(std::string_view text) {
       Ctx c{text, result.problems, key};
       if (!reported_command) {
         c.problem(i, "not an assignment: bash would run this as a command");
+        result.problems.back().refuse = true;
         reported_command = true;
       }
       std::string ignored;
@@ -317,6 +347,14 @@ Scan scan(std::string_view text) {
       if (c.unterminated) st.unterminated = true;
     }
     st.end = i;
+    if (st.unterminated &&
+        std::none_of(result.problems.begin() + static_cast<std::ptrdiff_t>(first_problem),
+                     result.problems.end(), [](const RawProblem& p) { return p.refuse; })) {
+      RawProblem p{st.begin, {}, "unterminated expansion: bash stops reading the file here"};
+      p.refuse = true;
+      result.problems.insert(result.problems.begin() + static_cast<std::ptrdiff_t>(first_problem),
+                             std::move(p));
+    }
     if (st.problem) {
       for (auto& a : st.assigns) a.value.reset();
       // Attribute statement-level problems to the first key, for messages.

@@ -29,6 +29,11 @@ struct RawProblem {
   std::string key;
   std::string message;
   bool expansion = false;  // a shell expansion bash would evaluate
+  // Sourcing does more than assign plain values here (issue 12): a command or operator,
+  // KEY+= or KEY[i]=, an unterminated quote (bash stops reading), an expansion that can
+  // assign variables ($((...)), $[...], ${...=...}).
+  bool refuse = false;
+  bool command = false;  // $(...) or `...`: runs a command when the file is sourced
 };
 
 struct Assignment {

@@ -1,5 +1,6 @@
 #include "observe/to_topology.hpp"
 
+#include <map>
 #include <set>
 
 #include "ifcfg/ifcfg_file.hpp"
@@ -40,20 +41,22 @@ std::map<std::string, ParsedScript> parse_ifcfgs(const NetworkScripts& files, Di
     // Unsafe values are errors at their line; other problems warnings.
     const auto unsafe = p.ifcfg.unsafe_keys();
     const std::set<std::string> unsafe_set(unsafe.begin(), unsafe.end());
+    const auto problems = p.ifcfg.problems();
+    std::map<std::string, const ifcfg::Problem*> first;  // each key's first problem: linear
+    for (const auto& pr : problems) first.emplace(pr.key, &pr);
     for (const auto& k : unsafe) {
       std::string detail;
       SourcePos pos = at(f.origin, p.ifcfg.line_of(k));
-      for (const auto& pr : p.ifcfg.problems())
-        if (pr.key == k && detail.empty()) {
-          detail = pr.message;
-          if (pr.line > 0) pos = SourcePos{f.origin, pr.line, pr.column};
-        }
+      if (auto it = first.find(k); it != first.end()) {
+        detail = it->second->message;
+        if (it->second->line > 0) pos = SourcePos{f.origin, it->second->line, it->second->column};
+      }
       diags.error(pos, "ifcfg.unsafe",
                   k + " contains a shell expansion" + (detail.empty() ? "" : " (" + detail + ")") +
                       "; refusing to evaluate it");
     }
     std::vector<ifcfg::Problem> rest;
-    for (const auto& pr : p.ifcfg.problems())
+    for (const auto& pr : problems)
       if (!unsafe_set.count(pr.key)) rest.push_back(pr);
     report(rest, f, "ifcfg", diags);
     out.emplace(name.substr(6), std::move(p));

@@ -51,20 +51,6 @@ bool read_bytes(const std::string& path, std::string& out, std::string& why) {
   return true;
 }
 
-std::string line_of(const std::string& bytes, int line) {
-  if (line <= 0) return {};
-  std::size_t start = 0;
-  for (int l = 1; l < line; ++l) {
-    start = bytes.find('\n', start);
-    if (start == std::string::npos) return {};
-    ++start;
-  }
-  std::size_t end = bytes.find('\n', start);
-  std::string s = bytes.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths, Diagnostics& diags) {
@@ -154,10 +140,13 @@ LoadResult load(const std::vector<std::string>& paths) {
     check_rules(r.topology, d);
   }
   Diagnostics out;
+  std::map<std::string, LineTable> tables;  // built once per file that has a diagnostic
   for (Diagnostic x : d.items()) {
     if (x.source_line.empty())
-      if (auto it = contents.find(x.pos.file); it != contents.end())
-        x.source_line = line_of(it->second, x.pos.line);
+      if (auto it = contents.find(x.pos.file); it != contents.end()) {
+        auto t = tables.try_emplace(it->first, it->second).first;
+        x.source_line = std::string(t->second.line(x.pos.line));
+      }
     out.add(std::move(x));
   }
   out.sort();

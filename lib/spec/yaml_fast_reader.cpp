@@ -2,7 +2,11 @@
 
 #include <yaml.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
 namespace mvt::spec {
 namespace {
@@ -68,7 +72,7 @@ class Reader {
   }
 
   bool node(Event& ev, SpecNode& out, int depth) {
-    if (depth > 64) return false;
+    if (depth > kMaxYamlDepth) return false;
     const yaml_event_t& e = ev.e;
     out.pos = pos(e.start_mark);
     switch (e.type) {
@@ -170,14 +174,42 @@ std::optional<YamlSyntaxError> yaml_syntax_error(std::string_view bytes) {
   yaml_parser_set_input_string(&p, reinterpret_cast<const unsigned char*>(bytes.data()),
                                bytes.size());
   std::optional<YamlSyntaxError> out;
+  auto at = [](const yaml_mark_t& m, std::string rule, std::string message) {
+    YamlSyntaxError e;
+    e.line = static_cast<int>(m.line) + 1;
+    e.column = static_cast<int>(m.column) + 1;
+    e.rule = std::move(rule);
+    e.message = std::move(message);
+    return e;
+  };
+  // Expanded node counts, saturated well below overflow: an alias adds its anchor's whole
+  // expanded size (what the yaml-cpp reader will copy), any other node one.
+  constexpr std::uint64_t kCap = std::uint64_t{1} << 60;
+  auto add = [](std::uint64_t a, std::uint64_t b) { return a + b >= kCap ? kCap : a + b; };
+  struct Frame {
+    std::uint64_t expanded = 0;  // the collection itself and its expanded content
+    std::string anchor;
+  };
+  std::vector<Frame> stack;                                // open collections
+  std::unordered_map<std::string, std::uint64_t> anchors;  // anchor -> expanded size
+  std::uint64_t written = 0;                               // nodes as written (aliases: 1)
+  std::uint64_t total = 0;                                 // nodes once aliases are expanded
+  struct AliasMark {
+    std::uint64_t total_after;
+    yaml_mark_t mark;
+    std::string name;
+  };
+  std::vector<AliasMark> aliases;  // in order; total_after is non-decreasing
+  // A finished node of `size` expanded nodes: counted in its parent (or the document).
+  auto finish = [&](std::uint64_t size, const char* anchor) {
+    if (anchor) anchors[anchor] = size;
+    if (!stack.empty()) stack.back().expanded = add(stack.back().expanded, size);
+  };
   // Every event, one at a time (memory stays bounded by the nesting depth), to the end.
   for (;;) {
     yaml_event_t ev{};
     if (yaml_parser_parse(&p, &ev) != 1) {
-      YamlSyntaxError e;
-      e.line = static_cast<int>(p.problem_mark.line) + 1;
-      e.column = static_cast<int>(p.problem_mark.column) + 1;
-      e.message = p.problem ? p.problem : "malformed YAML";
+      YamlSyntaxError e = at(p.problem_mark, "yaml.syntax", p.problem ? p.problem : "malformed YAML");
       if (p.context) {
         e.message += std::string(" (") + p.context;
         if (p.context_mark.line != p.problem_mark.line ||
@@ -189,12 +221,86 @@ std::optional<YamlSyntaxError> yaml_syntax_error(std::string_view bytes) {
       out = std::move(e);
       break;
     }
+    bool stop = false;
+    switch (ev.type) {
+      case YAML_SCALAR_EVENT:
+        ++written;
+        total = add(total, 1);
+        finish(1, reinterpret_cast<const char*>(ev.data.scalar.anchor));
+        break;
+      case YAML_ALIAS_EVENT: {
+        ++written;
+        const std::string name(reinterpret_cast<const char*>(ev.data.alias.anchor));
+        // yaml-cpp registers an anchor when its collection starts: an alias inside it makes
+        // a cycle, which copying would unroll (to the depth limit, in every branch).
+        if (std::any_of(stack.begin(), stack.end(), [&](const Frame& f) { return f.anchor == name; })) {
+          out = at(ev.start_mark, "yaml.alias-cycle",
+                   "alias *" + name + " is inside the collection anchored &" + name +
+                       " (a cycle)");
+          stop = true;
+          break;
+        }
+        const auto it = anchors.find(name);
+        const std::uint64_t size = it == anchors.end() ? 1 : it->second;  // unknown: yaml-cpp says so
+        total = add(total, size);
+        aliases.push_back({total, ev.start_mark, name});
+        finish(size, nullptr);
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        // libyaml's scanner re-checks every open flow level on each token: a deeply nested
+        // input costs time quadratic in its depth, and the readers recurse. Stop here.
+        if (stack.size() >= static_cast<std::size_t>(kMaxYamlDepth)) {
+          out = at(ev.start_mark, "yaml.depth",
+                   "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+          stop = true;
+          break;
+        }
+        ++written;
+        total = add(total, 1);
+        const auto* anchor = ev.type == YAML_SEQUENCE_START_EVENT
+                                 ? ev.data.sequence_start.anchor
+                                 : ev.data.mapping_start.anchor;
+        stack.push_back({1, anchor ? reinterpret_cast<const char*>(anchor) : ""});
+        break;
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        if (!stack.empty()) {
+          Frame f = std::move(stack.back());
+          stack.pop_back();
+          finish(f.expanded, f.anchor.empty() ? nullptr : f.anchor.c_str());
+        }
+        break;
+      default:
+        break;
+    }
     const bool end = ev.type == YAML_STREAM_END_EVENT;
     yaml_event_delete(&ev);
-    if (end) break;
+    if (stop || end) break;
   }
   yaml_parser_delete(&p);
-  return out;
+  if (out) return out;
+  const std::uint64_t budget = yaml_alias_budget(written);
+  if (total > budget) {
+    // The first alias after which the expanded document is over the budget.
+    const auto it = std::upper_bound(
+        aliases.begin(), aliases.end(), budget,
+        [](std::uint64_t b, const AliasMark& a) { return b < a.total_after; });
+    if (it != aliases.end())
+      return at(it->mark, "yaml.alias-budget",
+                "alias *" + it->name + " expands the document beyond " + std::to_string(budget) +
+                    " nodes (YAML aliases are copied where they are used; the file writes " +
+                    std::to_string(written) + " nodes, and at most max(" +
+                    std::to_string(kMinAliasBudget) + ", " + std::to_string(kAliasFactor) +
+                    " x that) are accepted)");
+  }
+  return std::nullopt;
+}
+
+std::uint64_t yaml_alias_budget(std::uint64_t written_nodes) {
+  return std::max<std::uint64_t>(kMinAliasBudget, kAliasFactor * written_nodes);
 }
 
 }  // namespace mvt::spec

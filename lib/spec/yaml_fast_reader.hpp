@@ -16,6 +16,7 @@
 // On what it accepts it builds the same tree as the yaml-cpp reader: same kinds, texts,
 // `quoted` flags (any non-plain style) and positions (tests/unit/yaml_fast_reader_test.cpp
 // compares both readers over every spec and fixture of the repository).
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,15 +27,29 @@ namespace mvt::spec {
 
 std::optional<SpecNode> read_yaml_fast(const std::string& file, std::string_view bytes);
 
+// Deepest nesting either reader accepts (collections inside collections).
+inline constexpr int kMaxYamlDepth = 64;
+// The alias budget (issue 12): a document may expand, aliases copied where they are used
+// (as the yaml-cpp reader does), to at most max(kMinAliasBudget, kAliasFactor x the nodes
+// written in the file) nodes. A "billion laughs" file of 567 bytes expands to 10^9.
+inline constexpr std::uint64_t kMinAliasBudget = 100000;
+inline constexpr std::uint64_t kAliasFactor = 10;
+std::uint64_t yaml_alias_budget(std::uint64_t written_nodes);
+
 // libyaml's verdict on the whole stream: the first syntax error (1-based position, libyaml's
-// problem and context), or nullopt when the stream is well-formed YAML. Linear in the input,
-// memory bounded by the nesting depth. read_yaml() asks it before yaml-cpp ever sees a
+// problem and context), or nullopt when the stream is well-formed YAML and within bounds:
+// nesting deeper than kMaxYamlDepth is an error at the first collection too deep (rule
+// yaml.depth; checked as libyaml reads, before its per-token cost grows with the depth), an
+// expansion beyond yaml_alias_budget() an error at the alias that crosses it (rule
+// yaml.alias-budget). Linear in the input, memory bounded by the nesting depth and the
+// number of aliases. read_yaml() asks it before yaml-cpp ever sees a
 // document: yaml-cpp 0.7 loops forever on some malformed input (a lone `,` at the top
 // level, a NUL in a flow mapping: both found by fuzz_spec), libyaml does not.
 struct YamlSyntaxError {
   int line = 1;
   int column = 1;
   std::string message;
+  std::string rule = "yaml.syntax";
 };
 std::optional<YamlSyntaxError> yaml_syntax_error(std::string_view bytes);
 

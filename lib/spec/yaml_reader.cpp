@@ -19,8 +19,9 @@ SpecNode convert(const YAML::Node& n, const FileName& file, const SourcePos& fal
                  Diagnostics& diags, int depth) {
   SpecNode out;
   out.pos = pos_from_mark(file, n.Mark(), fallback);
-  if (depth > 64) {
-    diags.error(out.pos, "yaml.syntax", "nesting deeper than 64 levels");
+  if (depth > kMaxYamlDepth) {  // yaml_syntax_error() stops such files first
+    diags.error(out.pos, "yaml.depth",
+                "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels");
     return out;
   }
   switch (n.Type()) {
@@ -209,6 +210,10 @@ std::optional<SpecNode> read_yaml(const std::string& file, std::string_view byte
   // yaml-cpp only for well-formed YAML (yaml_fast_reader.hpp: it can loop forever on some
   // malformed input); syntax errors are libyaml's, at libyaml's position.
   if (auto bad = yaml_syntax_error(bytes)) {
+    if (bad->rule != "yaml.syntax") {  // well-formed so far, but too deep, cyclic or too large
+      diags.error({file, bad->line, bad->column}, bad->rule, bad->message);
+      return std::nullopt;
+    }
     if (auto tab = tab_in_indentation(bytes)) {
       diags.error(pos_at_offset(file, bytes, *tab), "yaml.syntax",
                   "tab character in indentation (YAML indents with spaces only)");

@@ -64,6 +64,30 @@ void Diagnostics::sort() {
   });
 }
 
+LineTable::LineTable(std::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (std::size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1))
+    starts_.push_back(i + 1);
+}
+
+SourcePos LineTable::pos(const FileName& file, std::size_t offset) const {
+  offset = std::min(offset, text_.size());
+  const auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
+  const auto line = static_cast<std::size_t>(it - starts_.begin());  // >= 1
+  return {file, static_cast<int>(line), static_cast<int>(offset - starts_[line - 1]) + 1};
+}
+
+std::string_view LineTable::line(int line) const {
+  if (line <= 0 || static_cast<std::size_t>(line) > starts_.size()) return {};
+  const std::size_t b = starts_[static_cast<std::size_t>(line) - 1];
+  if (b > text_.size()) return {};
+  std::size_t e = static_cast<std::size_t>(line) < starts_.size()
+                      ? starts_[static_cast<std::size_t>(line)] - 1
+                      : text_.size();
+  if (e > b && text_[e - 1] == '\r') --e;
+  return text_.substr(b, e - b);
+}
+
 std::string format_diagnostic(const Diagnostic& d) {
   std::string out;
   if (!d.pos.file.empty()) {

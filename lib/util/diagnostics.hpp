@@ -75,6 +75,22 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
+// Line starts of one text, found once: a position's line and column, or a line's text, in
+// O(log n) (a diagnostic never rescans the file: 100,000 of them in a 1 MB spec, issue 12).
+// Keeps a view of the text: the text must outlive it.
+class LineTable {
+ public:
+  explicit LineTable(std::string_view text);
+  // 1-based line and column of a byte offset (clamped to the text's end).
+  SourcePos pos(const FileName& file, std::size_t offset) const;
+  // The 1-based line's text without its newline (and a CR before it); empty when out of range.
+  std::string_view line(int line) const;
+
+ private:
+  std::string_view text_;
+  std::vector<std::size_t> starts_;
+};
+
 // "file:line:column: error: message", then the source line and a caret under the column
 // (when both are known). No trailing newline after the caret line.
 std::string format_diagnostic(const Diagnostic& d);
