@@ -139,7 +139,7 @@ TEST_CASE("hostile: a read-only agent read uses only open(r)/read/close, no stat
   CHECK(rw.can_run());
 }
 
-TEST_CASE("hostile: observe through the agent reads only named files; hostile names are skipped" *
+TEST_CASE("hostile: observe through the agent reads only named files, hostile names are skipped" *
           doctest::test_suite("security")) {
   RecordingAgent hv;
   hv.files[kDir + "ifcfg-ens9"] = "DEVICE=ens9\n";
