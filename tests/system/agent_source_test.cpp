@@ -312,6 +312,7 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     CHECK_FALSE(contains(r.out, "not read"));
     CHECK(contains(r.out, "192.0.2.77/24"));  // the guest's ifcfg-ens9, read without exec
     CHECK(contains(r.out, "were not looked for"));  // what it could not list
+    MESSAGE("show with guest-exec blocked in the guest:\n" << r.out);
   }
 }
 
