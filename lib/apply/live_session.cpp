@@ -1,6 +1,7 @@
 #include "apply/live_session.hpp"
 
 #include "diff/diff.hpp"
+#include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/observe.hpp"
@@ -48,6 +49,10 @@ diff::ChangeSet LiveSession::changes() {
       oo.files = [this, &hv](const std::string&, const std::string& guest,
                              const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
         if (is_dir_source(spec)) return open_dir_source(spec, /*read_only=*/true);
+        // The agent is read as plan, drift and show read it (read-only: named files, no
+        // guest-exec), so apply recomputes exactly the plan a read-only run showed.
+        if (spec.kind == FileSourceKind::Agent && !guest.empty())
+          return open_agent_source(hv, guest, /*read_only=*/true);
         return options_.files(spec, &hv, guest);
       };
     }

@@ -369,6 +369,8 @@ class Differ {
       return;
     }
     const NetworkScripts& files = go->second.files;
+    if (!go->second.listed)
+      cs_.warnings.push_back("host " + h + ": guest " + g.name + ": " + kUnlistedNote);
     const std::string fp = h + "/guest/" + g.name + "/file/";
     for (const auto& r : resolved) {
       const auto& w = *r.want;

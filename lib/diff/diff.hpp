@@ -13,7 +13,10 @@
 //  - persistent (inactive XML) and live definitions are compared separately; live only when
 //    the guest runs;
 //  - files: see managed_files.hpp. A source that is `none` is not compared (a warning says
-//    so); a source that could not be read is an error;
+//    so); a source that could not be read is an error; a source that could not list its
+//    directory (the agent source: GuestObservation::listed false) gets kUnlistedNote as a
+//    warning, since files of devices nothing names (e.g. of a removed interface the guest no
+//    longer shows) are not seen;
 //  - an undefined guest, or a host that could not be observed, is an error naming it.
 #include <map>
 #include <string>
@@ -23,6 +26,12 @@
 #include "model/topology.hpp"
 
 namespace mvt::diff {
+
+// The warning for a guest whose file source could not list its directory.
+inline constexpr const char* kUnlistedNote =
+    "files of devices not named by the spec, the domain XML or the guest's live interfaces "
+    "were not looked for (the agent source does not list directories: that would take "
+    "guest-exec)";
 
 struct DiffOptions {
   // Per-host hot-plug support (Hypervisor::supports_hotplug); a host not listed falls back

@@ -101,13 +101,23 @@ constexpr const char* kCommitScript =
 
 std::string agent_refusal_advice(const std::string& command) {
   return fmt::format(
-      "enable it in the guest's qemu-guest-agent configuration and restart the agent: on "
-      "RHEL/CentOS remove {0} from BLACKLIST_RPC= in /etc/sysconfig/qemu-ga (RHEL 9: add it to "
-      "the --allow-rpcs= list of FILTER_RPC_ARGS there); with /etc/qemu/qemu-ga.conf remove it "
-      "from block-rpcs= or add it to allow-rpcs= under [general]. macvtapctl needs "
-      "guest-file-open, guest-file-read, guest-file-write, guest-file-close, guest-exec, "
-      "guest-exec-status and guest-network-get-interfaces",
-      command);
+      "allow {0} in the guest's qemu-guest-agent configuration and restart qemu-guest-agent: "
+      "RHEL 9.4 and later: add it to the --allow-rpcs= list of FILTER_RPC_ARGS in "
+      "/etc/sysconfig/qemu-ga; older RHEL/CentOS: remove it from BLACKLIST_RPC= (or from "
+      "--block-rpcs=) there; /etc/qemu/qemu-ga.conf: add it to allow-rpcs= or remove it from "
+      "block-rpcs= under [general]. {1}",
+      command, agent_rpc_needs());
+}
+
+std::string agent_rpc_needs() {
+  return "plan, drift and show need guest-file-open, guest-file-read, guest-file-close and "
+         "guest-network-get-interfaces (files opened in mode \"r\" only, never guest-exec); "
+         "apply also needs guest-file-write, guest-file-flush, guest-exec and "
+         "guest-exec-status. With SELinux enforcing in the guest, reading the ifcfg files "
+         "needs `setsebool -P virt_qemu_ga_read_nonsecurity_files on`; apply writes "
+         "/etc/sysconfig/network-scripts (net_conf_t), which the agent's confined domain "
+         "virt_qemu_ga_t may not write under any boolean: for apply through the agent make it "
+         "permissive (`semanage permissive -a virt_qemu_ga_t`) or apply through ssh";
 }
 
 AgentCallError agent_error_from(const std::string& domain, const std::string& command, int code,
@@ -140,6 +150,11 @@ AgentCallError agent_error_from(const std::string& domain, const std::string& co
     return {fmt::format("guest agent of {} does not know {} (qemu-guest-agent too old?): {}",
                         domain, command, message),
             Failure::CommandFailed};
+  if (command.rfind("guest-file-", 0) == 0 && has("Permission denied"))
+    return {fmt::format("guest agent of {} may not access the file ({} failed: {}): is SELinux "
+                        "enforcing in the guest? {}",
+                        domain, command, message, agent_rpc_needs()),
+            Failure::Refused};
   return {fmt::format("guest agent command {} in {} failed: {}", command, domain, message),
           Failure::CommandFailed};
 }
@@ -167,8 +182,30 @@ std::unique_ptr<FileAccess> open_agent_source(Hypervisor& hv, const std::string&
   return std::make_unique<AgentSource>(hv, domain, o);
 }
 
+bool agent_command_reads_only(const std::string& command, const std::string& arguments_json) {
+  static const std::array<std::string_view, 6> kReads = {
+      "guest-ping",      "guest-info",      "guest-sync",
+      "guest-file-read", "guest-file-close", "guest-network-get-interfaces"};
+  if (std::find(kReads.begin(), kReads.end(), command) != kReads.end()) return true;
+  if (command != "guest-file-open") return false;
+  // Mode "r" only, given explicitly: the agent's default mode is "r" too, but a mode that is
+  // absent or not a plain string is refused rather than interpreted.
+  const json args = json::parse(arguments_json.empty() ? "{}" : arguments_json, nullptr, false);
+  if (!args.is_object()) return false;
+  const auto mode = args.find("mode");
+  return mode != args.end() && mode->is_string() && mode->get<std::string>() == "r";
+}
+
 std::string AgentSource::call(const std::string& command, const std::string& arguments_json,
                               std::optional<std::chrono::seconds> timeout) {
+  // The read-only gate: every agent command of this source passes here, so in read-only
+  // mode (plan, drift, show) nothing but a read reaches the guest - checked before sending.
+  if (options_.read_only && !agent_command_reads_only(command, arguments_json))
+    throw AccessError(fmt::format(
+        "{} is read-only here: guest agent command {} refused before it was sent (plan, "
+        "drift and show use only guest-file-open in mode \"r\", guest-file-read, "
+        "guest-file-close, guest-network-get-interfaces and guest-ping)",
+        describe(), command));
   json req = {{"execute", command}};
   if (!arguments_json.empty() && arguments_json != "{}")
     req["arguments"] = json::parse(arguments_json);
@@ -223,6 +260,7 @@ CommandResult AgentSource::run(const std::vector<std::string>& argv,
 
 CommandResult AgentSource::exec(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
+  check_writable("run " + (argv.empty() ? std::string() : argv[0]) + " (guest-exec)");
   if (argv.empty() || argv[0].empty()) throw AccessError(describe() + ": empty command");
   json args = {{"path", argv[0]},
                {"arg", std::vector<std::string>(argv.begin() + 1, argv.end())},
@@ -302,6 +340,9 @@ std::optional<FileInfo> AgentSource::read(const std::string& rel) {
     throw;
   }
   call("guest-file-close", json{{"handle", handle}}.dump());
+  // Mode and owner need a guest-exec of stat (the agent has no stat command): not in
+  // read-only mode, where they stay unknown (FileInfo's defaults). Plans use only the bytes.
+  if (options_.read_only) return info;
 
   const auto st = exec_checked({"/bin/sh", "-c", kStatScript, "sh", path}, "stat " + path);
   unsigned mode = 0, uid = 0, gid = 0;
@@ -314,6 +355,9 @@ std::optional<FileInfo> AgentSource::read(const std::string& rel) {
 }
 
 std::vector<std::string> AgentSource::list(const std::string& rel_dir) {
+  // The agent has no directory listing: it takes a guest-exec, refused in read-only mode.
+  check_writable("list " + rel_dir + " (the guest agent lists a directory only through "
+                 "guest-exec)");
   const std::string dir = guest_path(rel_dir);
   const auto r = exec_checked({"/bin/sh", "-c", kListScript, "sh", dir}, "list " + dir);
   std::vector<std::string> names;

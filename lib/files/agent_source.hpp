@@ -6,7 +6,8 @@
 //
 // Operations and the agent commands they use:
 //  - read: guest-file-open "r", guest-file-read in chunks, guest-file-close; then one
-//    guest-exec of `stat` for mode/uid/gid. A file that does not exist -> nullopt.
+//    guest-exec of `stat` for mode/uid/gid (not in read-only mode: there mode and owner are
+//    left at FileInfo's defaults). A file that does not exist -> nullopt.
 //  - write_atomic: guest-file-open "w" of a temp file ".NAME.mvt-XXXXXXXX" in the target's
 //    directory, guest-file-write in chunks, close; then one guest-exec (/bin/sh with a fixed
 //    script, paths passed as positional arguments - never spliced into the script) that
@@ -14,12 +15,19 @@
 //    syncs the temp file, renames it over the target with `mv -f` (rename(2): a reader sees
 //    the old or the new bytes, never a torn file) and syncs the directory. On any failure the
 //    temp file is removed. The directory must exist.
-//  - list: one guest-exec of /bin/sh listing regular files (not symlinks), sorted here.
+//  - list: one guest-exec of /bin/sh listing regular files (not symlinks), sorted here;
+//    refused in read-only mode (can_list() is false: observe reads named files instead).
 //  - remove / chown: guest-exec of rm -f / chown.
 //  - run: guest-exec {path, arg, capture-output} then guest-exec-status polled (50 ms
 //    growing to 250 ms) until it exits or the timeout passes; on timeout the guest process
 //    is killed (best effort, `kill -9 PID` through guest-exec) and AgentError is thrown.
 //  - network_interfaces: guest-network-get-interfaces.
+//
+// Read-only mode (Options::read_only; plan, drift and show): call() - the one way out to the
+// agent - refuses every command but guest-file-open with mode "r", guest-file-read,
+// guest-file-close, guest-network-get-interfaces, guest-ping, guest-info and guest-sync,
+// with AccessError before anything is sent; so write_atomic/remove/chown/run/list (all of
+// which need guest-exec or a write open) throw without reaching the guest.
 //
 // Paths are relative (FileAccess contract): absolute paths and ".." are refused with
 // AccessError. They are resolved under Options::root (default "/"). Symlinks inside the
@@ -90,6 +98,8 @@ class AgentSource : public FileAccess {
   void remove(const std::string& rel) override;
   void chown(const std::string& rel, unsigned uid, unsigned gid) override;
   bool can_run() const override { return !options_.read_only; }
+  bool can_list() const override { return !options_.read_only; }
+  bool read_only() const { return options_.read_only; }
   // argv[0] is looked up in the guest agent's PATH. Throws AgentCallError on timeout.
   CommandResult run(const std::vector<std::string>& argv,
                     std::chrono::milliseconds timeout) override;
@@ -130,7 +140,12 @@ AgentCallError agent_error_from(const std::string& domain, const std::string& co
 std::unique_ptr<FileAccess> open_agent_source(Hypervisor& hv, const std::string& domain,
                                               bool read_only = false);
 
-// The advice appended to a Refused error for `command`.
+// The advice appended to a Refused error for `command`: the qemu-ga setting that allows it.
 std::string agent_refusal_advice(const std::string& command);
+// What macvtapctl needs from a guest's agent (commands per command, SELinux), for messages.
+std::string agent_rpc_needs();
+// Whether `command` with `arguments_json` only reads (the read-only mode's allow list):
+// guest-file-open only with "mode": "r".
+bool agent_command_reads_only(const std::string& command, const std::string& arguments_json);
 
 }  // namespace mvt

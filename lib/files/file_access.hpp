@@ -34,6 +34,9 @@ class FileAccess {
   virtual std::string describe() const = 0;
   // nullopt when the file does not exist. Throws AccessError / SystemError otherwise.
   virtual std::optional<FileInfo> read(const std::string& rel) = 0;
+  // Whether list()/read_dir() work here (a read-only agent source cannot list: that takes
+  // guest-exec; the caller reads the files it can name instead).
+  virtual bool can_list() const { return true; }
   // Names (not paths) of the regular files directly in rel_dir; empty if it does not exist.
   // Sorted.
   virtual std::vector<std::string> list(const std::string& rel_dir) = 0;

@@ -74,6 +74,10 @@ struct GuestObservation {
   bool files_read = false;        // false when the source is none or failed
   std::string files_error;        // why not read (for messages)
   NetworkScripts files;
+  // false: the source cannot list its directory (the agent source, which lists only through
+  // guest-exec): `files` holds only the ifcfg-/route- files of the devices named by the spec,
+  // the domain XML (eth<index>, ens<slot>) and the guest's live interfaces.
+  bool listed = true;
 };
 
 struct HostObservation {

@@ -116,6 +116,72 @@ FileAccessFactory default_file_access_factory(bool read_only) {
   };
 }
 
+namespace {
+
+bool plausible_device(const std::string& n) {
+  if (n.empty() || n.size() > 15 || n == "." || n == "..") return false;
+  for (const char c : n)
+    if (c == '/' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
+  return true;
+}
+
+// "0000:00:09.0" -> 9; -1 when unknown.
+int pci_slot_of(const std::string& pci) {
+  if (pci.size() < 10 || pci[7] != ':') return -1;
+  try {
+    return std::stoi(pci.substr(8, 2), nullptr, 16);
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+NetworkScripts read_named_scripts(FileAccess& fa, const std::set<std::string>& devices) {
+  NetworkScripts out;
+  for (const auto& dev : devices) {
+    if (!plausible_device(dev)) continue;
+    for (const char* prefix : {"ifcfg-", "route-"}) {
+      const std::string name = prefix + dev;
+      const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
+      auto info = fa.read(rel);
+      if (!info) continue;
+      FileState f;
+      f.path = rel;
+      f.origin = origin_of(fa, rel);
+      f.bytes = std::move(info->bytes);
+      f.mode = info->mode;
+      f.uid = info->uid;
+      f.gid = info->gid;
+      out.emplace(name, std::move(f));
+    }
+  }
+  return out;
+}
+
+std::set<std::string> guest_device_names(const Guest& guest, const DomainState* domain,
+                                         FileAccess& fa) {
+  std::set<std::string> names;
+  for (const auto& i : guest.interfaces)
+    if (!i.name.empty()) names.insert(i.name);
+  if (domain) {
+    auto add = [&](const std::vector<DomainInterface>& ifs) {
+      for (const auto& i : ifs) {
+        if (i.type != "direct" && i.type != "network") continue;
+        names.insert("eth" + std::to_string(i.index));
+        if (const int slot = pci_slot_of(i.pci_address); slot >= 0)
+          names.insert("ens" + std::to_string(slot));
+      }
+    };
+    add(domain->config);
+    if (domain->live) add(*domain->live);
+  }
+  if (auto* agent = dynamic_cast<AgentSource*>(&fa))
+    for (const auto& nic : agent->network_interfaces())
+      if (nic.name != "lo") names.insert(nic.name);
+  return names;
+}
+
 NetworkScripts read_network_scripts(FileAccess& fa) {
   NetworkScripts out;
   for (auto& [name, info] : fa.read_dir(kNetworkScriptsDir, is_script)) {
@@ -191,6 +257,21 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
       g.guest = gname;
       g.source = guest.guest_files;
       auto fa = open_source(opts, hv, host.name, gname, guest.guest_files, &g.files_error);
+      if (fa && !fa->can_list()) {
+        // No listing (the agent source in read-only mode): the files the spec, the domain
+        // XML and the guest's interfaces name. The domains are read already (agent sources
+        // are read after them, see `overlap`).
+        g.listed = false;
+        auto d = h.domains.find(gname);
+        try {
+          g.files = read_named_scripts(
+              *fa, guest_device_names(guest, d == h.domains.end() ? nullptr : &d->second, *fa));
+          g.files_read = true;
+        } catch (const Error& e) {
+          g.files_error = e.what();
+        }
+        return;
+      }
       g.files_read = read_scripts(fa.get(), g.files, g.files_error);
     });
   };

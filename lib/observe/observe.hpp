@@ -13,6 +13,7 @@
 // XML throws xml::XmlError naming the domain: the observation could not be trusted.
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,18 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
 
 // Reads every ifcfg-* and route-* file of kNetworkScriptsDir through `fa`.
 NetworkScripts read_network_scripts(FileAccess& fa);
+
+// For a source that cannot list (FileAccess::can_list() false: the agent source, which would
+// need guest-exec): reads ifcfg-DEV and route-DEV for each device name given; a name that is
+// not a plausible interface name (empty, over 15 bytes, '/', whitespace, control bytes, "."
+// or "..": a guest reports its interface names itself) is skipped. Absent files are left out.
+NetworkScripts read_named_scripts(FileAccess& fa, const std::set<std::string>& devices);
+
+// The device names worth reading for guest `guest` when its source cannot list: the spec's
+// interface names, eth<index> and ens<PCI slot> of each interface in the domain XML (how
+// `show` matches files to interfaces), and the names the guest's agent reports
+// (guest-network-get-interfaces, when `fa` is an agent source), without "lo".
+std::set<std::string> guest_device_names(const Guest& guest, const DomainState* domain,
+                                         FileAccess& fa);
 
 }  // namespace mvt

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "diff/diff.hpp"
+
 namespace mvt {
 namespace {
 
@@ -75,9 +77,12 @@ std::string header(const Observation& obs) {
         << ")";
     if (h.files_source.kind != FileSourceKind::None && !h.files_read)
       c << "\n  host files " << h.files_source.str() << " not read: " << h.files_error;
-    for (const auto& [g, go] : h.guests)
+    for (const auto& [g, go] : h.guests) {
       if (!go.files_read && go.source.kind != FileSourceKind::None)
         c << "\n  guest " << g << ": files " << go.source.str() << " not read: " << go.files_error;
+      else if (go.files_read && !go.listed)
+        c << "\n  guest " << g << ": " << diff::kUnlistedNote;
+    }
     for (const auto& [d, ds] : h.domains) {
       if (live_differs(ds))
         c << "\n  guest " << d

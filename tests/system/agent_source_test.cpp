@@ -233,7 +233,16 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
         "qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 "
         "-l /var/log/qemu-ga.log -f /run/qemu-ga.pid -t /run -d $1) "
         ">/dev/null 2>&1 </dev/null &";
+    // The pid file is read with file RPCs when guest-exec is blocked, through guest-exec
+    // when guest-file-open is.
     auto agent_pid = [&]() -> std::string {
+      try {
+        mvt::AgentSource::Options o;
+        o.read_only = true;
+        auto ro = guest->agent(o);
+        if (auto f = ro.read("run/qemu-ga.pid")) return f->bytes;
+      } catch (const mvt::Error&) {
+      }
       try {
         auto r = a.run({"cat", "/run/qemu-ga.pid"}, 5s);
         return r.exit_code == 0 ? r.out : "";
@@ -273,9 +282,37 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
       CHECK(contains(e.what(), "BLACKLIST_RPC"));
       CHECK(contains(e.what(), "block-rpcs"));
     }
-    // Restore the unrestricted agent for later subcases.
+    // show through the agent (read-only) on the agent that refuses file reads: the error
+    // names the guest, the refused command and the qemu-ga setting that allows it.
+    const std::string gf = guest->name() + "=agent";
+    {
+      auto r = lab::run_macvtapctl({"show", "--connect", lab::kUri, "--guest-files", gf}, 120s);
+      INFO("show out:\n" << r.out << "\nerr:\n" << r.err);
+      CHECK(r.exit_code == 0);
+      CHECK(contains(r.out, "guest agent of " + guest->name() + " refuses guest-file-open"));
+      CHECK(contains(r.out, "--allow-rpcs="));
+      CHECK(contains(r.out, "FILTER_RPC_ARGS"));
+    }
+    // Restore the unrestricted agent.
     restart_agent("");
     CHECK(a.read("etc/hostname"));
+
+    // Issue 12 point 3: show never executes anything in the guest. The agent now refuses
+    // guest-exec (and writes): any exec would fail the read. Last in this subcase, and this
+    // subcase is the test case's last: the agent is not restored (guest-exec is needed for
+    // that) and the guest goes with the process.
+    guest_sh(a, "mkdir -p /etc/sysconfig/network-scripts && printf 'DEVICE=ens9\\nBOOTPROTO=none\\n"
+                "IPADDR=192.0.2.77\\nPREFIX=24\\nHWADDR=" + lab::test_mac(9) +
+                "\\n' >/etc/sysconfig/network-scripts/ifcfg-ens9");
+    restart_agent("-b guest-exec,guest-exec-status,guest-file-write,guest-file-flush");
+    CHECK_THROWS_AS(a.run({"true"}, 5s), AgentCallError);  // the block is in force
+    auto r = lab::run_macvtapctl({"show", "--connect", lab::kUri, "--guest-files", gf}, 120s);
+    INFO("show out:\n" << r.out << "\nerr:\n" << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(contains(r.out, "not read"));
+    CHECK(contains(r.out, "192.0.2.77/24"));  // the guest's ifcfg-ens9, read without exec
+    CHECK(contains(r.out, "were not looked for"));  // what it could not list
+    MESSAGE("show with guest-exec blocked in the guest:\n" << r.out);
   }
 }
 

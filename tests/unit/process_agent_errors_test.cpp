@@ -40,8 +40,10 @@ TEST_CASE("agent errors are classified and say what to do" * doctest::test_suite
 
   auto other = mvt::agent_error_from("web1", "guest-file-open", VIR_ERR_INTERNAL_ERROR,
                                      "failed to open file '/x': Permission denied");
-  CHECK(other.failure() == Failure::CommandFailed);
+  // A file RPC denied by the guest's policy (SELinux): refused, with what the guest needs.
+  CHECK(other.failure() == Failure::Refused);
   CHECK(has(other, "Permission denied"));
+  CHECK(has(other, "virt_qemu_ga_read_nonsecurity_files"));
   auto gone = mvt::agent_error_from("web1", "guest-ping", VIR_ERR_NO_DOMAIN, "no domain");
   CHECK(gone.failure() == Failure::NotRunning);
   CHECK(has(gone, "does not exist"));
