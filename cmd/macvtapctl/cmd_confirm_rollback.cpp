@@ -13,6 +13,7 @@
 #include "apply/rollback.hpp"
 #include "apply/state_dir.hpp"
 #include "commands.hpp"
+#include "plan_common.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "util/errors.hpp"
 
@@ -76,6 +77,11 @@ int run_rollback(const GlobalOptions& g) {
       auto owned = apply::open_backends(
           {{host, newest.sources}},
           [&](const std::string& uri) -> std::unique_ptr<Hypervisor> {
+            // The journal's URI passes the same guard as a spec's (libvirt_uri.hpp).
+            if (auto why = libvirt_uri_refusal(uri, guard_for(g))) {
+              open_errors.push_back(*why);
+              return nullptr;
+            }
             try {
               return LibvirtHypervisor::connect(uri, false);
             } catch (const Error& e) {

@@ -12,7 +12,7 @@
 #include "observe/observe.hpp"
 #include "observe/show_yaml.hpp"
 #include "observe/to_topology.hpp"
-#include "spec/guard.hpp"
+#include "plan_common.hpp"
 #include "util/diagnostics.hpp"
 
 namespace mvt::cli {
@@ -79,6 +79,7 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   }
   Host host;
   host.uri = resolve_uri(g.connect);
+  host.pos["uri"] = SourcePos{"--connect"};
   host.name = g.hosts.empty() ? host_name_for(host.uri) : g.hosts.front();
   if (!valid_name(host.name)) {
     std::cerr << "macvtapctl: error: invalid host name '" << host.name << "'\n";
@@ -110,9 +111,7 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   want.hosts[host.name] = host;
 
   Diagnostics diags;
-  Guard guard{g.allow_uris, g.allow_roots};
-  guard.add_from_environment();
-  check_guard(want, guard, diags);
+  check_guard(want, guard_for(g), diags);
   if (diags.has_errors()) {
     for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
     return 1;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "plan_common.hpp"
 #include "spec/loader.hpp"
 
 namespace mvt::cli {
@@ -30,8 +31,10 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-int run_validate(const ValidateOptions& o) {
-  const auto r = spec::load(o.paths);
+int run_validate(const ValidateOptions& o, const GlobalOptions& g) {
+  auto r = spec::load(o.paths);
+  // The trust guard, as plan applies it: URIs and roots plan would refuse are errors here too.
+  check_guard(r.topology, guard_for(g), r.diagnostics);
   const auto& d = r.diagnostics;
   if (o.format == "json") {
     nlohmann::json items = nlohmann::json::array();
@@ -74,7 +77,7 @@ void add_validate(CLI::App& app, GlobalOptions& g, int* rc) {
       ->capture_default_str();
   sub->callback([opts, rc, &g] {
     opts->color = g.color == "always" || (g.color == "auto" && ::isatty(STDOUT_FILENO) == 1);
-    *rc = run_validate(*opts);
+    *rc = run_validate(*opts, g);
   });
 }
 

@@ -15,9 +15,10 @@ struct GlobalOptions {
   std::string color = "auto";      // auto | always | never
   int verbose = 0;
   // Trust guard (SECURITY.md): allow-lists given outside the spec; plus MVT_ALLOW_URIS /
-  // MVT_ALLOW_ROOTS from the environment.
+  // MVT_ALLOW_ROOTS / MVT_ALLOW_URI_PARAMS from the environment.
   std::vector<std::string> allow_uris;
   std::vector<std::string> allow_roots;
+  std::vector<std::string> allow_uri_params;  // libvirt URI query parameters allowed by name
   // --parallel N: hosts observed at once, and guests' file sources read at once within a
   // host (observe/parallel_observe.hpp).
   int parallel = 8;

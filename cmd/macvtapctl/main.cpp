@@ -36,7 +36,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("-v,--verbose", g.verbose, "more detail");
   app.add_option("--allow-uri", g.allow_uris,
-                 "only contact libvirt/ssh URIs matching these patterns (also MVT_ALLOW_URIS)");
+                 "only contact libvirt/ssh URIs matching these patterns, component by "
+                 "component (also MVT_ALLOW_URIS)");
+  app.add_option("--allow-uri-param", g.allow_uri_params,
+                 "allow this libvirt URI query parameter (refused by default: command, socket, "
+                 "keyfile...; also MVT_ALLOW_URI_PARAMS)");
   app.add_option("--allow-root", g.allow_roots,
                  "only read/write dir: roots inside these directories (also MVT_ALLOW_ROOTS)");
 

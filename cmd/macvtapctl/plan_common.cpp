@@ -59,15 +59,21 @@ bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err) 
       return false;
     }
     topo.hosts.begin()->second.uri = g.connect;
+    topo.hosts.begin()->second.pos["uri"] = SourcePos{"--connect"};
   }
+  Diagnostics gd;
+  check_guard(topo, guard_for(g), gd);
+  print(err, gd);
+  return !gd.has_errors();
+}
+
+Guard guard_for(const GlobalOptions& g) {
   Guard guard;
   guard.uris = g.allow_uris;
   guard.roots = g.allow_roots;
+  guard.uri_params = g.allow_uri_params;
   guard.add_from_environment();
-  Diagnostics gd;
-  check_guard(topo, guard, gd);
-  print(err, gd);
-  return !gd.has_errors();
+  return guard;
 }
 
 PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,

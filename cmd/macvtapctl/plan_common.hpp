@@ -11,6 +11,7 @@
 #include "diff/change_set.hpp"
 #include "model/topology.hpp"
 #include "plan/plan.hpp"
+#include "spec/guard.hpp"
 
 namespace mvt::cli {
 
@@ -28,6 +29,9 @@ struct PlanRun {
 // --host (keep only the named hosts), --connect (a one-host spec's URI) and the trust guard
 // (--allow-uri/--allow-root, MVT_ALLOW_*): false, with the reason on `err`, when any refuses.
 bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err);
+
+// The trust guard of the command line and the environment (--allow-*, MVT_ALLOW_*).
+Guard guard_for(const GlobalOptions& g);
 
 PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions& g,
                      std::ostream& err);

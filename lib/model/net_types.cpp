@@ -43,7 +43,9 @@ bool MacAddress::is_zero() const {
   return true;
 }
 
-std::optional<Ipv4> Ipv4::parse(std::string_view t) {
+namespace {
+
+std::optional<Ipv4> parse_quad(std::string_view t, bool leading_zeros) {
   std::uint32_t v = 0;
   int parts = 0;
   std::size_t i = 0;
@@ -51,6 +53,8 @@ std::optional<Ipv4> Ipv4::parse(std::string_view t) {
     if (i >= t.size() || t[i] < '0' || t[i] > '9') return std::nullopt;
     std::uint32_t octet = 0;
     std::size_t digits = 0;
+    if (!leading_zeros && t[i] == '0' && i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9')
+      return std::nullopt;
     while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
       octet = octet * 10 + static_cast<std::uint32_t>(t[i] - '0');
       if (++digits > 3 || octet > 255) return std::nullopt;
@@ -67,18 +71,14 @@ std::optional<Ipv4> Ipv4::parse(std::string_view t) {
   return Ipv4(v);
 }
 
-std::string Ipv4::str() const {
-  return std::to_string(v_ >> 24) + "." + std::to_string((v_ >> 16) & 255) + "." +
-         std::to_string((v_ >> 8) & 255) + "." + std::to_string(v_ & 255);
-}
-
-std::optional<Cidr> Cidr::parse(std::string_view t) {
+std::optional<Cidr> parse_cidr(std::string_view t, bool leading_zeros) {
   const auto slash = t.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  auto a = Ipv4::parse(t.substr(0, slash));
+  auto a = parse_quad(t.substr(0, slash), leading_zeros);
   if (!a) return std::nullopt;
   const auto p = t.substr(slash + 1);
   if (p.empty() || p.size() > 2) return std::nullopt;
+  if (!leading_zeros && p.size() == 2 && p[0] == '0') return std::nullopt;
   int prefix = 0;
   for (char c : p) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -86,6 +86,25 @@ std::optional<Cidr> Cidr::parse(std::string_view t) {
   }
   if (prefix > 32) return std::nullopt;
   return Cidr(*a, prefix);
+}
+
+}  // namespace
+
+std::optional<Ipv4> Ipv4::parse(std::string_view t) { return parse_quad(t, false); }
+
+bool Ipv4::octal_looking(std::string_view t) {
+  return !parse_quad(t, false) && parse_quad(t, true);
+}
+
+std::string Ipv4::str() const {
+  return std::to_string(v_ >> 24) + "." + std::to_string((v_ >> 16) & 255) + "." +
+         std::to_string((v_ >> 8) & 255) + "." + std::to_string(v_ & 255);
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view t) { return parse_cidr(t, false); }
+
+bool Cidr::octal_looking(std::string_view t) {
+  return !parse_cidr(t, false) && parse_cidr(t, true);
 }
 
 std::optional<int> Cidr::prefix_from_netmask(std::string_view netmask) {

@@ -30,8 +30,11 @@ class Ipv4 {
  public:
   Ipv4() = default;
   explicit Ipv4(std::uint32_t host_order) : v_(host_order) {}
-  // Strict dotted quad: four decimal octets 0..255, no leading '+', no empty parts.
+  // Strict dotted quad: four decimal octets 0..255, no leading '+', no empty parts, no
+  // leading zeros ("010.8.8.8" is refused: inet_aton and bash arithmetic read it as octal).
   static std::optional<Ipv4> parse(std::string_view text);
+  // Whether `text` is refused by parse() only for an octet's leading zero.
+  static bool octal_looking(std::string_view text);
   std::string str() const;
   std::uint32_t value() const { return v_; }
   auto operator<=>(const Ipv4&) const = default;
@@ -45,7 +48,10 @@ class Cidr {
  public:
   Cidr() = default;
   Cidr(Ipv4 a, int prefix) : addr_(a), prefix_(prefix) {}
+  // "a.b.c.d/p": the address as Ipv4::parse reads it, p 0..32 without a leading zero.
   static std::optional<Cidr> parse(std::string_view text);
+  // Whether `text` is refused by parse() only for a leading zero (in an octet or the prefix).
+  static bool octal_looking(std::string_view text);
   // Dotted netmask -> prefix (contiguous masks only).
   static std::optional<int> prefix_from_netmask(std::string_view netmask);
   static Ipv4 netmask_for(int prefix);

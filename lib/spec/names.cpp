@@ -25,6 +25,20 @@ std::optional<std::string> charset_problem(const std::string& n, const char* ext
   }
   return std::nullopt;
 }
+
+constexpr const char* kIgnoredSuffixes[] = {"~",       ".bak",    ".old",    ".orig",
+                                            ".rpmnew", ".rpmorig", ".rpmsave", ".rej",
+                                            ".augnew", ".augtmp", ".swp"};
+
+bool ends_with_nocase(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (std::size_t i = 0; i < suffix.size(); ++i) {
+    char c = s[s.size() - suffix.size() + i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != suffix[i]) return false;
+  }
+  return true;
+}
 }  // namespace
 
 std::optional<std::string> object_name_problem(const std::string& n) {
@@ -48,6 +62,11 @@ std::optional<std::string> ifname_problem(const std::string& n) {
   if (n.find("..") != std::string::npos) return "contains '..'";
   for (unsigned char c : n)
     if (is_space_or_control(c)) return "contains whitespace or a control character";
+  if (n == "lo") return "is 'lo', the loopback device, which macvtapctl never configures";
+  for (const char* s : kIgnoredSuffixes)
+    if (ends_with_nocase(n, s))
+      return std::string("ends in '") + s + "': network-scripts and NetworkManager skip an "
+             "ifcfg file named so, so its configuration would be written but never read";
   return charset_problem(n, "._-", "letters, digits, '.', '_', '-'");
 }
 

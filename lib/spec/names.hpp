@@ -12,7 +12,11 @@ namespace mvt::spec {
 std::optional<std::string> object_name_problem(const std::string& name);
 
 // A Linux network interface name (guest devices, host NICs): 1..15 bytes, not "." or "..",
-// no '/', ':', whitespace or control characters, no "..", no leading '-'.
+// no '/', ':', whitespace or control characters, no "..", no leading '-'. Not "lo" (the
+// loopback device), and not ending in a suffix network-scripts or NetworkManager skip, since
+// the name's ifcfg-<name> would then be written and never read (initscripts' is_ignored_file:
+// "~", .bak, .old, .orig, .rpmnew, .rpmorig, .rpmsave; NetworkManager's ifcfg-rh also .rej,
+// .augnew, .augtmp; editors' .swp) - compared ignoring case.
 std::optional<std::string> ifname_problem(const std::string& name);
 
 }  // namespace mvt::spec

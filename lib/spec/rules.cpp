@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,15 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 std::string where(const SourcePos& p) {
   if (!p.known()) return "";
   return " at " + p.file.str() + ":" + std::to_string(p.line);
+}
+
+// "network" or "broadcast" when `a` is that address of `c`'s subnet (prefixes up to /30;
+// /31 and /32 have neither).
+std::optional<std::string> network_or_broadcast(const Cidr& c, Ipv4 a) {
+  if (c.prefix() > 30) return std::nullopt;
+  if (a == c.network()) return "network";
+  if (a == c.broadcast()) return "broadcast";
+  return std::nullopt;
 }
 
 std::string iface_label(const Guest& g, const GuestInterface& i) {
@@ -61,6 +71,10 @@ void check_addresses(const Guest& g, const GuestInterface& i, Diagnostics& d) {
       d.error(pos_of(i.pos, "ipv4.gateway"), "iface.gateway-in-subnet",
               "gateway " + gw->str() + " of " + iface_label(g, i) +
                   " is the interface's own address");
+    } else if (auto what = network_or_broadcast(c, *gw)) {
+      d.error(pos_of(i.pos, "ipv4.gateway"), "iface.gateway-not-network-or-broadcast",
+              "gateway " + gw->str() + " of " + iface_label(g, i) + " is the " + *what +
+                  " address of " + c.network_cidr().str() + ", never a host's");
     }
   }
 }
@@ -75,6 +89,11 @@ void check_route_networks(const Guest& g, const GuestInterface& i, Diagnostics& 
               "route via " + r.via.str() + " of " + iface_label(g, i) +
                   " is not on the interface's subnet " + i.ipv4->address->network_cidr().str() +
                   ": the next hop is unreachable");
+    else if (auto what = is_static ? network_or_broadcast(*i.ipv4->address, r.via) : std::nullopt)
+      d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".via"),
+              "route.via-not-network-or-broadcast",
+              "route via " + r.via.str() + " of " + iface_label(g, i) + " is the " + *what +
+                  " address of " + i.ipv4->address->network_cidr().str() + ", never a host's");
     if (r.to.address() != r.to.network())
       d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".to"), "route.to-network",
               "route destination " + r.to.str() + " of " + iface_label(g, i) +

@@ -8,11 +8,16 @@
 //   guest.one-defroute      at most one interface per guest with `defroute: true`
 //   iface.gateway-in-subnet the static gateway lies inside the address's subnet and is not
 //                           the interface's own address
+//   iface.gateway-not-network-or-broadcast
+//                           the static gateway is not the subnet's network or broadcast
+//                           address (prefixes up to /30)
 //   iface.address-not-network-or-broadcast
 //                           a static address is neither the subnet's network nor broadcast
 //                           address (prefixes up to /30; /31 and /32 have neither)
 //   route.to-network        a route's `to` is a network (host bits clear)
 //   route.via-in-subnet     on a static interface, a route's `via` lies in its subnet
+//   route.via-not-network-or-broadcast
+//                           ... and is not the subnet's network or broadcast address
 //   iface.address-unique    a static address appears once per guest, and once among the
 //                           direct interfaces on one host NIC (one L2 segment)
 //   mac.unique              guest interface MACs (spec or derived) unique across the
@@ -24,7 +29,8 @@
 //                           a NIC used in passthrough mode serves that one guest interface
 //                           only, and is not also used by the host (`config: host`)
 //   direct.dev-declared     `direct.dev` names a NIC declared under the same host
-//   iface.name-valid        a guest device name is a valid Linux interface name
+//   iface.name-valid        a guest device name is a valid Linux interface name, not "lo",
+//                           not ending in a suffix network-scripts skip (names.hpp)
 //   iface.name-unique       device names are unique within a guest
 //   nic.name-valid          a host NIC name is a valid Linux interface name
 // Warnings:

@@ -91,6 +91,12 @@ std::optional<Ipv4> ValueReader::ip(const SpecNode& n, const std::string& field)
   auto s = str(n, field);
   if (!s) return std::nullopt;
   if (auto a = Ipv4::parse(*s)) return a;
+  if (Ipv4::octal_looking(*s)) {
+    d_.error(n.pos, "spec.ipv4", "IPv4 address " + quote(*s) + " in " + quote(field) +
+                                     " has a leading zero, which inet_aton and bash tools read "
+                                     "as octal (010 is 8); write each octet without one");
+    return std::nullopt;
+  }
   d_.error(n.pos, "spec.ipv4", "malformed IPv4 address " + quote(*s) + " in " + quote(field) +
                                    " (expected a dotted quad, like 192.0.2.1)");
   return std::nullopt;
@@ -100,6 +106,12 @@ std::optional<Cidr> ValueReader::cidr(const SpecNode& n, const std::string& fiel
   auto s = str(n, field);
   if (!s) return std::nullopt;
   if (auto c = Cidr::parse(*s)) return c;
+  if (Cidr::octal_looking(*s)) {
+    d_.error(n.pos, "spec.cidr", "address/prefix " + quote(*s) + " in " + quote(field) +
+                                     " has a leading zero, which inet_aton and bash tools read "
+                                     "as octal (010 is 8); write each number without one");
+    return std::nullopt;
+  }
   d_.error(n.pos, "spec.cidr", "malformed address/prefix " + quote(*s) + " in " +
                                    quote(field) + " (expected CIDR, like 192.0.2.10/24)");
   return std::nullopt;

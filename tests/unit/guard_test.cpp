@@ -31,7 +31,7 @@ TEST_CASE("guard: empty allow-lists allow everything" * doctest::test_suite("sec
 TEST_CASE("guard: URIs outside the allow-list are refused at their position" *
           doctest::test_suite("security")) {
   Guard g;
-  g.uris = {"test:///*"};
+  g.uris = {"test:///srv/node.xml"};  // a path is matched exactly, never as a glob
   Diagnostics d;
   check_guard(one_host("qemu+ssh://root@evil/system", {FileSourceKind::None, ""}), g, d);
   REQUIRE(d.error_count() == 1);
@@ -40,6 +40,9 @@ TEST_CASE("guard: URIs outside the allow-list are refused at their position" *
   Diagnostics ok;
   check_guard(one_host("test:///srv/node.xml", {FileSourceKind::None, ""}), g, ok);
   CHECK(ok.empty());
+  Diagnostics other;
+  check_guard(one_host("test:///srv/other.xml", {FileSourceKind::None, ""}), g, other);
+  CHECK(other.error_count() == 1);
 }
 
 TEST_CASE("guard: dir roots must lie inside an allowed root, local is root /" *
