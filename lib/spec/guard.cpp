@@ -29,12 +29,21 @@ bool uri_allowed(const std::string& uri, const std::vector<std::string>& pats) {
   return false;
 }
 
+// `path` as the kernel resolves it (symlinks followed, "." and ".." applied): the longest
+// existing prefix through realpath(3), the rest (not yet existing) lexically.
+std::filesystem::path resolved(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  return ec ? std::filesystem::path(path).lexically_normal() : p;
+}
+
+// Compared after resolution, not lexically: a dir: root that is (or passes through) a
+// symlink leading out of every allowed root is refused.
 bool root_allowed(const std::string& path, const std::vector<std::string>& roots) {
   if (roots.empty()) return true;
-  const auto p = std::filesystem::path(path).lexically_normal();
+  const auto p = resolved(path);
   for (const auto& r : roots) {
-    const auto root = std::filesystem::path(r).lexically_normal();
-    auto rel = p.lexically_relative(root);
+    auto rel = p.lexically_relative(resolved(r));
     if (!rel.empty() && *rel.begin() != "..") return true;
   }
   return false;
@@ -44,10 +53,13 @@ void check_source(const FileSourceSpec& s, const Positions& pos, const std::stri
                   const std::string& what, const Guard& g, Diagnostics& out) {
   if (s.kind == FileSourceKind::Dir || s.kind == FileSourceKind::Local) {
     const std::string root = s.kind == FileSourceKind::Local ? "/" : s.path;
-    if (!root_allowed(root, g.roots))
+    if (!root_allowed(root, g.roots)) {
+      const std::string real = resolved(root).string();
       out.error(pos_of(pos, field), "guard.root-not-allowed",
-                what + " root '" + root +
-                    "' is outside the allowed roots (--allow-root / MVT_ALLOW_ROOTS)");
+                what + " root '" + root + "'" +
+                    (real != root ? " (resolved: '" + real + "')" : std::string()) +
+                    " is outside the allowed roots (--allow-root / MVT_ALLOW_ROOTS)");
+    }
   } else if (s.kind == FileSourceKind::Ssh) {
     if (!uri_allowed(s.str(), g.uris))
       out.error(pos_of(pos, field), "guard.uri-not-allowed",
