@@ -162,3 +162,39 @@ TEST_CASE("hostile: a dir: root that is a symlink out of --allow-root is refused
                       (t.path() / "lab").string()});
   CHECK(ok.err.find("outside the allowed roots") == std::string::npos);
 }
+
+// The renderers over a plan whose target and values carry hostile text (as a live file or a
+// libvirt domain could): the markdown table keeps its columns, the text has no raw control.
+#include "diff_fixtures.hpp"
+#include "plan/planner.hpp"
+#include "render/markdown.hpp"
+#include "render/plan_view.hpp"
+#include "render/text.hpp"
+
+TEST_CASE("hostile: plan text and markdown escape values; a value cannot break out of its cell" *
+          doctest::test_suite("security")) {
+  auto cs = mvt::diff::compute(mvt::test::seed_topology(), mvt::test::seed_before(), {});
+  REQUIRE_FALSE(cs.diagnostics.has_errors());
+  auto p = mvt::plan::make_plan(cs, "0123");
+  REQUIRE_FALSE(p.steps.empty());
+  auto& s = p.steps.front();
+  s.target = "evil`|x\n| injected | row |\x1b[2J";
+  s.reason = "why\x07\r|<b>x</b>";
+  REQUIRE_FALSE(s.changes.empty());
+  s.changes.front().after = std::string("v\x1b]0;t\x07\xc2\x9b");
+  const auto v = mvt::render::make_view(p, mvt::render::Mode::Plan);
+  const std::string text = mvt::render::render_text(v);
+  CHECK_FALSE(has_raw_controls(text));
+  const std::string md = mvt::render::render_markdown(v);
+  CHECK_FALSE(has_raw_controls(md));
+  CHECK(md.find("\n| injected") == std::string::npos);
+  CHECK(md.find("<b>") == std::string::npos);
+  // The row of the hostile step is still one line with the table's 8 unescaped pipes.
+  const auto at = md.find("| " + s.id + " |");
+  REQUIRE(at != std::string::npos);
+  const std::string row = md.substr(at, md.find('\n', at) - at);
+  int pipes = 0;
+  for (std::size_t i = 0; i < row.size(); ++i)
+    if (row[i] == '|' && (i == 0 || row[i - 1] != '\\')) ++pipes;
+  CHECK(pipes == 8);
+}
