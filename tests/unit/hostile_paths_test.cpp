@@ -171,7 +171,7 @@ TEST_CASE("hostile: a dir: root that is a symlink out of --allow-root is refused
 #include "render/plan_view.hpp"
 #include "render/text.hpp"
 
-TEST_CASE("hostile: plan text and markdown escape values; a value cannot break out of its cell" *
+TEST_CASE("hostile: plan text and markdown escape values, a value cannot break out of its cell" *
           doctest::test_suite("security")) {
   auto cs = mvt::diff::compute(mvt::test::seed_topology(), mvt::test::seed_before(), {});
   REQUIRE_FALSE(cs.diagnostics.has_errors());
