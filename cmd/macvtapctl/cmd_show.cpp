@@ -122,7 +122,7 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   Observation obs = observe(want, opts);
   const HostObservation& ho = obs.hosts.at(host.name);
   if (!ho.reachable) {
-    std::cerr << "macvtapctl: error: " << ho.error << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(ho.error) << "\n";
     return 1;
   }
   Topology live = to_topology(obs, diags);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "util/diagnostics.hpp"
 #include "util/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -64,10 +65,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 1;
   } catch (const mvt::Error& e) {
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << mvt::terminal_safe(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "macvtapctl: internal error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: internal error: " << mvt::terminal_safe(e.what()) << "\n";
     return 1;
   }
   return rc;

@@ -101,7 +101,7 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
   try {
     obs = observe_parallel(topo, oo, po);
   } catch (const Error& e) {
-    err << "macvtapctl: error: " << e.what() << "\n";
+    err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return run;
   }
   for (const auto& [n, _] : topo.hosts) {

@@ -1,11 +1,15 @@
 #include "render/markdown.hpp"
 
 #include "render/text.hpp"
+#include "util/diagnostics.hpp"
 
 namespace mvt::render {
 namespace {
 
-std::string cell(const std::string& text) {
+// Values come from specs and live files; a PR's plan is posted as a PR comment: a value must
+// not break out of its cell, open a link or inline HTML, nor carry terminal controls.
+std::string cell(const std::string& raw) {
+  const std::string text = terminal_safe(raw);
   std::string out;
   for (char c : text) {
     if (c == '|')
@@ -22,7 +26,8 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string html(const std::string& text) {
+std::string html(const std::string& raw) {
+  const std::string text = terminal_safe(raw);  // no newline: it would end the HTML block
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -36,9 +41,14 @@ std::string html(const std::string& text) {
   return out;
 }
 
-std::string code(const std::string& text) {
-  const bool tick = text.find('`') != std::string::npos;
-  return tick ? "`` " + text + " ``" : "`" + text + "`";
+// A code span in a table cell: no newline (it would end the row), '|' escaped (GFM splits
+// cells even inside code spans), delimited by a backtick run longer than any inside.
+std::string code(const std::string& raw) {
+  std::string text;
+  for (char c : terminal_safe(raw)) text += c == '|' ? std::string("\\|") : std::string(1, c);
+  std::string fence = "`";
+  while (text.find(fence) != std::string::npos) fence += '`';
+  return fence.size() > 1 ? fence + " " + text + " " + fence : fence + text + fence;
 }
 
 std::string details_of(const plan::Step& s, const std::string& symbol) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/diagnostics.hpp"
+
 namespace mvt::render {
 namespace {
 
@@ -33,7 +35,10 @@ class Out {
 
 std::string show_value(const std::optional<std::string>& v) {
   if (!v) return "(absent)";
-  return nlohmann::json(*v).dump();
+  // JSON-quoted (C0 escaped); C1 controls and bytes that are not UTF-8 escaped as well, so a
+  // value from a spec or a live file cannot drive a terminal.
+  return terminal_safe(
+      nlohmann::json(*v).dump(-1, ' ', false, nlohmann::json::error_handler_t::ignore));
 }
 
 bool colour_wanted(const std::string& option, bool is_terminal, const char* no_color_env) {
@@ -57,20 +62,20 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
       for (const auto& sv : h.steps) {
         const plan::Step& st = *sv.step;
         s += "  " + st.id + " " + out.paint(sv.symbol, colour_of(sv.symbol)) + " " +
-             out.paint(st.target, "\x1b[1m") + "  (" + sv.label + ")";
+             out.paint(terminal_safe(st.target), "\x1b[1m") + "  (" + terminal_safe(sv.label) + ")";
         if (st.disruptive) s += " " + out.paint("[disruptive]", "\x1b[1;31m");
         s += "\n";
         for (const auto& c : st.changes) {
           std::string sym, line;
           if (!c.before && c.after) {
             sym = "+";
-            line = c.field + " = " + show_value(c.after);
+            line = terminal_safe(c.field) + " = " + show_value(c.after);
           } else if (c.before && !c.after) {
             sym = "-";
-            line = c.field + " = " + show_value(c.before);
+            line = terminal_safe(c.field) + " = " + show_value(c.before);
           } else {
             sym = "~";
-            line = c.field + ": " + show_value(c.before) + " -> " + show_value(c.after);
+            line = terminal_safe(c.field) + ": " + show_value(c.before) + " -> " + show_value(c.after);
           }
           s += "        " + out.paint(sym, colour_of(sym)) + " " + line + "\n";
         }
@@ -79,13 +84,13 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
           for (const auto& d : st.depends_on) s += " " + d;
           s += "\n";
         }
-        s += "        why: " + st.reason + "\n";
+        s += "        why: " + terminal_safe(st.reason) + "\n";
       }
     }
   }
   if (!v.warnings.empty()) {
     s += "\n" + out.paint("Warnings:", "\x1b[1;33m") + "\n";
-    for (const auto& w : v.warnings) s += "  - " + w + "\n";
+    for (const auto& w : v.warnings) s += "  - " + terminal_safe(w) + "\n";
   }
   if (v.summary.steps != 0) s += "\n" + out.paint(summary_line(v), "\x1b[1m") + "\n";
   return s;

@@ -178,12 +178,21 @@ void check_ssh(const std::string& text, const SourcePos& pos, const std::string&
               what + " '" + text + "' is not in the allowed URIs (--allow-uri / MVT_ALLOW_URIS)");
 }
 
+// `path` as the kernel resolves it (symlinks followed, "." and ".." applied): the longest
+// existing prefix through realpath(3), the rest (not yet existing) lexically.
+std::filesystem::path resolved(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  return ec ? std::filesystem::path(path).lexically_normal() : p;
+}
+
+// Compared after resolution, not lexically: a dir: root that is (or passes through) a
+// symlink leading out of every allowed root is refused.
 bool root_allowed(const std::string& path, const std::vector<std::string>& roots) {
   if (roots.empty()) return true;
-  const auto p = std::filesystem::path(path).lexically_normal();
+  const auto p = resolved(path);
   for (const auto& r : roots) {
-    const auto root = std::filesystem::path(r).lexically_normal();
-    auto rel = p.lexically_relative(root);
+    auto rel = p.lexically_relative(resolved(r));
     if (!rel.empty() && *rel.begin() != "..") return true;
   }
   return false;
@@ -194,10 +203,13 @@ void check_source(const FileSourceSpec& s, const Positions& pos, const std::stri
                   const std::vector<LibvirtUri>& patterns, Diagnostics& out) {
   if (s.kind == FileSourceKind::Dir || s.kind == FileSourceKind::Local) {
     const std::string root = s.kind == FileSourceKind::Local ? "/" : s.path;
-    if (!root_allowed(root, g.roots))
+    if (!root_allowed(root, g.roots)) {
+      const std::string real = resolved(root).string();
       out.error(pos_of(pos, field), "guard.root-not-allowed",
-                what + " root '" + root +
-                    "' is outside the allowed roots (--allow-root / MVT_ALLOW_ROOTS)");
+                what + " root '" + root + "'" +
+                    (real != root ? " (resolved: '" + real + "')" : std::string()) +
+                    " is outside the allowed roots (--allow-root / MVT_ALLOW_ROOTS)");
+    }
   } else if (s.kind == FileSourceKind::Ssh) {
     check_ssh(s.str(), pos_of(pos, field), what, g, patterns, out);
   }

@@ -1,6 +1,10 @@
 #include "spec/loader.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -8,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -29,25 +34,120 @@ bool is_yaml_name(const std::string& name) {
   return ends(".yaml") || ends(".yml");
 }
 
+// A descriptor that closes itself.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Why `name` in the opened directory `dir` cannot be used: a symbolic link (named with its
+// target, never read) or not what is expected. Empty when it is fine.
+std::string refusal(int dir, const std::string& name, const std::string& shown, bool want_dir) {
+  struct stat st {};
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return std::strerror(errno);
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    const ssize_t n = ::readlinkat(dir, name.c_str(), target, sizeof target - 1);
+    return "refusing symbolic link '" + shown + "'" +
+           (n >= 0 ? " -> '" + std::string(target, static_cast<std::size_t>(n)) + "'" : "") +
+           " (spec files and directories are never read through a symlink)";
+  }
+  if (S_ISDIR(st.st_mode)) return want_dir ? "" : "is a directory, not a regular file";
+  if (!S_ISREG(st.st_mode)) return "refusing '" + shown + "': not a regular file";
+  return want_dir ? "is not a directory" : "";
+}
+
+// Opens `path` walking it one component at a time from the working directory (or /) with
+// O_NOFOLLOW: a symbolic link anywhere on the path is refused, whoever typed it; the last
+// component must be a directory or a regular file (a FIFO, socket or device is refused
+// before it is opened; O_NONBLOCK in case one is swapped in). `is_dir` says which it is.
+std::optional<Fd> open_no_follow(const std::string& path, bool& is_dir, std::string& why) {
+  if (path.empty()) {
+    why = "empty path";
+    return std::nullopt;
+  }
+  Fd cur(::open(path.front() == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (cur.fd < 0) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") parts.push_back(std::move(part));
+    start = end + 1;
+  }
+  std::string shown = path.front() == '/' ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const bool last = i + 1 == parts.size();
+    shown += (shown.empty() || shown == "/" ? "" : "/") + parts[i];
+    struct stat st {};
+    if (::fstatat(cur.fd, parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      why = std::strerror(errno);
+      return std::nullopt;
+    }
+    if (S_ISLNK(st.st_mode) || (!last && !S_ISDIR(st.st_mode)) ||
+        (last && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+      why = refusal(cur.fd, parts[i], shown, !last);
+      return std::nullopt;
+    }
+    const int flags = (last ? O_RDONLY | O_NONBLOCK : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC;
+    Fd next(::openat(cur.fd, parts[i].c_str(), flags));
+    if (next.fd < 0) {
+      why = errno == ELOOP ? refusal(cur.fd, parts[i], shown, !last) : std::strerror(errno);
+      return std::nullopt;
+    }
+    cur = std::move(next);
+  }
+  struct stat st {};
+  if (::fstat(cur.fd, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+    why = "refusing '" + path + "': not a regular file";
+    return std::nullopt;
+  }
+  if (parts.empty()) {  // "." or "/": the O_PATH start, reopened readable
+    cur = Fd(::open(path.front() == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (cur.fd < 0) {
+      why = std::strerror(errno);
+      return std::nullopt;
+    }
+  }
+  is_dir = S_ISDIR(st.st_mode);
+  return cur;
+}
+
 bool read_bytes(const std::string& path, std::string& out, std::string& why) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
+  bool is_dir = false;
+  auto fd = open_no_follow(path, is_dir, why);
+  if (!fd) return false;
+  if (is_dir) {
     why = "is a directory";
     return false;
   }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = errno ? std::strerror(errno) : "cannot open";
-    return false;
+  std::string bytes;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd->fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      why = std::strerror(errno);
+      return false;
+    }
+    if (n == 0) break;
+    bytes.append(buf, static_cast<std::size_t>(n));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    why = errno ? std::strerror(errno) : "read error";
-    return false;
-  }
-  out = ss.str();
+  out = std::move(bytes);
   return true;
 }
 
@@ -56,27 +156,42 @@ bool read_bytes(const std::string& path, std::string& out, std::string& why) {
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths, Diagnostics& diags) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
-    std::error_code ec;
-    const auto st = fs::status(p, ec);
-    if (ec || !fs::exists(st)) {
-      diags.error({p, 0, 0}, "file.unreadable",
-                  "cannot read '" + p + "': " + (ec ? ec.message() : "no such file or directory"));
+    bool is_dir = false;
+    std::string why;
+    auto fd = open_no_follow(p, is_dir, why);
+    if (!fd) {
+      diags.error({p, 0, 0}, "file.unreadable", "cannot read '" + p + "': " + why);
       continue;
     }
-    if (!fs::is_directory(st)) {
+    if (!is_dir) {
       files.push_back(p);
       continue;
     }
     std::vector<std::string> names;
-    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      std::error_code fe;
-      if (is_yaml_name(name) && it->is_regular_file(fe)) names.push_back(name);
-    }
-    if (ec) {
-      diags.error({p, 0, 0}, "file.unreadable", "cannot list directory '" + p + "': " + ec.message());
+    const int dup = ::fcntl(fd->fd, F_DUPFD_CLOEXEC, 0);
+    DIR* dir = dup >= 0 ? ::fdopendir(dup) : nullptr;
+    if (!dir) {
+      if (dup >= 0) ::close(dup);
+      diags.error({p, 0, 0}, "file.unreadable",
+                  "cannot list directory '" + p + "': " + std::strerror(errno));
       continue;
     }
+    bool refused = false;
+    while (const dirent* e = ::readdir(dir)) {
+      const std::string name = e->d_name;
+      if (!is_yaml_name(name)) continue;
+      const std::string shown = (fs::path(p) / name).string();
+      // A symlink or a FIFO inside a spec directory came with the spec (a pull request):
+      // refused loudly, never skipped silently nor followed.
+      if (std::string r = refusal(fd->fd, name, shown, false); !r.empty()) {
+        diags.error({shown, 0, 0}, "file.unreadable", "cannot read '" + shown + "': " + r);
+        refused = true;
+        continue;
+      }
+      names.push_back(name);
+    }
+    ::closedir(dir);
+    if (refused) continue;
     if (names.empty()) {
       diags.error({p, 0, 0}, "file.no-yaml", "directory '" + p + "' holds no *.yaml or *.yml file");
       continue;

@@ -14,6 +14,14 @@
 // host `files` none, guest `guest_files` none, `activate` none, NIC `config` host,
 // `direct.mode` vepa (libvirt's default); `uri` is required.
 //
+// Symlinks (issue 12): every -f path is opened one component at a time with O_NOFOLLOW from
+// the working directory (or /): a symbolic link anywhere on it - the spec file, the spec
+// directory, a directory above, or a *.yaml inside a spec directory - is refused with an
+// error naming the link (never a byte of its target), whoever typed the path: the operator
+// cannot tell a link of their own from one a checkout carries (`topology -> /etc`); give the
+// resolved path instead. A FIFO, socket, device, or a directory where a file is expected, is
+// refused before it is opened (and opened O_NONBLOCK in case one is swapped in).
+//
 // Relative paths resolve against the directory of the spec file that set them:
 //   files: dir:PATH / guest_files: dir:PATH   ->  dir:/ABS/PATH
 //   uri: test:RELPATH   (no "//": a libvirt test-driver node file)  ->  test:///ABS/PATH

@@ -19,7 +19,60 @@ Interned& interned() {
   return *t;
 }
 
+// The length of the valid UTF-8 sequence at s[i] (0: invalid), without overlongs/surrogates.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0))) return 0;
+  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
+  return n;
+}
+
 }  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const std::size_t n = c >= 0x80 ? utf8_length(text, i) : 0;
+    if (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      out += "\\u00";  // a C1 control (U+0080..U+009F): 8-bit CSI and friends
+      out += hex[static_cast<unsigned char>(text[i + 1]) >> 4];
+      out += hex[static_cast<unsigned char>(text[i + 1]) & 15];
+      i += 2;
+      continue;
+    }
+    if (n > 0) {
+      out.append(text, i, n);
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case 0x1b: out += "\\e"; break;
+      case '\a': out += "\\a"; break;
+      case '\r': out += "\\r"; break;
+      case '\n': out += "\\n"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        out += "\\x";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    ++i;
+  }
+  return out;
+}
 
 FileName::FileName() {
   static const std::string* const none = FileName(std::string_view()).s_;
@@ -89,21 +142,32 @@ std::string_view LineTable::line(int line) const {
 }
 
 std::string format_diagnostic(const Diagnostic& d) {
+  // Everything here may come from a spec or a live file: control characters are escaped so
+  // that a diagnostic cannot drive the reader's terminal (terminal_safe).
   std::string out;
   if (!d.pos.file.empty()) {
-    out += d.pos.file.str();
+    out += terminal_safe(d.pos.file.str());
     if (d.pos.line > 0) out += ":" + std::to_string(d.pos.line);
     if (d.pos.column > 0) out += ":" + std::to_string(d.pos.column);
     out += ": ";
   }
   out += d.severity == Severity::Error ? "error: " : "warning: ";
-  out += d.message;
-  if (!d.rule.empty()) out += " [" + d.rule + "]";
+  out += terminal_safe(d.message);
+  if (!d.rule.empty()) out += " [" + terminal_safe(d.rule) + "]";
   if (!d.source_line.empty() && d.pos.column > 0) {
-    out += "\n  " + d.source_line + "\n  ";
-    // Keep tabs so the caret lines up under tab-indented text.
-    for (int i = 0; i + 1 < d.pos.column && i < static_cast<int>(d.source_line.size()); ++i)
-      out += d.source_line[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
+    out += "\n  " + terminal_safe(d.source_line) + "\n  ";
+    // Keep tabs so the caret lines up under tab-indented text; an escaped byte is as wide
+    // as its escape.
+    for (int i = 0; i + 1 < d.pos.column && i < static_cast<int>(d.source_line.size()); ++i) {
+      const char c = d.source_line[static_cast<std::size_t>(i)];
+      if (c == '\t') {
+        out += '\t';
+        continue;
+      }
+      const auto c8 = static_cast<unsigned char>(c);
+      const std::size_t w = c8 < 0x20 || c8 == 0x7f ? terminal_safe(std::string(1, c)).size() : 1;
+      out.append(w, ' ');
+    }
     out += '^';
   }
   return out;

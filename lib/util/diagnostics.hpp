@@ -91,8 +91,15 @@ class LineTable {
   std::vector<std::size_t> starts_;
 };
 
+// `text` with every byte that could drive a terminal escaped: ESC as \e, BEL \a, CR \r,
+// LF \n, BS \b, other C0 bytes and DEL as \xNN, C1 controls (U+0080..U+009F) as \u00NN,
+// bytes that are not valid UTF-8 as \xNN. Tab, printable ASCII and valid UTF-8 stay as
+// they are (a backslash is not doubled: the escapes are for people, not for parsing back).
+std::string terminal_safe(std::string_view text);
+
 // "file:line:column: error: message", then the source line and a caret under the column
-// (when both are known). No trailing newline after the caret line.
+// (when both are known). No trailing newline after the caret line. File name, message and
+// source line are passed through terminal_safe.
 std::string format_diagnostic(const Diagnostic& d);
 
 }  // namespace mvt

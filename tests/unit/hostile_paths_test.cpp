@@ -1,0 +1,200 @@
+// Hostile catalogue, issue 12 point 2: paths resolve beneath their root, symlinks never lead
+// out, diagnostics cannot drive the reviewer's terminal. Real binary, real files in a temp dir.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using mvt::test::run_tool;
+using mvt::test::TempDir;
+using mvt::test::write_file;
+
+namespace {
+
+const std::string kMarker = "SECRET-MARKER-7f3a9c";
+
+// A secret file outside every spec tree, holding the marker in YAML-ish lines (so that a
+// reader following the link would quote them in "unknown key" errors).
+fs::path make_secret(const fs::path& dir) {
+  fs::create_directories(dir);
+  const fs::path p = dir / "shadow";
+  write_file(p, kMarker + ": x\nroot-" + kMarker + ": y\n");
+  return p;
+}
+
+const std::string kValid = "version: 1\nhosts: {}\n";
+
+bool has_raw_controls(const std::string& s) {
+  for (unsigned char c : s)
+    if (c == 0x1b || c == 0x07 || c == 0x0d || c == 0x9b) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("hostile: a symlinked *.yaml in a -f directory is refused, its target never read" *
+          doctest::test_suite("security")) {
+  TempDir t;
+  const fs::path secret = make_secret(t.path() / "etc");
+  fs::create_directories(t.path() / "topology");
+  write_file(t.path() / "topology/10-ok.yaml", kValid);
+  fs::create_symlink(secret, t.path() / "topology/99-x.yaml");
+  auto r = run_tool({"validate", "-f", (t.path() / "topology").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("refusing symbolic link '" + (t.path() / "topology/99-x.yaml").string() +
+                   "'") != std::string::npos);
+  CHECK(r.out.find(kMarker) == std::string::npos);
+  CHECK(r.err.find(kMarker) == std::string::npos);
+  // plan refuses the same way, before contacting anything.
+  auto p = run_tool({"plan", "-f", (t.path() / "topology").string()});
+  CHECK(p.exit_code == 1);
+  CHECK(p.err.find("refusing symbolic link") != std::string::npos);
+  CHECK((p.out + p.err).find(kMarker) == std::string::npos);
+}
+
+TEST_CASE("hostile: a symlinked spec file named by -f, or a symlinked directory on the path, "
+          "is refused" * doctest::test_suite("security")) {
+  TempDir t;
+  const fs::path secret = make_secret(t.path() / "etc");
+  fs::create_directories(t.path() / "real");
+  write_file(t.path() / "real/a.yaml", kValid);
+  fs::create_symlink(secret, t.path() / "spec.yaml");
+  fs::create_symlink(t.path() / "etc", t.path() / "topology");  // a checkout's dir link
+  fs::create_symlink(t.path() / "real", t.path() / "linked");
+  for (const auto& arg : {t.path() / "spec.yaml", t.path() / "topology",
+                          t.path() / "topology/shadow", t.path() / "linked/a.yaml"}) {
+    CAPTURE(arg);
+    auto r = run_tool({"validate", "-f", arg.string()});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("refusing symbolic link") != std::string::npos);
+    CHECK((r.out + r.err).find(kMarker) == std::string::npos);
+  }
+  // The same spec through its real path is fine: the refusal is about the link.
+  CHECK(run_tool({"validate", "-f", (t.path() / "real/a.yaml").string()}).exit_code == 0);
+}
+
+TEST_CASE("hostile: a FIFO as spec file is refused without blocking, named or in a directory" *
+          doctest::test_suite("security")) {
+  TempDir t;
+  fs::create_directories(t.path() / "topology");
+  write_file(t.path() / "topology/10-ok.yaml", kValid);
+  REQUIRE(::mkfifo((t.path() / "topology/50-fifo.yaml").c_str(), 0600) == 0);
+  // run_tool is bounded (60 s): a tool blocked on the FIFO's open would fail the exit check.
+  for (const auto& arg : {t.path() / "topology", t.path() / "topology/50-fifo.yaml"}) {
+    CAPTURE(arg);
+    auto r = run_tool({"validate", "-f", arg.string()});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("50-fifo.yaml': not a regular file") != std::string::npos);
+  }
+  // A directory named like a spec file inside a spec directory: refused, not skipped.
+  fs::remove(t.path() / "topology/50-fifo.yaml");
+  fs::create_directories(t.path() / "topology/60-dir.yaml");
+  auto r = run_tool({"validate", "-f", (t.path() / "topology").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("60-dir.yaml': is a directory") != std::string::npos);
+}
+
+TEST_CASE("hostile: ESC/BEL/CR in a key name or a value never reach the terminal raw" *
+          doctest::test_suite("security")) {
+  TempDir t;
+  // Raw bytes in a plain key, and escapes decoded by YAML in a quoted key and value.
+  write_file(t.path() / "a.yaml",
+             "version: 1\nho\x1b]0;pwned\x07sts\r: {}\n\"k\\e[2J\\a\\r\\x9b\": \"v\\e[31m\"\n");
+  auto r = run_tool({"validate", "-f", (t.path() / "a.yaml").string()});
+  CHECK(r.exit_code == 1);
+  CHECK_FALSE(has_raw_controls(r.out));
+  CHECK_FALSE(has_raw_controls(r.err));
+  CHECK(r.out.find("\\e") != std::string::npos);
+  auto p = run_tool({"plan", "-f", (t.path() / "a.yaml").string()});
+  CHECK(p.exit_code == 1);
+  CHECK_FALSE(has_raw_controls(p.out));
+  CHECK_FALSE(has_raw_controls(p.err));
+  // A file name with an ESC in it, refused as a symlink: the name is escaped too.
+  fs::create_directories(t.path() / "d");
+  fs::create_symlink(t.path() / "a.yaml", t.path() / "d/x\x1b[2J.yaml");
+  auto l = run_tool({"validate", "-f", (t.path() / "d").string()});
+  CHECK(l.exit_code == 1);
+  CHECK(l.out.find("x\\e[2J.yaml") != std::string::npos);
+  CHECK_FALSE(has_raw_controls(l.out));
+}
+
+TEST_CASE("hostile: a dir: root that is a symlink out of --allow-root is refused, resolved" *
+          doctest::test_suite("security")) {
+  TempDir t;
+  const fs::path src = mvt::test::source_dir() / "specs";
+  fs::copy(src / "seed.yaml", t.path() / "seed.yaml");
+  fs::copy(src / "lab", t.path() / "lab", fs::copy_options::recursive);
+  // The host root moves outside the allowed tree; a link takes its place.
+  fs::rename(t.path() / "lab/host", t.path() / "outside-host");
+  write_file(t.path() / "outside-host/etc/sysconfig/network-scripts/ifcfg-zz",
+             "DEVICE=zz\nNAME=" + kMarker + "\n");
+  fs::create_symlink(t.path() / "outside-host", t.path() / "lab/host");
+  auto r = run_tool({"plan", "-f", (t.path() / "seed.yaml").string(), "-f",
+                     (t.path() / "lab/seed-lab.yaml").string(), "--allow-root",
+                     (t.path() / "lab").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("files root '" + (t.path() / "lab/host").string() + "' (resolved: '" +
+                   (t.path() / "outside-host").string() + "') is outside the allowed roots") !=
+        std::string::npos);
+  CHECK(r.err.find("guard.root-not-allowed") != std::string::npos);
+  CHECK((r.out + r.err).find(kMarker) == std::string::npos);
+  // '..' out of the allowed root: refused as well (after resolution).
+  write_file(t.path() / "lab/dotdot.yaml",
+             "version: 1\nhosts:\n  kvm1:\n    files: dir:../outside-host\n");
+  auto d = run_tool({"plan", "-f", (t.path() / "seed.yaml").string(), "-f",
+                     (t.path() / "lab/seed-lab.yaml").string(), "-f",
+                     (t.path() / "lab/dotdot.yaml").string(), "--allow-root",
+                     (t.path() / "lab").string()});
+  CHECK(d.exit_code == 1);
+  CHECK(d.err.find("is outside the allowed roots") != std::string::npos);
+  CHECK((d.out + d.err).find(kMarker) == std::string::npos);
+  // The control: the real directory inside the allowed root passes the guard.
+  fs::remove(t.path() / "lab/host");
+  fs::rename(t.path() / "outside-host", t.path() / "lab/host");
+  fs::remove(t.path() / "lab/host/etc/sysconfig/network-scripts/ifcfg-zz");
+  auto ok = run_tool({"plan", "-f", (t.path() / "seed.yaml").string(), "-f",
+                      (t.path() / "lab/seed-lab.yaml").string(), "--allow-root",
+                      (t.path() / "lab").string()});
+  CHECK(ok.err.find("outside the allowed roots") == std::string::npos);
+}
+
+// The renderers over a plan whose target and values carry hostile text (as a live file or a
+// libvirt domain could): the markdown table keeps its columns, the text has no raw control.
+#include "diff_fixtures.hpp"
+#include "plan/planner.hpp"
+#include "render/markdown.hpp"
+#include "render/plan_view.hpp"
+#include "render/text.hpp"
+
+TEST_CASE("hostile: plan text and markdown escape values, a value cannot break out of its cell" *
+          doctest::test_suite("security")) {
+  auto cs = mvt::diff::compute(mvt::test::seed_topology(), mvt::test::seed_before(), {});
+  REQUIRE_FALSE(cs.diagnostics.has_errors());
+  auto p = mvt::plan::make_plan(cs, "0123");
+  REQUIRE_FALSE(p.steps.empty());
+  auto& s = p.steps.front();
+  s.target = "evil`|x\n| injected | row |\x1b[2J";
+  s.reason = "why\x07\r|<b>x</b>";
+  REQUIRE_FALSE(s.changes.empty());
+  s.changes.front().after = std::string("v\x1b]0;t\x07\xc2\x9b");
+  const auto v = mvt::render::make_view(p, mvt::render::Mode::Plan);
+  const std::string text = mvt::render::render_text(v);
+  CHECK_FALSE(has_raw_controls(text));
+  const std::string md = mvt::render::render_markdown(v);
+  CHECK_FALSE(has_raw_controls(md));
+  CHECK(md.find("\n| injected") == std::string::npos);
+  CHECK(md.find("<b>") == std::string::npos);
+  // The row of the hostile step is still one line with the table's 8 unescaped pipes.
+  const auto at = md.find("| " + s.id + " |");
+  REQUIRE(at != std::string::npos);
+  const std::string row = md.substr(at, md.find('\n', at) - at);
+  int pipes = 0;
+  for (std::size_t i = 0; i < row.size(); ++i)
+    if (row[i] == '|' && (i == 0 || row[i - 1] != '\\')) ++pipes;
+  CHECK(pipes == 8);
+}
