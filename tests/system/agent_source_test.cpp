@@ -108,7 +108,9 @@ TEST_CASE("agent source and the network-scripts stand-in on a booted lab guest" 
     // A read-only agent source (show, plan) reads but refuses every change.
     auto ro = mvt::open_agent_source(guest->hypervisor(), guest->name(), /*read_only=*/true);
     CHECK(ro->read(kDir + "/ifcfg-ens9"));
-    CHECK(ro->list(kDir).size() == 1);
+    // Listing takes guest-exec: the read-only source refuses it before anything is sent.
+    CHECK_FALSE(ro->can_list());
+    CHECK_THROWS_AS(ro->list(kDir), mvt::AccessError);
     CHECK_THROWS_AS(ro->write_atomic(kDir + "/x", "y"), mvt::AccessError);
     CHECK_THROWS_AS(ro->remove(kDir + "/ifcfg-ens9"), mvt::AccessError);
     CHECK_FALSE(ro->can_run());
