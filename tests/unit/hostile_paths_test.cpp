@@ -260,7 +260,7 @@ TEST_CASE("hostile: a test: node file '..' out of the spec's directory is refuse
   check_refused_node(v, over, "lies outside the directory of the spec file");
 }
 
-TEST_CASE("hostile: an absolute test:/// node file outside the spec's directory is refused; "
+TEST_CASE("hostile: an absolute test:/// node file outside the spec's directory is refused, "
           "--allow-root and --connect admit one" *
           doctest::test_suite("security")) {
   Lab l;
