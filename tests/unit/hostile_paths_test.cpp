@@ -381,3 +381,19 @@ TEST_CASE("hostile: a dir: root swapped for a symlink after the guard's check is
   CHECK_FALSE(fs::exists(t.path() / "outside/host/ifcfg-new"));
   (void)secret;
 }
+
+TEST_CASE("hostile: without --allow-root, plan refuses a dir: root that is a symlink when it "
+          "reads it" *
+          doctest::test_suite("security")) {
+  Lab l;
+  fs::rename(l.t.path() / "lab/host", l.t.path() / "outside-host");
+  write_file(l.t.path() / "outside-host/etc/sysconfig/network-scripts/ifcfg-zz",
+             "DEVICE=zz\nNAME=" + kMarker + "\n");
+  fs::create_directory_symlink(l.t.path() / "outside-host", l.t.path() / "lab/host");
+  auto r = run_tool({"plan", "-f", l.seed.string(), "-f", l.lab.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot open root directory " + (l.t.path() / "lab/host").string() + ": '" +
+                   (l.t.path() / "lab/host").string() + "' is a symbolic link") !=
+        std::string::npos);
+  CHECK((r.out + r.err).find(kMarker) == std::string::npos);
+}
