@@ -133,7 +133,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (!o.plan_file.empty()) {
     auto text = read_text(o.plan_file);
     if (!text) {
-      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: cannot read plan file " << terminal_safe(o.plan_file)
                 << " (a plan file is a readable regular file of at most "
                 << plan::kMaxPlanFileBytes << " bytes)\n";
       return 1;
@@ -142,11 +142,11 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     saved = plan::load_plan(*text, o.plan_file, pd);
     print(pd);
     if (!saved || pd.has_errors()) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file << "\n";
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file) << "\n";
       return 1;
     }
     if (saved->spec_digest != spec.digest) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": it was made for another spec (digest " << saved->spec_digest
                 << ", the spec given has " << spec.digest << "); run `macvtapctl plan` again\n";
       return 1;
@@ -180,7 +180,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     auto moved = apply::stale_facts(*saved, fresh_changes.fingerprint);
     if (!moved.empty()) {
       for (const auto& m : moved) std::cerr << "macvtapctl: error: stale plan: " << terminal_safe(m) << "\n";
-      std::cerr << "macvtapctl: the live state moved since " << o.plan_file
+      std::cerr << "macvtapctl: the live state moved since " << terminal_safe(o.plan_file)
                 << " was made; run `macvtapctl plan` again\n";
       return 1;
     }
@@ -188,11 +188,11 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     // Then the file must equal what the spec produces now; the recomputed plan is what runs,
     // never a byte of the file.
     if (auto diff = plan::first_step_difference(*saved, fresh)) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": plan file does not match what the spec produces: " << *diff << "\n";
       return 1;
     }
-    std::cout << "Plan file " << o.plan_file << " matches what the spec produces ("
+    std::cout << "Plan file " << terminal_safe(o.plan_file) << " matches what the spec produces ("
               << fresh.steps.size() << " steps).\n";
   }
   if (!to_run.has_changes()) {

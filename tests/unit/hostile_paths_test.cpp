@@ -397,3 +397,26 @@ TEST_CASE("hostile: without --allow-root, plan refuses a dir: root that is a sym
         std::string::npos);
   CHECK((r.out + r.err).find(kMarker) == std::string::npos);
 }
+
+TEST_CASE("hostile: apply's own stderr lines escape ESC/BEL (a plan file path, an error)" *
+          doctest::test_suite("security")) {
+  Lab l;
+  const std::string name = "x\x1b[2J\x07.plan";
+  // A plan file that is not there: "cannot read plan file ..." on stderr, escaped.
+  auto r = run_tool({"--state-dir", (l.t.path() / "state").string(), "apply",
+                     (l.t.path() / name).string(), "-f", l.seed.string(), "-f", l.lab.string(),
+                     "--yes"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot read plan file") != std::string::npos);
+  CHECK(r.err.find("x\\e[2J\\a.plan") != std::string::npos);
+  CHECK_FALSE(has_raw_controls(r.out + r.err));
+  // A plan file that is not a plan: "refusing plan file ..." (the loader's diagnostics too).
+  write_file(l.t.path() / name, "not a plan \x1b]0;title\x07\n");
+  auto p = run_tool({"--state-dir", (l.t.path() / "state").string(), "apply",
+                     (l.t.path() / name).string(), "-f", l.seed.string(), "-f", l.lab.string(),
+                     "--yes"});
+  CHECK(p.exit_code == 1);
+  CHECK(p.err.find("refusing plan file") != std::string::npos);
+  CHECK_FALSE(has_raw_controls(p.out + p.err));
+  CHECK_FALSE(fs::exists(l.t.path() / "state"));
+}
