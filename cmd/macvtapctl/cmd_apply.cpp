@@ -87,17 +87,17 @@ bool confirm_on_terminal() {
 }
 
 void print_list(const char* head, const std::vector<std::string>& items, std::ostream& os) {
-  for (const auto& i : items) os << head << i << "\n";
+  for (const auto& i : items) os << head << terminal_safe(i) << "\n";
 }
 
 // The guest checks, one line each; failures go to stderr as well (with the error).
 void print_verification(const std::vector<apply::VerifyLine>& lines) {
   if (lines.empty()) return;
   std::cout << "\nVerification:\n";
-  for (const auto& l : lines) std::cout << "  " << l.str() << "\n";
+  for (const auto& l : lines) std::cout << "  " << terminal_safe(l.str()) << "\n";
   std::cout.flush();
   for (const auto& l : lines)
-    if (l.status == apply::CheckStatus::Warning) std::cerr << "warning: " << l.str() << "\n";
+    if (l.status == apply::CheckStatus::Warning) std::cerr << "warning: " << terminal_safe(l.str()) << "\n";
 }
 
 void print_rollback(const apply::RollbackReport& rep) {
@@ -133,7 +133,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (!o.plan_file.empty()) {
     auto text = read_text(o.plan_file);
     if (!text) {
-      std::cerr << "macvtapctl: error: cannot read plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: cannot read plan file " << terminal_safe(o.plan_file)
                 << " (a plan file is a readable regular file of at most "
                 << plan::kMaxPlanFileBytes << " bytes)\n";
       return 1;
@@ -142,11 +142,11 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     saved = plan::load_plan(*text, o.plan_file, pd);
     print(pd);
     if (!saved || pd.has_errors()) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file << "\n";
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file) << "\n";
       return 1;
     }
     if (saved->spec_digest != spec.digest) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": it was made for another spec (digest " << saved->spec_digest
                 << ", the spec given has " << spec.digest << "); run `macvtapctl plan` again\n";
       return 1;
@@ -159,7 +159,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     lo.file_parallel = g.parallel;
     live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest, std::move(lo));
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   Diagnostics diags;
@@ -172,15 +172,15 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     if (diags.has_errors()) return 1;
     fresh = live->plan_of(fresh_changes);
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   plan::Plan to_run = fresh;
   if (saved) {
     auto moved = apply::stale_facts(*saved, fresh_changes.fingerprint);
     if (!moved.empty()) {
-      for (const auto& m : moved) std::cerr << "macvtapctl: error: stale plan: " << m << "\n";
-      std::cerr << "macvtapctl: the live state moved since " << o.plan_file
+      for (const auto& m : moved) std::cerr << "macvtapctl: error: stale plan: " << terminal_safe(m) << "\n";
+      std::cerr << "macvtapctl: the live state moved since " << terminal_safe(o.plan_file)
                 << " was made; run `macvtapctl plan` again\n";
       return 1;
     }
@@ -188,15 +188,15 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     // Then the file must equal what the spec produces now; the recomputed plan is what runs,
     // never a byte of the file.
     if (auto diff = plan::first_step_difference(*saved, fresh)) {
-      std::cerr << "macvtapctl: error: refusing plan file " << o.plan_file
+      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": plan file does not match what the spec produces: " << *diff << "\n";
       return 1;
     }
-    std::cout << "Plan file " << o.plan_file << " matches what the spec produces ("
+    std::cout << "Plan file " << terminal_safe(o.plan_file) << " matches what the spec produces ("
               << fresh.steps.size() << " steps).\n";
   }
   if (!to_run.has_changes()) {
-    for (const auto& w : to_run.warnings) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : to_run.warnings) std::cerr << "warning: " << terminal_safe(w) << "\n";
     std::cout << "No changes. The live state matches the spec.\n";
     return 0;
   }
@@ -234,19 +234,19 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     return apply::verify_guests(it->second, live->backends().at(host));
   };
   ao.interrupted = [] { return g_interrupted != 0; };
-  if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+  if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << terminal_safe(line) << "\n"; };
   apply::ApplySession session(live->backends(), ao);
   apply::ApplyResult r;
   try {
     r = session.apply(to_run);
   } catch (const Error& e) {  // a held lock, an unwritable state dir: nothing ran
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   print_list("note: ", r.notes, std::cerr);
   print_verification(r.verification);
   if (!r.ok) {
-    std::cerr << "macvtapctl: error: apply failed at step " << r.failed_step << ": " << r.error
+    std::cerr << "macvtapctl: error: apply failed at step " << terminal_safe(r.failed_step) << ": " << terminal_safe(r.error)
               << "\n";
     if (r.rollback)
       print_rollback(*r.rollback);

@@ -32,7 +32,7 @@ int run_confirm(const GlobalOptions& g) {
     apply::check_state_dir(g.state_dir);
     confirmed = apply::confirm_trying(g.state_dir);
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   if (confirmed.empty()) {
@@ -54,7 +54,7 @@ int run_rollback(const GlobalOptions& g) {
     if (hosts.empty() && std::filesystem::is_directory(g.state_dir, ec))
       hosts = apply::journal_hosts(g.state_dir);
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << e.what() << "\n";
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   if (hosts.empty()) {
@@ -99,7 +99,7 @@ int run_rollback(const GlobalOptions& g) {
               return nullptr;
             }
           });
-      for (const auto& e : open_errors) std::cerr << "macvtapctl: warning: " << e << "\n";
+      for (const auto& e : open_errors) std::cerr << "macvtapctl: warning: " << terminal_safe(e) << "\n";
       auto rep = apply::rollback_host(g.state_dir, host, owned.view.at(host), {});
       std::cout << "host " << host << ": rolled back apply " << newest.apply_id;
       if (chain.size() > 1)
@@ -107,18 +107,18 @@ int run_rollback(const GlobalOptions& g) {
       std::cout << ": " << rep.undone.size() << " step" << (rep.undone.size() == 1 ? "" : "s")
                 << " undone\n";
       if (g.verbose)
-        for (const auto& u : rep.undone) std::cout << "  undone " << u << "\n";
-      for (const auto& p : rep.pending) std::cout << "  pending: " << p << "\n";
-      for (const auto& n : rep.notes) std::cerr << "note: " << n << "\n";
+        for (const auto& u : rep.undone) std::cout << "  undone " << terminal_safe(u) << "\n";
+      for (const auto& p : rep.pending) std::cout << "  pending: " << terminal_safe(p) << "\n";
+      for (const auto& n : rep.notes) std::cerr << "note: " << terminal_safe(n) << "\n";
       for (const auto& e : rep.errors)
-        std::cerr << "macvtapctl: error: could not undo " << e << "\n";
+        std::cerr << "macvtapctl: error: could not undo " << terminal_safe(e) << "\n";
       if (!rep.ok()) {
         std::cerr << "macvtapctl: rollback of host " << host
                   << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
         rc = 1;
       }
     } catch (const Error& e) {
-      std::cerr << "macvtapctl: error: " << e.what() << "\n";
+      std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
       rc = 1;
     }
   }

@@ -51,7 +51,7 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
     try {
       write_file_atomic(o.prometheus, render::render_prometheus(m));
     } catch (const Error& e) {
-      std::cerr << "macvtapctl: error: " << e.what() << "\n";
+      std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
       return 1;
     }
   }

@@ -38,7 +38,7 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
     try {
       write_file_atomic(o.out, plan::save_plan(run.plan));
     } catch (const Error& e) {
-      std::cerr << "macvtapctl: error: " << e.what() << "\n";
+      std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
       return 1;
     }
     // apply re-reads the spec (to re-observe and refuse a stale plan), so the hint names it.

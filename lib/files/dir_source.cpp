@@ -91,16 +91,45 @@ std::string DirSource::where(const std::string& rel) const {
   return name_ + ": " + (root_ / rel).string();
 }
 
+// The root, walked one component at a time from "/" (or the working directory) with
+// O_NOFOLLOW: a symbolic link anywhere on the root's path is refused, so the directory read
+// is the one the guard approved (it compared the resolved path) - a component swapped for a
+// link between the check and the use is caught here. ".." is walked as the kernel would (no
+// link was crossed before it).
+UniqueFd DirSource::open_root_no_follow() const {
+  const std::string root = root_.string();
+  auto fail = [&](const std::string& why) -> AccessError {
+    return AccessError(name_ + ": cannot open root directory " + root + ": " + why);
+  };
+  if (root.empty()) throw fail("empty path");
+  UniqueFd cur(::open(root.front() == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cur) throw fail(errno_text(errno));
+  std::string shown = root.front() == '/' ? "/" : "";
+  for (std::size_t start = 0; start <= root.size();) {
+    std::size_t end = root.find('/', start);
+    if (end == std::string::npos) end = root.size();
+    const std::string part = root.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    shown += (shown.empty() || shown == "/" ? "" : "/") + part;
+    int fd = ::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      struct stat st {};
+      if (::fstatat(cur.get(), part.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        throw fail("'" + shown + "' is a symbolic link (a file source root is never reached "
+                   "through a symlink; name the real directory)");
+      throw fail(errno_text(err));
+    }
+    cur.reset(fd);
+  }
+  return cur;
+}
+
 int DirSource::root_fd() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!root_fd_) {
-    int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-      const int err = errno;
-      throw AccessError(name_ + ": cannot open root directory " + root_.string() + ": " +
-                        errno_text(err));
-    }
-    root_fd_.reset(fd);
+    root_fd_ = open_root_no_follow();
   }
   return root_fd_.get();
 }

@@ -11,7 +11,9 @@
 //    is refused with an AccessError naming the path and the link's target; nothing is read
 //    through it and nothing is written through it (the link and its target stay untouched);
 //  - only regular files are read, replaced or removed (a FIFO, device or directory is refused).
-// The root itself may be reached through symlinks (it is given by the operator).
+// The root itself is walked the same way from "/" (or the working directory): a root path
+// with a symbolic link in it is refused at first use with an AccessError naming the link
+// (issue 12 point 2: the guard approves the resolved path; the read cannot be diverted).
 //
 // Reads open files O_RDONLY and change nothing (not even a directory). A read-only source
 // (`read_only`) refuses every write, remove and chown with AccessError.
@@ -58,6 +60,7 @@ class DirSource : public FileAccess {
  private:
   struct Walk;  // the opened parent directory of a path and the last component's name
   int root_fd();
+  UniqueFd open_root_no_follow() const;
   // Opens every directory of `parts` below the root. nullopt when one does not exist.
   std::optional<UniqueFd> open_dirs(const std::string& rel, const std::vector<std::string>& parts,
                                     std::size_t count);

@@ -1,9 +1,14 @@
 #include "spec/guard.hpp"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "spec/libvirt_uri.hpp"
@@ -198,6 +203,93 @@ bool root_allowed(const std::string& path, const std::vector<std::string>& roots
   return false;
 }
 
+// Walks `path` (absolute) from "/" one component at a time, ".." included, never following a
+// symbolic link (lstat first, then openat O_PATH|O_NOFOLLOW; nothing is ever opened for
+// reading, so a FIFO cannot block). Returns the path as resolved (equal to the lexical normal
+// form, since no link was crossed), or nullopt with the reason in `why` (naming the component,
+// never reading it).
+std::optional<std::filesystem::path> walk_regular_file(const std::string& path, std::string& why) {
+  int cur = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") parts.push_back(std::move(part));
+    start = end + 1;
+  }
+  std::filesystem::path shown = "/";
+  for (std::size_t i = 0; i < parts.size() && why.empty(); ++i) {
+    const bool last = i + 1 == parts.size();
+    shown /= parts[i];
+    struct stat st {};
+    if (::fstatat(cur, parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      why = "'" + shown.string() + "': " + std::strerror(errno);
+    else if (S_ISLNK(st.st_mode))
+      why = "'" + shown.string() + "' is a symbolic link (never followed)";
+    else if (!last && !S_ISDIR(st.st_mode))
+      why = "'" + shown.string() + "' is not a directory";
+    else if (last && !S_ISREG(st.st_mode))
+      why = "'" + shown.string() + "' is not a regular file";
+    if (!why.empty()) break;
+    const int next = ::openat(cur, parts[i].c_str(),
+                              O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? 0 : O_DIRECTORY));
+    struct stat again {};
+    if (next < 0 || ::fstat(next, &again) != 0 || again.st_ino != st.st_ino ||
+        again.st_dev != st.st_dev)
+      why = "'" + shown.string() + "' changed while it was checked";
+    if (next >= 0) {
+      ::close(cur);
+      cur = next;
+    }
+  }
+  ::close(cur);
+  if (parts.empty()) why = "'/' is not a regular file";
+  if (!why.empty()) return std::nullopt;
+  return std::filesystem::path(path).lexically_normal();
+}
+
+bool beneath(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  auto rel = p.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+// A host's `uri:` naming a libvirt test-driver node file on this machine (test:FILE,
+// test:///ABS/PATH, any transport without a host): the test driver parses that file and
+// quotes it in its errors. It must be a regular file, reached without a symbolic link, lying
+// beneath the directory of the spec file naming the URI or beneath an --allow-root root (both
+// compared after resolution). test:///default has no file. A --connect URI is the operator's
+// and is not checked here.
+void check_test_node(const std::string& uri, const SourcePos& pos, const std::string& what,
+                     const Guard& g, Diagnostics& out) {
+  if (!pos.known()) return;  // not from a spec file (show --connect)
+  std::string why;
+  auto u = spec::parse_libvirt_uri(uri, why);
+  if (!u || u->driver != "test" || !u->host.empty() || u->path.empty() || u->path == "/default")
+    return;
+  const std::string prefix = what + " '" + uri + "': test driver node file '" + u->path + "' ";
+  auto real = walk_regular_file(u->path, why);
+  if (!real) {
+    out.error(pos, "guard.test-node", prefix + "refused: " + why);
+    return;
+  }
+  const std::string spec_file = pos.file.str();
+  std::filesystem::path spec_dir;
+  if (!spec_file.empty())
+    spec_dir = resolved(std::filesystem::absolute(spec_file).parent_path().string());
+  if (!spec_dir.empty() && beneath(*real, spec_dir)) return;
+  for (const auto& r : g.roots)
+    if (beneath(*real, resolved(r))) return;
+  out.error(pos, "guard.test-node",
+            prefix + "lies outside the directory of the spec file naming it ('" +
+                spec_dir.string() + "') and the allowed roots (--allow-root / MVT_ALLOW_ROOTS); " +
+                "refused");
+}
+
 void check_source(const FileSourceSpec& s, const Positions& pos, const std::string& field,
                   const std::string& what, const Guard& g,
                   const std::vector<LibvirtUri>& patterns, Diagnostics& out) {
@@ -227,8 +319,10 @@ void check_guard(const Topology& t, const Guard& g, Diagnostics& out) {
   const auto patterns = parse_patterns(g, &out);
   for (const auto& [hn, h] : t.hosts) {
     // An empty URI was refused by the loader already.
-    if (!h.uri.empty())
+    if (!h.uri.empty()) {
       check_uri(h.uri, pos_of(h.pos, "uri"), "host '" + hn + "': libvirt URI", g, patterns, out);
+      check_test_node(h.uri, pos_of(h.pos, "uri"), "host '" + hn + "': libvirt URI", g, out);
+    }
     check_source(h.files, h.pos, "files", "host '" + hn + "': files", g, patterns, out);
     for (const auto& [gn, guest] : h.guests)
       check_source(guest.guest_files, guest.pos, "guest_files",

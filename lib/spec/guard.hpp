@@ -20,6 +20,11 @@
 //    pattern with the same value. E.g. "qemu+ssh://ci@kvm*/system", "ssh://ci@kvm*";
 //  - roots: directories a dir: source (host or guest) must lie within (after resolving the
 //    spec-relative path lexically); the `local` source counts as root "/".
+// Always, for a host `uri:` from a spec (not --connect) naming a libvirt test-driver node file
+// on this machine (test:FILE, test:///ABS/PATH; test:///default has none): the file is walked
+// from "/" without following a symbolic link and must be a regular file beneath the directory
+// of the spec file naming the URI or beneath an --allow-root root (compared after
+// resolution); the error names the path, never a byte of the file (guard.test-node).
 // Violations are errors positioned at the offending spec value (a --connect URI: at
 // "--connect").
 #include <optional>

@@ -31,17 +31,17 @@ TEST_CASE("guard: empty allow-lists allow everything" * doctest::test_suite("sec
 TEST_CASE("guard: URIs outside the allow-list are refused at their position" *
           doctest::test_suite("security")) {
   Guard g;
-  g.uris = {"test:///srv/node.xml"};  // a path is matched exactly, never as a glob
+  g.uris = {"qemu:///system"};  // a path is matched exactly, never as a glob
   Diagnostics d;
   check_guard(one_host("qemu+ssh://root@evil/system", {FileSourceKind::None, ""}), g, d);
   REQUIRE(d.error_count() == 1);
   CHECK(d.items()[0].rule == "guard.uri-not-allowed");
   CHECK(d.items()[0].pos.line == 4);
   Diagnostics ok;
-  check_guard(one_host("test:///srv/node.xml", {FileSourceKind::None, ""}), g, ok);
+  check_guard(one_host("qemu:///system", {FileSourceKind::None, ""}), g, ok);
   CHECK(ok.empty());
   Diagnostics other;
-  check_guard(one_host("test:///srv/other.xml", {FileSourceKind::None, ""}), g, other);
+  check_guard(one_host("qemu:///system/", {FileSourceKind::None, ""}), g, other);
   CHECK(other.error_count() == 1);
 }
 
@@ -50,12 +50,12 @@ TEST_CASE("guard: dir roots must lie inside an allowed root, local is root /" *
   Guard g;
   g.roots = {"/srv/lab"};
   Diagnostics d;
-  check_guard(one_host("test:///x", {FileSourceKind::Dir, "/srv/lab/../../etc"}), g, d);
+  check_guard(one_host("test:///default", {FileSourceKind::Dir, "/srv/lab/../../etc"}), g, d);
   CHECK(d.error_count() == 1);  // host files escape; guest files inside
   Diagnostics d2;
-  check_guard(one_host("test:///x", {FileSourceKind::Local, ""}), g, d2);
+  check_guard(one_host("test:///default", {FileSourceKind::Local, ""}), g, d2);
   CHECK(d2.error_count() == 1);
   Diagnostics d3;
-  check_guard(one_host("test:///x", {FileSourceKind::Dir, "/srv/lab/host"}), g, d3);
+  check_guard(one_host("test:///default", {FileSourceKind::Dir, "/srv/lab/host"}), g, d3);
   CHECK(d3.empty());
 }

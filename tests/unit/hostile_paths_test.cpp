@@ -198,3 +198,225 @@ TEST_CASE("hostile: plan text and markdown escape values, a value cannot break o
     if (row[i] == '|' && (i == 0 || row[i - 1] != '\\')) ++pipes;
   CHECK(pipes == 8);
 }
+
+// ---- test: node files (issue 12 point 2, slice B2) ----
+// A spec's `uri: test:FILE` / `test:///ABS` makes libvirt's test driver parse that file and
+// quote it in its errors: the guard admits only a regular file, reached without a symlink,
+// beneath the spec file's directory or an --allow-root root.
+namespace {
+
+struct Lab {
+  TempDir t;
+  fs::path seed, lab;
+  Lab() {
+    const fs::path src = mvt::test::source_dir() / "specs";
+    fs::copy(src / "seed.yaml", t.path() / "seed.yaml");
+    fs::copy(src / "lab", t.path() / "lab", fs::copy_options::recursive);
+    seed = t.path() / "seed.yaml";
+    lab = t.path() / "lab/seed-lab.yaml";
+  }
+  // An overlay at `rel` (below the temp dir) giving kvm1 the URI `uri`; the URI's value is
+  // at line 4, column 10.
+  fs::path overlay(const std::string& rel, const std::string& uri) {
+    const fs::path p = t.path() / rel;
+    fs::create_directories(p.parent_path());
+    write_file(p, "version: 1\nhosts:\n  kvm1:\n    uri: " + uri + "\n");
+    return p;
+  }
+  mvt::test::RunResult plan(const fs::path& over, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"plan", "-f", seed.string(), "-f", lab.string(), "-f",
+                                  over.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_tool(args);
+  }
+};
+
+void check_refused_node(const mvt::test::RunResult& r, const fs::path& spec,
+                        const std::string& substance) {
+  const std::string both = r.out + r.err;  // validate reports on stdout, plan on stderr
+  CHECK(r.exit_code == 1);
+  CHECK(both.find(spec.string() + ":4:10: error: host 'kvm1': libvirt URI 'test:///") !=
+        std::string::npos);
+  CHECK(both.find("[guard.test-node]") != std::string::npos);
+  CHECK(both.find(substance) != std::string::npos);
+  CHECK(both.find(kMarker) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("hostile: a test: node file '..' out of the spec's directory is refused" *
+          doctest::test_suite("security")) {
+  Lab l;
+  const fs::path secret = make_secret(l.t.path() / "outside");
+  fs::rename(secret, l.t.path() / "outside/node.xml");
+  const fs::path over = l.overlay("lab/sub/evil.yaml", "test:../../outside/node.xml");
+  auto r = l.plan(over);
+  check_refused_node(r, over,
+                     "test driver node file '" + (l.t.path() / "outside/node.xml").string() +
+                         "' lies outside the directory of the spec file naming it ('" +
+                         (l.t.path() / "lab/sub").string() + "')");
+  // validate runs the guard as well.
+  auto v = run_tool({"validate", "-f", l.seed.string(), "-f", l.lab.string(), "-f", over.string()});
+  check_refused_node(v, over, "lies outside the directory of the spec file");
+}
+
+TEST_CASE("hostile: an absolute test:/// node file outside the spec's directory is refused, "
+          "--allow-root and --connect admit one" *
+          doctest::test_suite("security")) {
+  Lab l;
+  const fs::path secret = make_secret(l.t.path() / "outside");
+  fs::rename(secret, l.t.path() / "outside/node.xml");
+  const std::string abs = (l.t.path() / "outside/node.xml").string();
+  const fs::path over = l.overlay("lab/evil.yaml", "test://" + abs);
+  auto r = l.plan(over);
+  check_refused_node(r, over, "test driver node file '" + abs + "' lies outside");
+  // --allow-root another tree does not help.
+  auto other = l.plan(over, {"--allow-root", (l.t.path() / "lab").string()});
+  check_refused_node(other, over, "lies outside");
+  // The control: a valid node file beneath an --allow-root root passes the guard.
+  fs::create_directories(l.t.path() / "allowed");
+  fs::copy(l.t.path() / "lab/node.xml", l.t.path() / "allowed/node.xml");
+  const fs::path ok_over =
+      l.overlay("lab/ok.yaml", "test://" + (l.t.path() / "allowed/node.xml").string());
+  auto ok = l.plan(ok_over, {"--allow-root", l.t.path().string()});
+  CHECK(ok.err.find("guard.test-node") == std::string::npos);
+  CHECK(ok.exit_code != 1);
+  auto no_root = l.plan(ok_over);
+  CHECK(no_root.exit_code == 1);
+  CHECK(no_root.err.find("guard.test-node") != std::string::npos);
+  // An operator's --connect is not restricted.
+  auto show = run_tool({"show", "--connect", "test://" + (l.t.path() / "allowed/node.xml").string()});
+  CHECK(show.err.find("guard.test-node") == std::string::npos);
+  CHECK(show.exit_code == 0);
+}
+
+TEST_CASE("hostile: a test: node file that is a symlink out of the spec's directory is refused" *
+          doctest::test_suite("security")) {
+  Lab l;
+  const fs::path secret = make_secret(l.t.path() / "outside");
+  fs::create_symlink(secret, l.t.path() / "lab/node-link.xml");
+  const fs::path over = l.overlay("lab/evil.yaml", "test:node-link.xml");
+  auto r = l.plan(over);
+  check_refused_node(r, over,
+                     "'" + (l.t.path() / "lab/node-link.xml").string() +
+                         "' is a symbolic link (never followed)");
+  // Even under --allow-root covering both ends.
+  auto a = l.plan(over, {"--allow-root", l.t.path().string()});
+  check_refused_node(a, over, "is a symbolic link");
+  // A symlinked directory on the way is refused the same way.
+  fs::create_directory_symlink(l.t.path() / "outside", l.t.path() / "lab/out");
+  fs::rename(secret, l.t.path() / "outside/node.xml");
+  const fs::path over2 = l.overlay("lab/evil2.yaml", "test:out/node.xml");
+  auto d = l.plan(over2, {"--allow-root", l.t.path().string()});
+  check_refused_node(d, over2,
+                     "'" + (l.t.path() / "lab/out").string() + "' is a symbolic link");
+}
+
+TEST_CASE("hostile: a FIFO as test: node file is refused without blocking" *
+          doctest::test_suite("security")) {
+  Lab l;
+  REQUIRE(::mkfifo((l.t.path() / "lab/fifo.xml").c_str(), 0600) == 0);
+  const fs::path over = l.overlay("lab/evil.yaml", "test:fifo.xml");
+  auto r = l.plan(over);
+  check_refused_node(r, over,
+                     "'" + (l.t.path() / "lab/fifo.xml").string() + "' is not a regular file");
+}
+
+TEST_CASE("hostile: control - the embedded lab's test: node file still plans" *
+          doctest::test_suite("security")) {
+  Lab l;
+  auto r = run_tool({"plan", "-f", l.seed.string(), "-f", l.lab.string()});
+  CHECK(r.err.find("guard.test-node") == std::string::npos);
+  CHECK(r.exit_code != 1);
+  CHECK(r.out.find("kvm1") != std::string::npos);
+}
+
+// ---- dir: roots at read time (issue 12 point 2, slice B2) ----
+#include "files/dir_source.hpp"
+#include "util/errors.hpp"
+
+namespace {
+// What reading `rel` from a DirSource over `root` throws ("" when nothing is thrown).
+std::string read_error(const fs::path& root, const std::string& rel) {
+  mvt::DirSource src(root);
+  try {
+    src.read(rel);
+  } catch (const mvt::AccessError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("hostile: a dir: root swapped for a symlink after the guard's check is refused at "
+          "read time" *
+          doctest::test_suite("security")) {
+  TempDir t;
+  const fs::path secret = make_secret(t.path() / "outside");
+  write_file(t.path() / "outside/ifcfg-x", kMarker + "\n");
+  fs::create_directories(t.path() / "spec/host");
+  write_file(t.path() / "spec/host/ifcfg-x", "DEVICE=x\n");
+  const fs::path root = t.path() / "spec/host";
+  // Approved as a real directory: reads work.
+  CHECK(read_error(root, "ifcfg-x").empty());
+  // Swapped: the root itself becomes a link to another tree.
+  fs::remove_all(root);
+  fs::create_directory_symlink(t.path() / "outside", root);
+  const std::string e = read_error(root, "ifcfg-x");
+  CHECK(e.find("cannot open root directory " + root.string()) != std::string::npos);
+  CHECK(e.find("'" + root.string() + "' is a symbolic link") != std::string::npos);
+  CHECK(e.find(kMarker) == std::string::npos);
+  // A link on the root's path (a parent directory swapped) is refused the same way.
+  fs::remove(root);
+  fs::create_directories(t.path() / "outside/host");
+  write_file(t.path() / "outside/host/ifcfg-x", kMarker + "\n");
+  fs::rename(t.path() / "spec", t.path() / "spec-real");
+  fs::create_directory_symlink(t.path() / "outside", t.path() / "spec");
+  const std::string p = read_error(root, "ifcfg-x");
+  CHECK(p.find("'" + (t.path() / "spec").string() + "' is a symbolic link") != std::string::npos);
+  CHECK(p.find(kMarker) == std::string::npos);
+  // Writes are refused as well (nothing is created through the link).
+  mvt::DirSource w(root);
+  CHECK_THROWS_AS(w.write_atomic("ifcfg-new", "DEVICE=new\n"), mvt::AccessError);
+  CHECK_FALSE(fs::exists(t.path() / "outside/host/ifcfg-new"));
+  (void)secret;
+}
+
+TEST_CASE("hostile: without --allow-root, plan refuses a dir: root that is a symlink when it "
+          "reads it" *
+          doctest::test_suite("security")) {
+  Lab l;
+  fs::rename(l.t.path() / "lab/host", l.t.path() / "outside-host");
+  write_file(l.t.path() / "outside-host/etc/sysconfig/network-scripts/ifcfg-zz",
+             "DEVICE=zz\nNAME=" + kMarker + "\n");
+  fs::create_directory_symlink(l.t.path() / "outside-host", l.t.path() / "lab/host");
+  auto r = run_tool({"plan", "-f", l.seed.string(), "-f", l.lab.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot open root directory " + (l.t.path() / "lab/host").string() + ": '" +
+                   (l.t.path() / "lab/host").string() + "' is a symbolic link") !=
+        std::string::npos);
+  CHECK((r.out + r.err).find(kMarker) == std::string::npos);
+}
+
+TEST_CASE("hostile: apply's own stderr lines escape ESC/BEL (a plan file path, an error)" *
+          doctest::test_suite("security")) {
+  Lab l;
+  const std::string name = "x\x1b[2J\x07.plan";
+  // A plan file that is not there: "cannot read plan file ..." on stderr, escaped.
+  auto r = run_tool({"--state-dir", (l.t.path() / "state").string(), "apply",
+                     (l.t.path() / name).string(), "-f", l.seed.string(), "-f", l.lab.string(),
+                     "--yes"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot read plan file") != std::string::npos);
+  CHECK(r.err.find("x\\e[2J\\a.plan") != std::string::npos);
+  CHECK_FALSE(has_raw_controls(r.out + r.err));
+  // A plan file that is not a plan: "refusing plan file ..." (the loader's diagnostics too).
+  write_file(l.t.path() / name, "not a plan \x1b]0;title\x07\n");
+  auto p = run_tool({"--state-dir", (l.t.path() / "state").string(), "apply",
+                     (l.t.path() / name).string(), "-f", l.seed.string(), "-f", l.lab.string(),
+                     "--yes"});
+  CHECK(p.exit_code == 1);
+  CHECK(p.err.find("refusing plan file") != std::string::npos);
+  CHECK_FALSE(has_raw_controls(p.out + p.err));
+  CHECK_FALSE(fs::exists(l.t.path() / "state"));
+}
