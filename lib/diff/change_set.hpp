@@ -88,6 +88,8 @@ struct ChangeSet {
   std::map<std::string, std::string> fingerprint;
   std::vector<std::string> warnings;  // sorted, unique
   Diagnostics diagnostics;            // errors: undefined guest, unobserved host, ...
+  // Every host of the desired topology: observed or not (with the URI and the reason).
+  std::map<std::string, plan::HostStatus> hosts;
   bool empty() const { return interfaces.empty() && files.empty(); }
 };
 

@@ -481,12 +481,19 @@ ChangeSet compute(const Topology& desired, const Observation& observed,
   Differ differ(options, cs);
   for (const auto& [name, spec] : desired.hosts) {
     auto it = observed.hosts.find(name);
+    plan::HostStatus& st = cs.hosts[name];
+    st.uri = spec.uri;
     if (it == observed.hosts.end()) {
+      st.observed = false;
+      st.error = "not observed";
       cs.diagnostics.error(pos_of(spec.pos, ""), "host.unobserved",
                            "host " + name + " was not observed");
       continue;
     }
+    if (!it->second.uri.empty()) st.uri = it->second.uri;
     if (!it->second.reachable) {
+      st.observed = false;
+      st.error = it->second.error;
       cs.diagnostics.error(pos_of(spec.pos, ""), "host.unreachable",
                            "host " + name + " could not be observed (" +
                                (it->second.uri.empty() ? spec.uri : it->second.uri) +

@@ -16,7 +16,7 @@
 // PREFIX=24 equals NETMASK=255.255.255.0. A key whose meaning already matches is not
 // rewritten, so applying the same facts twice changes nothing the second time.
 //
-// The key sets follow the procedure (shared/seed/macvtap-procedure.txt): the unconfigured
+// The key sets follow the manual macvtap procedure: the unconfigured
 // host NIC (ifcfg-em2) and the guest interfaces (ifcfg-ens9 / ifcfg-ens8 / eth0).
 #include <optional>
 #include <string>

@@ -43,4 +43,11 @@ bool Plan::has_changes() const {
   return false;
 }
 
+std::vector<std::string> Plan::unobserved_hosts() const {
+  std::vector<std::string> out;
+  for (const auto& [name, st] : hosts)
+    if (!st.observed) out.push_back(name);
+  return out;
+}
+
 }  // namespace mvt::plan

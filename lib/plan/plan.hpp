@@ -67,13 +67,23 @@ struct Step {
   Operation op;
 };
 
+// Whether a host of the spec was observed (issue 13: one host's trouble is reported, never
+// contagious). Every host the plan considered has an entry, observed or not.
+struct HostStatus {
+  bool observed = true;
+  std::string uri;    // the libvirt URI observed (or tried)
+  std::string error;  // !observed: why ("cannot connect to URI: ...", "timed out ...")
+};
+
 struct Plan {
   int format_version = 1;
   std::string spec_digest;                       // sha256 of the merged spec files
   std::map<std::string, std::string> fingerprint;  // fact key -> sha256 of the fact
   std::vector<Step> steps;
   std::vector<std::string> warnings;
+  std::map<std::string, HostStatus> hosts;  // every host considered, by name
   bool has_changes() const;  // any step other than Verify
+  std::vector<std::string> unobserved_hosts() const;  // names, sorted
 };
 
 }  // namespace mvt::plan

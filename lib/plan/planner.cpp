@@ -337,6 +337,7 @@ Plan make_plan(const diff::ChangeSet& changes, const std::string& spec_digest) {
   Plan plan;
   plan.spec_digest = spec_digest;
   plan.fingerprint = changes.fingerprint;
+  plan.hosts = changes.hosts;
   const std::size_t width = std::max<std::size_t>(2, std::to_string(drafts.size()).size());
   for (std::size_t i = 0; i < drafts.size(); ++i) {
     std::string n = std::to_string(i + 1);
