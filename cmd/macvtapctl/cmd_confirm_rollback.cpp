@@ -1,9 +1,13 @@
-// `macvtapctl confirm`: keeps the changes of an `apply --try` that is waiting in another
-// process (writes STATE_DIR/HOST.confirm; exit 1 when no apply is waiting).
+// `macvtapctl [--host NAME]... confirm`: keeps the changes of an `apply --try` that is
+// waiting in another process (writes STATE_DIR/HOST.confirm) on every host it waits for, or
+// only on the --host ones (the others stay unconfirmed and roll back at the deadline).
+// Exit 1 when no apply is waiting (on a --host named: that host is named).
 // `macvtapctl rollback [--host NAME]`: undoes the last apply of every host with a journal
 // in the state dir (or only the --host ones), from the journal alone: no spec needed, also
-// after a crash. Takes each host's lock. Exit 0 when everything was undone (or nothing was
-// left to undo), 1 when a step could not be undone (listed; a later rollback retries).
+// after a crash. Host by host, each under its own lock: one host's failure (a connection
+// that cannot be opened, a step that cannot be undone, a held lock) is reported and the
+// other hosts are still rolled back. Exit 0 when everything was undone (or nothing was
+// left to undo), 1 when any host's rollback failed (listed; a later rollback retries).
 #include <iostream>
 
 #include "apply/backends.hpp"
@@ -30,18 +34,28 @@ int run_confirm(const GlobalOptions& g) {
   std::vector<apply::Confirmed> confirmed;
   try {
     apply::check_state_dir(g.state_dir);
-    confirmed = apply::confirm_trying(g.state_dir);
+    confirmed = apply::confirm_trying(g.state_dir, g.hosts);
   } catch (const Error& e) {
     std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
-  if (confirmed.empty()) {
-    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting\n";
-    return 1;
-  }
   for (const auto& c : confirmed)
-    std::cout << "Confirmed apply " << c.apply_id << " on host " << c.host << "\n";
-  return 0;
+    std::cout << "Confirmed apply " << terminal_safe(c.apply_id) << " on host "
+              << terminal_safe(c.host) << "\n";
+  // A --host named that has no try waiting is an error, named.
+  int rc = confirmed.empty() ? 1 : 0;
+  for (const auto& h : g.hosts) {
+    bool found = false;
+    for (const auto& c : confirmed) found = found || c.host == h;
+    if (!found) {
+      std::cerr << "macvtapctl: nothing to confirm on host " << terminal_safe(h)
+                << ": no apply --try is waiting there\n";
+      rc = 1;
+    }
+  }
+  if (confirmed.empty() && g.hosts.empty())
+    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting\n";
+  return rc;
 }
 
 int run_rollback(const GlobalOptions& g) {
@@ -117,8 +131,9 @@ int run_rollback(const GlobalOptions& g) {
                   << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
         rc = 1;
       }
-    } catch (const Error& e) {
-      std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
+    } catch (const Error& e) {  // a held lock, a journal that cannot be trusted: this host only
+      std::cerr << "macvtapctl: error: host " << terminal_safe(host) << ": "
+                << terminal_safe(e.what()) << "\n";
       rc = 1;
     }
   }
