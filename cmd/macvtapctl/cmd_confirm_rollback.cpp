@@ -144,10 +144,14 @@ int run_rollback(const GlobalOptions& g) {
 
 void add_confirm_rollback(CLI::App& app, GlobalOptions& g, int* rc) {
   auto* confirm = app.add_subcommand(
-      "confirm", "keep the changes of an `apply --try` waiting for confirmation");
+      "confirm",
+      "keep the changes of an `apply --try` waiting for confirmation (every waiting host, or "
+      "only the --host ones)");
   confirm->callback([&g, rc] { *rc = run_confirm(g); });
   auto* rollback =
-      app.add_subcommand("rollback", "undo the last apply from its journal (also after a crash)");
+      app.add_subcommand("rollback",
+                         "undo the last apply from its journal (also after a crash), host by host: "
+                         "every host with a journal, or only the --host ones");
   rollback->callback([&g, rc] { *rc = run_rollback(g); });
 }
 
