@@ -417,8 +417,8 @@ TEST_CASE("fleet: a host failing mid-apply is rolled back alone, the host before
   CHECK(live.replan("kvm2").has_changes());
 }
 
-TEST_CASE("fleet: a slow host is still applied correctly (the others are not held up by its "
-          "failure modes)" * doctest::test_suite("apply")) {
+TEST_CASE("fleet: a slow host (every libvirt call of it delayed) is still applied, verified and "
+          "re-planned empty" * doctest::test_suite("apply")) {
   Fleet f;
   f.add(1);
   f.add(2);
