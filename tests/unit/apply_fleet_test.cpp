@@ -572,3 +572,46 @@ TEST_CASE("fleet cli: a host failing mid-apply is rolled back alone, the others 
   CHECK(f.has_guest_file(1, "ifcfg-ens9"));
   CHECK(f.has_guest_file(3, "ifcfg-ens9"));
 }
+
+// The live guest checks of a host cover the guests the apply touched there. kvm1 gets a
+// second guest db1 (eth0 only). The first apply changes a host file (all guests are
+// checked); the second, in a new process, finds web1's domain back in the test driver's
+// fixture (a define step again) while the files are in place and db1 has nothing to do:
+// only web1 is checked.
+TEST_CASE("fleet cli: the guest checks cover the guests this apply touched, all of them when a "
+          "host file changed" * doctest::test_suite("verify")) {
+  Fleet f;
+  f.add(1);
+  std::string node = read_file(f.dir(1) / "node.xml");
+  const auto at = node.find("  <network>");
+  REQUIRE(at != std::string::npos);
+  node.insert(at,
+              "  <domain type='test'>\n    <name>db1</name>\n"
+              "    <uuid>6c2f3a2c-8d4e-4f6a-9b7c-0d1e2f3a4b01</uuid>\n"
+              "    <memory unit='KiB'>1048576</memory>\n    <vcpu>1</vcpu>\n"
+              "    <os>\n      <type>hvm</type>\n    </os>\n    <devices>\n"
+              "      <interface type='network'>\n        <mac address='52:54:00:b4:88:01'/>\n"
+              "        <source network='default'/>\n        <model type='virtio'/>\n"
+              "      </interface>\n    </devices>\n  </domain>\n");
+  write_file(f.dir(1) / "node.xml", node);
+  fs::copy(f.dir(1) / "guest-web1", f.dir(1) / "guest-db1", fs::copy_options::recursive);
+  f.yaml += "      db1:\n        guest_files: dir:kvm1/guest-db1\n        activate: reboot\n"
+            "        interfaces:\n          - name: eth0\n            network: default\n"
+            "            mac: \"52:54:00:b4:88:01\"\n            ipv4: dhcp\n"
+            "            defroute: true\n            peerdns: false\n";
+  const auto first = run_tool_env(f.args({"apply", "--yes"}));
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("host/kvm1/nic/em2") != std::string::npos);
+  CHECK(first.out.find("  verify guest db1: skipped") != std::string::npos);
+  CHECK(first.out.find("  verify guest web1: skipped") != std::string::npos);
+
+  const auto second = run_tool_env(f.args({"apply", "--yes"}));
+  INFO(second.out, second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out.find("guest/web1/interface/ens9") != std::string::npos);
+  CHECK(second.out.find("guest/db1/") == std::string::npos);       // db1: nothing to do
+  CHECK(second.out.find("host/kvm1/nic") == std::string::npos);    // no host file
+  CHECK(second.out.find("  verify guest web1: skipped") != std::string::npos);
+  CHECK(second.out.find("verify guest db1") == std::string::npos);  // not touched: not checked
+}
