@@ -615,3 +615,22 @@ TEST_CASE("fleet cli: the guest checks cover the guests this apply touched, all 
   CHECK(second.out.find("  verify guest web1: skipped") != std::string::npos);
   CHECK(second.out.find("verify guest db1") == std::string::npos);  // not touched: not checked
 }
+
+TEST_CASE("fleet cli: nothing to do on the hosts observed but one host unreachable: exit 1, "
+          "the summary names both" * doctest::test_suite("apply")) {
+  Fleet f;
+  // kvm1: the lab's node with nothing declared (no NIC, no guest): nothing to do.
+  fs::create_directories(f.dir(1));
+  fs::copy_file(test::source_dir() / "specs" / "lab" / "node.xml", f.dir(1) / "node.xml");
+  f.yaml += "  kvm1:\n    uri: test:kvm1/node.xml\n    files: none\n";
+  f.add_unreachable(2, "qemu+tcp://127.0.0.1:1/system");
+  const auto r = run_tool_env(f.args({"apply", "--yes"}));
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("No changes on the hosts observed; 1 host could not be observed.\n") !=
+        std::string::npos);
+  CHECK(r.out.find("\nSummary:\n  kvm1: no changes\n  kvm2: not applied: unreachable "
+                   "(qemu+tcp://127.0.0.1:1/system): cannot connect to") != std::string::npos);
+  CHECK(r.err.find("host kvm2 could not be observed; it is not applied:") != std::string::npos);
+  CHECK_FALSE(fs::exists(f.state));  // nothing locked, nothing journaled
+}
