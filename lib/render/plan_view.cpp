@@ -112,6 +112,7 @@ std::string summary_line(const PlanView& v) {
       return drift ? "No drift. Live state matches the topology."
                    : "No changes. Live state matches the topology.";
     const int observed = v.hosts_considered - static_cast<int>(v.failed.size());
+    if (observed <= 0) return "Nothing was compared; " + failed;
     return std::string(drift ? "No drift" : "No changes") + " on the " +
            std::to_string(observed) + (observed == 1 ? " observed host; " : " observed hosts; ") +
            failed;

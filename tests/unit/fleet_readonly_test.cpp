@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include "plan/plan_file.hpp"
+#include "plan/plan_json.hpp"
+#include "render/plan_view.hpp"
 #include "render/prometheus.hpp"
 #include "test_support.hpp"
 
@@ -430,6 +432,15 @@ TEST_CASE("fleet: an undefined guest fails its own host only" * doctest::test_su
   CHECK(has(r.out, "): guest web3 is not defined (not among the host's libvirt domains)\n"));
   CHECK(has(r.out, "+ guest/web1/interface/ens9"));
   CHECK(has(r.out, "+ guest/web2/interface/ens10"));
+  // In the metrics kvm3 is not observed and has no resource series.
+  const fs::path prom = d.path() / "m.prom";
+  CHECK(run_tool(args(d.path(), {"drift"}, {"--prometheus", prom.string()})).exit_code == 1);
+  const std::string m = read_file(prom);
+  CHECK(has(m, "macvtapctl_drift_host_observed{host=\"kvm3\"} 0\n"));
+  CHECK(has(m, "macvtapctl_drift_host_observed{host=\"kvm1\"} 1\n"));
+  CHECK(has(m, "macvtapctl_drift_host_resources{host=\"kvm1\"} 2\n"));
+  CHECK(lines_with(m, "macvtapctl_drift_host_resources{host=\"kvm3\"").empty());
+  CHECK(has(m, "macvtapctl_drift_success 0\n"));
 }
 
 TEST_CASE("fleet: show -f prints kvm1 and kvm2 and names kvm3" * doctest::test_suite("fleet")) {
@@ -456,4 +467,60 @@ TEST_CASE("fleet: show -f prints kvm1 and kvm2 and names kvm3" * doctest::test_s
   CHECK(has(one.out, "\n  kvm1:\n"));
   // File sources come from the spec.
   CHECK(run_tool(args(d.path(), {"show"}, {"--host-files", "local"})).exit_code == 1);
+}
+
+TEST_CASE("fleet: the summary line never says 'matches' for a host not seen" *
+          doctest::test_suite("fleet")) {
+  plan::Plan p;
+  p.hosts["kvm1"] = {true, "test:///a", ""};
+  CHECK(render::summary_line(render::make_view(p, render::Mode::Plan)) ==
+        "No changes. Live state matches the topology.");
+  p.hosts["kvm2"] = {false, "qemu+ssh://kvm2/system", "cannot connect"};
+  p.hosts["kvm3"] = {false, "qemu+ssh://kvm3/system", "timed out"};
+  CHECK(render::summary_line(render::make_view(p, render::Mode::Plan)) ==
+        "No changes on the 1 observed host; 2 hosts NOT OBSERVED: kvm2, kvm3.");
+  CHECK(render::summary_line(render::make_view(p, render::Mode::Drift)) ==
+        "No drift on the 1 observed host; 2 hosts NOT OBSERVED: kvm2, kvm3.");
+  p.hosts.erase("kvm1");
+  CHECK(render::summary_line(render::make_view(p, render::Mode::Drift)) ==
+        "Nothing was compared; 2 hosts NOT OBSERVED: kvm2, kvm3.");
+  const auto v = render::make_view(p, render::Mode::Plan);
+  REQUIRE(v.failed.size() == 2);
+  CHECK(v.failed[0].host == "kvm2");
+  CHECK(v.failed[0].uri == "qemu+ssh://kvm2/system");
+  CHECK(v.failed[1].error == "timed out");
+}
+
+TEST_CASE("plan JSON: host statuses read back strictly; older files without them load" *
+          doctest::test_suite("fleet")) {
+  plan::Plan p;
+  p.hosts["kvm1"] = {true, "test:///a", ""};
+  p.hosts["kvm3"] = {false, "qemu+ssh://kvm3/system", "cannot connect"};
+  const auto j = plan::plan_to_json(p);
+  Diagnostics d;
+  const auto back = plan::plan_from_json(j, "p.json", d);
+  REQUIRE(back);
+  CHECK(back->hosts.at("kvm1").observed);
+  CHECK(back->hosts.at("kvm1").uri.empty());  // an observed host's URI is not written
+  CHECK_FALSE(back->hosts.at("kvm3").observed);
+  CHECK(back->hosts.at("kvm3").uri == "qemu+ssh://kvm3/system");
+  CHECK(back->hosts.at("kvm3").error == "cannot connect");
+  auto old = j;
+  old.erase("hosts");
+  Diagnostics d2;
+  const auto o = plan::plan_from_json(old, "old.json", d2);
+  REQUIRE(o);
+  CHECK(o->hosts.empty());
+  for (const auto& [what, bad] : std::vector<std::pair<std::string, plan::Json>>{
+           {"status", plan::Json{{"kvm3", {{"status", "maybe"}}}}},
+           {"missing error", plan::Json{{"kvm3", {{"status", "unobserved"}, {"uri", "x"}}}}},
+           {"not an object", plan::Json{{"kvm3", 3}}},
+           {"hosts an array", plan::Json::array()}}) {
+    INFO(what);
+    auto e = j;
+    e["hosts"] = bad;
+    Diagnostics d3;
+    CHECK_FALSE(plan::plan_from_json(e, "bad.json", d3));
+    CHECK(d3.has_errors());
+  }
 }
