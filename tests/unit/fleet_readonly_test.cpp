@@ -491,7 +491,7 @@ TEST_CASE("fleet: the summary line never says 'matches' for a host not seen" *
   CHECK(v.failed[1].error == "timed out");
 }
 
-TEST_CASE("plan JSON: host statuses read back strictly; older files without them load" *
+TEST_CASE("plan JSON: host statuses read back strictly, and older files without them load" *
           doctest::test_suite("fleet")) {
   plan::Plan p;
   p.hosts["kvm1"] = {true, "test:///a", ""};
