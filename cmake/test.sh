@@ -9,6 +9,21 @@ set -eu
 cd "$(dirname "$0")/.."
 MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 openssh-server iputils-ping clang libclang-rt-14-dev strace" \
   ./cmake/install-deps.sh
+# promtool lints the drift metrics (tests/unit/fleet_readonly_test.cpp). It comes from Debian's
+# prometheus package, unpacked into build/tools rather than installed: installing it would
+# start a Prometheus server. Idempotent; without it the test says so (and fails under CI).
+promdir="$PWD/build/tools/prometheus"
+if [ ! -x "$promdir/usr/bin/promtool" ] && ! command -v promtool >/dev/null 2>&1; then
+  mkdir -p build/tools
+  if (cd build/tools && rm -f prometheus_*.deb && apt-get download prometheus >/dev/null 2>&1 &&
+      dpkg-deb -x prometheus_*.deb "$promdir" && rm -f prometheus_*.deb); then :; else
+    echo "test.sh: could not unpack Debian's prometheus package: promtool is missing" >&2
+  fi
+fi
+if [ -x "$promdir/usr/bin/promtool" ]; then
+  MVT_PROMTOOL="$promdir/usr/bin/promtool"
+  export MVT_PROMTOOL
+fi
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j"$(nproc)"
 if [ -x tests/system/lab.sh ] && [ "$(id -u)" = 0 ]; then

@@ -1,7 +1,8 @@
 // `macvtapctl plan -f PATH... [--format text|json|markdown] [-o PLANFILE]
 //  [--detailed-exitcode]`: what apply would do, in order, and why. Read-only: writes nothing
 // but PLANFILE, runs no command in a guest. Exit 0 (1 on error); with --detailed-exitcode
-// 0 no changes, 1 error, 2 changes.
+// 0 no changes, 1 error, 2 changes. A host that cannot be observed is reported in every
+// format while the other hosts are planned, and the exit code is 1 (detailed or not).
 #include <iostream>
 #include <memory>
 
@@ -35,6 +36,9 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
     std::cout << render::render_text(view, {stdout_colour(g)});
   std::cout.flush();
   if (!o.out.empty()) {
+    // With a host not observed the plan is still saved (its hosts' statuses recorded): it
+    // covers the observed hosts only. apply re-observes and re-plans anyway and refuses the
+    // file when the fresh plan differs (e.g. that host has become reachable and has steps).
     try {
       write_file_atomic(o.out, plan::save_plan(run.plan));
     } catch (const Error& e) {
@@ -46,7 +50,13 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
     for (const auto& f : o.paths) spec_args += " -f " + f;
     std::cerr << "Saved the plan to " << o.out << "; apply it with `macvtapctl apply " << o.out << spec_args
               << "`.\n";
+    if (run.hosts_failed())
+      std::cerr << "macvtapctl: note: the saved plan covers the observed hosts only; the hosts "
+                   "not observed are recorded in it as such\n";
   }
+  // A host that was not observed is an error, whatever else there is (--detailed-exitcode
+  // included): 2 would read as "changes, all planned".
+  if (run.hosts_failed()) return 1;
   if (o.detailed && run.plan.has_changes()) return 2;
   return 0;
 }

@@ -1,8 +1,13 @@
 // macvtapctl show --connect URI [--host NAME] [--host-files SRC] [--guest-files GUEST=SRC]...
-// Prints the live topology of one host as a spec (YAML) that `validate` accepts. Read-only:
-// a read-only libvirt connection, read-only file sources, no command inside any guest.
-// Exit codes: 0 printed; 1 bad arguments, unreachable libvirt, malformed domain XML, or an
-// unsafe ifcfg value (each with a clear message on stderr).
+// macvtapctl show -f PATH... [--host NAME]...
+// Prints the live topology of one host (--connect) or of every host of a spec (-f: each
+// host's URI and file sources, each guest's guest_files) as a spec (YAML) that `validate`
+// accepts. Read-only: a read-only libvirt connection, read-only file sources, no command
+// inside any guest.
+// A host that cannot be observed (unreachable libvirt, malformed domain XML, an unsafe ifcfg
+// value) is named at the top of the output ("# host kvm3: NOT OBSERVED (URI): why") and on
+// stderr, and the other hosts are printed; nothing is printed when no host could be.
+// Exit codes: 0 printed; 1 bad arguments, or any host not observed.
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,15 +15,19 @@
 
 #include "commands.hpp"
 #include "observe/observe.hpp"
+#include "observe/parallel_observe.hpp"
 #include "observe/show_yaml.hpp"
 #include "observe/to_topology.hpp"
 #include "plan_common.hpp"
+#include "spec/loader.hpp"
 #include "util/diagnostics.hpp"
+#include "util/errors.hpp"
 
 namespace mvt::cli {
 namespace {
 
 struct ShowOptions {
+  std::vector<std::string> paths;  // -f: the hosts of a spec
   std::string host_files;
   std::vector<std::string> guest_files;  // GUEST=SRC
 };
@@ -68,14 +77,15 @@ std::string resolve_uri(const std::string& uri) {
   return uri;
 }
 
-int run_show(const GlobalOptions& g, const ShowOptions& o) {
+// The hosts to read from --connect and --host-files/--guest-files: one host.
+bool want_from_connect(const GlobalOptions& g, const ShowOptions& o, Topology& want) {
   if (g.connect.empty()) {
-    std::cerr << "macvtapctl: error: show needs --connect URI\n";
-    return 1;
+    std::cerr << "macvtapctl: error: show needs --connect URI (or -f SPEC)\n";
+    return false;
   }
   if (g.hosts.size() > 1) {
     std::cerr << "macvtapctl: error: show reads one host: give at most one --host NAME\n";
-    return 1;
+    return false;
   }
   Host host;
   host.uri = resolve_uri(g.connect);
@@ -83,14 +93,14 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   host.name = g.hosts.empty() ? host_name_for(host.uri) : g.hosts.front();
   if (!valid_name(host.name)) {
     std::cerr << "macvtapctl: error: invalid host name '" << host.name << "'\n";
-    return 1;
+    return false;
   }
   if (!o.host_files.empty()) {
     auto s = source(o.host_files);
     if (!s) {
       std::cerr << "macvtapctl: error: --host-files: invalid file source '" << o.host_files
                 << "' (local | dir:PATH | ssh://user@host | agent | none)\n";
-      return 1;
+      return false;
     }
     host.files = *s;
   }
@@ -100,37 +110,73 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
     if (eq != std::string::npos) s = source(gf.substr(eq + 1));
     if (eq == std::string::npos || !valid_name(gf.substr(0, eq)) || !s) {
       std::cerr << "macvtapctl: error: --guest-files: expected GUEST=SRC, got '" << gf << "'\n";
-      return 1;
+      return false;
     }
     Guest guest;
     guest.name = gf.substr(0, eq);
     guest.guest_files = *s;
     host.guests[guest.name] = guest;
   }
-  Topology want;
   want.hosts[host.name] = host;
-
   Diagnostics diags;
   check_guard(want, guard_for(g), diags);
-  if (diags.has_errors()) {
-    for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
-    return 1;
+  for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
+  return !diags.has_errors();
+}
+
+// The hosts of a spec (-f), narrowed by --host/--connect and checked by the trust guard.
+bool want_from_spec(const GlobalOptions& g, const ShowOptions& o, Topology& want) {
+  if (!o.host_files.empty() || !o.guest_files.empty()) {
+    std::cerr << "macvtapctl: error: show -f takes the file sources from the spec: "
+                 "--host-files and --guest-files do not apply\n";
+    return false;
   }
+  auto spec = spec::load(o.paths);
+  for (const auto& d : spec.diagnostics.items()) std::cerr << format_diagnostic(d) << "\n";
+  if (spec.diagnostics.has_errors()) return false;
+  want = std::move(spec.topology);
+  return narrow_topology(want, g, std::cerr);
+}
+
+int run_show(const GlobalOptions& g, const ShowOptions& o) {
+  Topology want;
+  if (!(o.paths.empty() ? want_from_connect(g, o, want) : want_from_spec(g, o, want))) return 1;
 
   ObserveOptions opts;
   opts.read_only = true;
-  Observation obs = observe(want, opts);
-  const HostObservation& ho = obs.hosts.at(host.name);
-  if (!ho.reachable) {
-    std::cerr << "macvtapctl: error: " << terminal_safe(ho.error) << "\n";
+  opts.file_parallel = g.parallel;
+  ParallelOptions po;
+  po.parallel = g.parallel;
+  Observation obs;
+  try {
+    obs = observe_parallel(want, opts, po);
+  } catch (const Error& e) {
+    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
-  Topology live = to_topology(obs, diags);
+  Diagnostics diags;
+  std::map<std::string, std::string> failed;
+  Topology live = to_topology(obs, diags, &failed);
   diags.sort();
   for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
-  if (diags.has_errors()) return 1;
-  std::cout << show_yaml(live, obs);
-  return 0;
+  // Each host that could not be observed: named on stderr and at the top of the output.
+  std::string block;
+  for (const auto& [name, why] : failed) {
+    auto it = obs.hosts.find(name);
+    const std::string uri = it != obs.hosts.end() && !it->second.uri.empty()
+                                ? it->second.uri
+                                : want.hosts.count(name) ? want.hosts.at(name).uri : "";
+    const std::string line = "host " + terminal_safe(name) + ": NOT OBSERVED (" +
+                             terminal_safe(uri) + "): " + terminal_safe(why);
+    std::cerr << "macvtapctl: error: " << line << "\n";
+    block += "# " + line + "\n";
+  }
+  if (!live.hosts.empty()) {
+    if (!block.empty())
+      block += "# (not shown below: the other hosts are)\n";
+    std::cout << block << show_yaml(live, obs);
+  }
+  return failed.empty() && !diags.has_errors() ? 0 : 1;
 }
 
 }  // namespace
@@ -139,11 +185,15 @@ void add_show(CLI::App& app, GlobalOptions& g, int* rc) {
   auto opts = std::make_shared<ShowOptions>();
   auto* sub = app.add_subcommand(
       "show", "print a host's live state (libvirt domains, host and guest ifcfg) as a spec");
+  sub->add_option("-f,--file", opts->paths,
+                  "read every host of this spec (its URIs and file sources) instead of "
+                  "--connect; repeatable");
   sub->add_option("--host-files", opts->host_files,
                   "host file source: local | dir:PATH | none (ifcfg and NIC facts)");
   sub->add_option("--guest-files", opts->guest_files,
                   "a guest's file source, GUEST=SRC (repeatable), e.g. web1=dir:/mnt/web1");
-  sub->footer("Needs the global --connect URI; --host NAME names the host in the output.");
+  sub->footer("Needs the global --connect URI (--host NAME names the host in the output), or "
+              "-f SPEC (--host NAME limits it to those hosts).");
   sub->callback([&g, rc, opts] { *rc = run_show(g, *opts); });
 }
 

@@ -104,17 +104,24 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
     err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return run;
   }
-  for (const auto& [n, _] : topo.hosts) {
-    auto it = obs.hosts.find(n);
-    run.host_observed[n] = it != obs.hosts.end() && it->second.reachable;
-  }
   run.changes = diff::compute(topo, obs);
   // The changes hold all that is needed from here on: free the observation and the topology
   // before the plan is built, so that their memory is reused (at 10,000 guests ~100 MB).
   obs = Observation{};
   topo = Topology{};
   print(err, run.changes.diagnostics);
-  if (run.changes.diagnostics.has_errors()) return run;
+  bool any_failed = false;
+  for (const auto& [n, st] : run.changes.hosts) {
+    run.host_observed[n] = st.observed;
+    if (st.observed) continue;
+    any_failed = true;
+    err << "macvtapctl: error: host " << terminal_safe(n) << ": not observed ("
+        << terminal_safe(st.uri) << "): " << terminal_safe(st.error)
+        << "; it is left out, the other hosts are planned\n";
+  }
+  // Every error of the diff belongs to a host that failed (diff::compute); an error without
+  // one would be a bug, and is fatal rather than silently planned past.
+  if (run.changes.diagnostics.has_errors() && !any_failed) return run;
   run.plan = plan::make_plan(run.changes, spec.digest);
   run.ok = true;
   return run;

@@ -19,11 +19,16 @@ namespace mvt::cli {
 void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
                                  std::string& format);
 
+// A host that cannot be observed (unreachable, or errors of its own: an undefined guest,
+// unreadable or unsafe files) is not fatal: the run is `ok`, the plan covers the other hosts,
+// and plan.hosts says which host failed and why (a line on `err` too). The caller renders
+// the plan with the failures and exits 1 (hosts_failed()).
 struct PlanRun {
-  bool ok = false;                  // false: an error was reported (exit 1)
+  bool ok = false;                  // false: a fatal error was reported (exit 1, nothing to render)
   plan::Plan plan;                  // meaningful when ok
   diff::ChangeSet changes;          // guests and warnings, even when !ok
   std::map<std::string, bool> host_observed;  // every host considered
+  bool hosts_failed() const { return !plan.unobserved_hosts().empty(); }
 };
 
 // --host (keep only the named hosts), --connect (a one-host spec's URI) and the trust guard

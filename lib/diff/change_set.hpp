@@ -87,7 +87,7 @@ struct ChangeSet {
   std::vector<GuestStatus> guests;        // every managed guest of an observed host, sorted
   std::map<std::string, std::string> fingerprint;
   std::vector<std::string> warnings;  // sorted, unique
-  Diagnostics diagnostics;            // errors: undefined guest, unobserved host, ...
+  Diagnostics diagnostics;            // errors: undefined guest, unreadable files (their host fails)
   // Every host of the desired topology: observed or not (with the URI and the reason).
   std::map<std::string, plan::HostStatus> hosts;
   bool empty() const { return interfaces.empty() && files.empty(); }

@@ -478,29 +478,55 @@ std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
 ChangeSet compute(const Topology& desired, const Observation& observed,
                   const DiffOptions& options) {
   ChangeSet cs;
-  Differ differ(options, cs);
   for (const auto& [name, spec] : desired.hosts) {
     auto it = observed.hosts.find(name);
     plan::HostStatus& st = cs.hosts[name];
     st.uri = spec.uri;
+    // A host that could not be observed is reported through its status (cs.hosts), never as
+    // an error of the whole change set: the other hosts are compared and planned (issue 13).
     if (it == observed.hosts.end()) {
       st.observed = false;
       st.error = "not observed";
-      cs.diagnostics.error(pos_of(spec.pos, ""), "host.unobserved",
-                           "host " + name + " was not observed");
       continue;
     }
     if (!it->second.uri.empty()) st.uri = it->second.uri;
     if (!it->second.reachable) {
       st.observed = false;
-      st.error = it->second.error;
-      cs.diagnostics.error(pos_of(spec.pos, ""), "host.unreachable",
-                           "host " + name + " could not be observed (" +
-                               (it->second.uri.empty() ? spec.uri : it->second.uri) +
-                               "): " + it->second.error);
+      st.error = it->second.error.empty() ? "could not be observed" : it->second.error;
       continue;
     }
-    differ.host(spec, it->second);
+    // Each host is compared on its own: errors found in one host (a guest that is not
+    // defined, files that cannot be read or are unsafe) make that host fail - its changes
+    // are left out, its errors stay in the diagnostics, its status says why - and leave the
+    // other hosts' changes whole.
+    ChangeSet part;
+    Differ(options, part).host(spec, it->second);
+    if (part.diagnostics.has_errors()) {
+      st.observed = false;
+      std::string why;
+      std::size_t n = 0;
+      const std::string prefix = "host " + name + ": ";
+      for (const auto& d : part.diagnostics.items()) {
+        if (d.severity != Severity::Error) continue;
+        if (++n > 3) continue;
+        std::string m = d.message.rfind(prefix, 0) == 0 ? d.message.substr(prefix.size()) : d.message;
+        why += (why.empty() ? "" : "; ") + m;
+      }
+      if (n > 3) why += "; and " + std::to_string(n - 3) + " more error(s)";
+      st.error = why;
+      cs.diagnostics.append(part.diagnostics);
+      continue;
+    }
+    auto move_all = [](auto& to, auto& from) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    move_all(cs.interfaces, part.interfaces);
+    move_all(cs.files, part.files);
+    move_all(cs.guests, part.guests);
+    move_all(cs.warnings, part.warnings);
+    for (auto& [k, v] : part.fingerprint) cs.fingerprint.insert_or_assign(k, std::move(v));
+    cs.diagnostics.append(part.diagnostics);
   }
   std::sort(cs.interfaces.begin(), cs.interfaces.end(), [](const auto& a, const auto& b) {
     return std::tie(a.host, a.guest, a.mac) < std::tie(b.host, b.guest, b.mac);

@@ -213,13 +213,20 @@ bool ifcfg_says_unconfigured(const std::string& text) {
   return onboot && !*onboot && !(proto && *proto == "dhcp") && !f.ipv4_address();
 }
 
-Topology to_topology(const Observation& obs, Diagnostics& diags) {
+Topology to_topology(const Observation& obs, Diagnostics& all_diags,
+                     std::map<std::string, std::string>* failed) {
   Topology t;
   for (const auto& [hname, ho] : obs.hosts) {
     if (!ho.reachable) {
-      diags.error(at(ho.uri), "host.unreachable", ho.error);
+      if (failed)
+        (*failed)[hname] = ho.error.empty() ? "could not be observed" : ho.error;
+      else
+        all_diags.error(at(ho.uri), "host.unreachable", ho.error);
       continue;
     }
+    // Each host's problems are collected on their own: with `failed`, a host with errors
+    // (an unsafe ifcfg value) is left out and named there, the others are kept.
+    Diagnostics diags;
     Host h;
     h.name = hname;
     h.uri = ho.uri;
@@ -268,6 +275,19 @@ Topology to_topology(const Observation& obs, Diagnostics& diags) {
       if (auto it = ho.guests.find(dname); it != ho.guests.end()) go = &it->second;
       h.guests.emplace(dname, make_guest(d, go, diags));
     }
+    const bool bad = diags.has_errors();
+    if (failed && bad) {
+      std::string why;
+      for (const auto& d : diags.items())
+        if (d.severity == Severity::Error) {
+          why = format_diagnostic(d);
+          break;
+        }
+      if (diags.error_count() > 1) why += " (and " + std::to_string(diags.error_count() - 1) + " more)";
+      (*failed)[hname] = why;
+    }
+    all_diags.append(diags);
+    if (failed && bad) continue;
     t.hosts.emplace(hname, std::move(h));
   }
   return t;

@@ -19,14 +19,21 @@
 //    seen and a guest uses it in passthrough mode; host otherwise.
 // Problems: an ifcfg or route file with an unsafe value ($(...), `...`, $VAR) is an error
 // at file:line ("ifcfg.unsafe" / "route.unsafe"); other parse problems are warnings.
-// Unreachable hosts are skipped with an error ("host.unreachable").
+// Unreachable hosts are skipped with an error ("host.unreachable") - or, given `failed`,
+// recorded there (host -> libvirt's message) without a diagnostic; with `failed`, a host
+// whose files have errors is also left out and recorded (its diagnostics are still added),
+// so that one host's trouble never hides the others (issue 13).
+#include <map>
+#include <string>
+
 #include "model/observed.hpp"
 #include "model/topology.hpp"
 #include "util/diagnostics.hpp"
 
 namespace mvt {
 
-Topology to_topology(const Observation& obs, Diagnostics& diags);
+Topology to_topology(const Observation& obs, Diagnostics& diags,
+                     std::map<std::string, std::string>* failed = nullptr);
 
 // Whether an ifcfg file's text makes its NIC `unconfigured` (see above).
 bool ifcfg_says_unconfigured(const std::string& ifcfg_text);

@@ -133,6 +133,20 @@ Json plan_to_json(const Plan& p) {
   for (const auto& s : p.steps) steps.push_back(step_to_json(s));
   j["steps"] = std::move(steps);
   j["warnings"] = p.warnings;
+  // Every host considered, by name (std::map: sorted): {"status": "observed"} or
+  // {"status": "unobserved", "uri", "error"}. An observed host's URI is left out: it is the
+  // spec's, and keeps the output free of machine-specific paths.
+  Json hosts = Json::object();
+  for (const auto& [name, st] : p.hosts) {
+    Json h;
+    h["status"] = st.observed ? "observed" : "unobserved";
+    if (!st.observed) {
+      h["uri"] = st.uri;
+      h["error"] = st.error;
+    }
+    hosts[name] = std::move(h);
+  }
+  j["hosts"] = std::move(hosts);
   return j;
 }
 
@@ -161,6 +175,31 @@ std::optional<Plan> plan_from_json(const Json& j, const std::string& origin, Dia
   if (auto it = j.find("warnings"); it != j.end() && it->is_array()) {
     for (const auto& w : *it)
       if (w.is_string()) p.warnings.push_back(w.get<std::string>());
+  }
+  // "hosts" is optional: plan files written before it (issue 13) have none.
+  if (auto it = j.find("hosts"); it != j.end()) {
+    if (!it->is_object()) {
+      r.fail("plan", "\"hosts\" is not an object");
+    } else {
+      for (const auto& [name, hj] : it->items()) {
+        const std::string where = "hosts." + name;
+        if (!hj.is_object()) {
+          r.fail(where, "not an object");
+          continue;
+        }
+        HostStatus st;
+        const std::string status = r.str(hj, "status", where);
+        if (status == "observed")
+          st.observed = true;
+        else if (status == "unobserved")
+          st.observed = false;
+        else if (!status.empty())
+          r.fail(where, "unknown status \"" + status + "\"");
+        st.uri = r.str(hj, "uri", where, !st.observed);
+        st.error = r.str(hj, "error", where, !st.observed);
+        p.hosts[name] = std::move(st);
+      }
+    }
   }
   auto steps = j.find("steps");
   if (steps == j.end() || !steps->is_array()) {

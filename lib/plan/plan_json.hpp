@@ -15,7 +15,8 @@ namespace mvt::plan {
 using Json = nlohmann::ordered_json;
 
 Json step_to_json(const Step& s);
-// Keys: format_version, spec_digest, fingerprint, steps, warnings.
+// Keys: format_version, spec_digest, fingerprint, steps, warnings, hosts (every host's
+// status: observed, or unobserved with its URI and the error).
 Json plan_to_json(const Plan& p);
 
 std::optional<Action> parse_action(const std::string& s);

@@ -71,7 +71,19 @@ std::string details_of(const plan::Step& s, const std::string& symbol) {
 std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
   const bool drift = v.mode == Mode::Drift;
   std::string head = drift ? "## macvtapctl drift\n\n" : "## macvtapctl plan\n\n";
-  head += "**" + summary_line(v) + "**\n";
+  head += "**" + cell(summary_line(v)) + "**\n";
+  // Hosts that could not be observed: a caution block and a table, in the head (never folded
+  // away), before the steps, so that a reviewer cannot take the plan for the whole fleet.
+  if (!v.failed.empty()) {
+    const std::size_t n = v.failed.size();
+    head += "\n> [!CAUTION]\n> **" + std::to_string(n) + (n == 1 ? " host" : " hosts") +
+            " could not be observed: " + (drift ? "not checked for drift" : "not planned") +
+            ".** Nothing on " + (n == 1 ? "it" : "them") + " was compared.\n";
+    head += "\n| Host | Status | URI | Error |\n|---|---|---|---|\n";
+    for (const auto& f : v.failed)
+      head += "| " + cell(f.host) + " | **NOT OBSERVED** | " + code(f.uri) + " | " +
+              cell(f.error) + " |\n";
+  }
 
   std::vector<std::string> rows;
   std::vector<std::string> details;

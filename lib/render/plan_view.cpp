@@ -90,18 +90,38 @@ PlanView make_view(const plan::Plan& p, Mode mode) {
     if (!g.empty()) ++h.guests[g];
   }
   for (auto& [name, h] : hosts) v.hosts.push_back(std::move(h));
+  v.hosts_considered = static_cast<int>(p.hosts.size());
+  for (const auto& [name, st] : p.hosts)
+    if (!st.observed) v.failed.push_back({name, st.uri, st.error});
   return v;
 }
 
 std::string summary_line(const PlanView& v) {
   const Summary& s = v.summary;
-  if (s.steps == 0)
-    return v.mode == Mode::Drift ? "No drift. Live state matches the topology."
-                                 : "No changes. Live state matches the topology.";
-  std::string line = v.mode == Mode::Drift ? "Drift: " : "Plan: ";
+  const bool drift = v.mode == Mode::Drift;
+  std::string failed;
+  if (!v.failed.empty()) {
+    const std::size_t n = v.failed.size();
+    failed = std::to_string(n) + (n == 1 ? " host" : " hosts") + " NOT OBSERVED: ";
+    for (std::size_t i = 0; i < n && i < 5; ++i) failed += (i ? ", " : "") + v.failed[i].host;
+    if (n > 5) failed += " and " + std::to_string(n - 5) + " more";
+    failed += ".";
+  }
+  if (s.steps == 0) {
+    if (failed.empty())
+      return drift ? "No drift. Live state matches the topology."
+                   : "No changes. Live state matches the topology.";
+    const int observed = v.hosts_considered - static_cast<int>(v.failed.size());
+    if (observed <= 0) return "Nothing was compared; " + failed;
+    return std::string(drift ? "No drift" : "No changes") + " on the " +
+           std::to_string(observed) + (observed == 1 ? " observed host; " : " observed hosts; ") +
+           failed;
+  }
+  std::string line = drift ? "Drift: " : "Plan: ";
   line += std::to_string(s.add) + " to add, " + std::to_string(s.change) + " to change, " +
           std::to_string(s.remove) + " to remove; " + std::to_string(s.reboot_guests) +
           (s.reboot_guests == 1 ? " guest needs a reboot." : " guests need a reboot.");
+  if (!failed.empty()) line += " " + failed;
   return line;
 }
 

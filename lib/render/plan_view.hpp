@@ -40,12 +40,22 @@ struct Summary {
   int resources() const { return add + change + remove; }
 };
 
+// A host of the plan that could not be observed (plan::HostStatus::observed false): it has
+// no steps, and every renderer names it, its URI and the reason (issue 13).
+struct FailedHost {
+  std::string host;
+  std::string uri;
+  std::string error;
+};
+
 struct PlanView {
   Mode mode = Mode::Plan;
   const plan::Plan* plan = nullptr;
   std::vector<HostView> hosts;  // sorted by name; hosts without steps omitted
   Summary summary;
   std::vector<std::string> warnings;
+  std::vector<FailedHost> failed;  // sorted by name
+  int hosts_considered = 0;        // plan.hosts.size()
 };
 
 PlanView make_view(const plan::Plan& p, Mode mode);
@@ -53,7 +63,8 @@ PlanView make_view(const plan::Plan& p, Mode mode);
 std::string symbol_for(plan::Action a);
 std::string label_for(const plan::Step& s);
 // "Plan: 5 to add, 2 to change, 0 to remove; 1 guest needs a reboot." (prefix "Drift:" in
-// drift mode), or the no-change sentence.
+// drift mode), or the no-change sentence. With hosts not observed, the sentence says so and
+// names them ("... 1 host NOT OBSERVED: kvm3."), and never claims that live state matches.
 std::string summary_line(const PlanView& v);
 
 }  // namespace mvt::render

@@ -1,5 +1,7 @@
 #include "render/prometheus.hpp"
 
+#include <cstdio>
+
 namespace mvt::render {
 namespace {
 
@@ -23,6 +25,8 @@ void header(std::string& s, const char* name, const char* help) {
   s += std::string("# TYPE ") + name + " gauge\n";
 }
 
+constexpr std::string_view kLastSuccess = "macvtapctl_drift_last_success_timestamp_seconds";
+
 }  // namespace
 
 void add_view(DriftMetrics& m, const PlanView& v) {
@@ -34,23 +38,61 @@ void add_view(DriftMetrics& m, const PlanView& v) {
 
 std::string render_prometheus(const DriftMetrics& m) {
   std::string s;
-  header(s, "macvtapctl_drift_success", "Whether the last drift check completed (1) or failed (0).");
+  header(s, "macvtapctl_drift_success",
+         "Whether the last drift check covered every host (1: all observed and compared, "
+         "drift or not) or not (0: a host not observed, or an error).");
   s += "macvtapctl_drift_success " + std::string(m.success ? "1" : "0") + "\n";
   header(s, "macvtapctl_drift_last_run_timestamp_seconds", "Unix time of the last drift check.");
   s += "macvtapctl_drift_last_run_timestamp_seconds " + std::to_string(m.timestamp) + "\n";
-  header(s, "macvtapctl_drift_host_observed", "Whether the host could be observed.");
+  if (m.last_success) {
+    header(s, "macvtapctl_drift_last_success_timestamp_seconds",
+           "Unix time of the last drift check that covered every host (kept across failed "
+           "checks).");
+    s += std::string(kLastSuccess) + " " + std::to_string(*m.last_success) + "\n";
+  }
+  header(s, "macvtapctl_drift_run_duration_seconds", "How long the last drift check took.");
+  char dur[64];
+  std::snprintf(dur, sizeof dur, "%.3f", m.duration_seconds < 0 ? 0.0 : m.duration_seconds);
+  s += std::string("macvtapctl_drift_run_duration_seconds ") + dur + "\n";
+  header(s, "macvtapctl_drift_host_observed",
+         "Whether the host was observed and compared (0: unreachable or failed; its resource "
+         "series are then absent).");
   for (const auto& [h, ok] : m.host_observed)
     s += "macvtapctl_drift_host_observed{host=\"" + label(h) + "\"} " + (ok ? "1" : "0") + "\n";
   header(s, "macvtapctl_drift_host_resources",
-         "Resources of the host (NIC files, guest interfaces and files) that differ from the topology.");
+         "Resources of an observed host (NIC files, guest interfaces and files) that differ from the topology.");
   for (const auto& [h, n] : m.host_resources)
     s += "macvtapctl_drift_host_resources{host=\"" + label(h) + "\"} " + std::to_string(n) + "\n";
   header(s, "macvtapctl_drift_guest_resources",
-         "Resources of the guest (interfaces, ifcfg and route files) that differ from the topology.");
+         "Resources of a guest of an observed host (interfaces, ifcfg and route files) that differ from the topology.");
   for (const auto& [k, n] : m.guest_resources)
     s += "macvtapctl_drift_guest_resources{host=\"" + label(k.first) + "\",guest=\"" +
          label(k.second) + "\"} " + std::to_string(n) + "\n";
   return s;
+}
+
+std::optional<long long> previous_last_success(std::string_view text) {
+  if (text.size() > kMaxPreviousMetricsBytes) return std::nullopt;
+  std::optional<long long> found;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.substr(0, kLastSuccess.size()) != kLastSuccess) continue;
+    const std::string_view rest = line.substr(kLastSuccess.size());
+    // Exactly one space and 1..12 digits: no labels, no sign, no exponent, no timestamp.
+    if (rest.size() < 2 || rest.size() > 13 || rest[0] != ' ') return std::nullopt;
+    long long v = 0;
+    for (char c : rest.substr(1)) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    if (found && *found != v) return std::nullopt;
+    found = v;
+  }
+  return found;
 }
 
 }  // namespace mvt::render

@@ -52,8 +52,18 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
   Out out(o.color);
   std::string& s = out.s;
   const bool drift = v.mode == Mode::Drift;
+  // Hosts that could not be observed come first, one block each, so that nobody reads the
+  // steps (or "no changes") below as covering them.
+  for (const auto& f : v.failed)
+    s += out.paint("host " + terminal_safe(f.host) + ": NOT OBSERVED", "\x1b[1;31m") + " (" +
+         terminal_safe(f.uri) + "): " + terminal_safe(f.error) + "\n  " +
+         (drift ? "not checked for drift" : "not planned") +
+         ": nothing on this host was compared" + (drift ? "" : " and nothing will be changed") +
+         "\n";
+  if (!v.failed.empty()) s += "\n";
   if (v.summary.steps == 0) {
-    s += out.paint(summary_line(v), "\x1b[1;32m") + "\n";
+    s += out.paint(terminal_safe(summary_line(v)), v.failed.empty() ? "\x1b[1;32m" : "\x1b[1m") +
+         "\n";
   } else {
     s += drift ? "Live state differs from the topology. To bring it back, macvtapctl would:\n"
                : "macvtapctl will perform the following steps, in order:\n";
@@ -92,7 +102,7 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
     s += "\n" + out.paint("Warnings:", "\x1b[1;33m") + "\n";
     for (const auto& w : v.warnings) s += "  - " + terminal_safe(w) + "\n";
   }
-  if (v.summary.steps != 0) s += "\n" + out.paint(summary_line(v), "\x1b[1m") + "\n";
+  if (v.summary.steps != 0) s += "\n" + out.paint(terminal_safe(summary_line(v)), "\x1b[1m") + "\n";
   return s;
 }
 

@@ -331,16 +331,58 @@ TEST_CASE("diff: an undefined guest is an error naming host and guest" *
   CHECK(found);
 }
 
-TEST_CASE("diff: an unobserved host is an error for that host" * doctest::test_suite("diff")) {
-  const auto t = seed_topology();
+TEST_CASE("diff: an unobserved host is a status, not an error of the change set" *
+          doctest::test_suite("diff")) {
+  auto t = seed_topology();
   auto o = seed_before();
   o.hosts["kvm1"].reachable = false;
   o.hosts["kvm1"].error = "cannot connect";
+  o.hosts["kvm1"].uri = "qemu+ssh://kvm1/system";
+  // A second host, reachable, with the same guests: compared as usual.
+  t.hosts["kvm2"] = t.hosts["kvm1"];
+  t.hosts["kvm2"].name = "kvm2";
+  o.hosts["kvm2"] = seed_before().hosts["kvm1"];
+  // A third, absent from the observation.
+  t.hosts["kvm3"] = t.hosts["kvm1"];
+  t.hosts["kvm3"].name = "kvm3";
   const auto cs = diff::compute(t, o);
+  CHECK(cs.diagnostics.empty());
+  REQUIRE(cs.hosts.size() == 3);
+  CHECK_FALSE(cs.hosts.at("kvm1").observed);
+  CHECK(cs.hosts.at("kvm1").error == "cannot connect");
+  CHECK(cs.hosts.at("kvm1").uri == "qemu+ssh://kvm1/system");
+  CHECK(cs.hosts.at("kvm2").observed);
+  CHECK(cs.hosts.at("kvm2").error.empty());
+  CHECK_FALSE(cs.hosts.at("kvm3").observed);
+  CHECK(cs.hosts.at("kvm3").error == "not observed");
+  CHECK_FALSE(cs.empty());
+  for (const auto& i : cs.interfaces) CHECK(i.host == "kvm2");
+  for (const auto& f : cs.files) CHECK(f.host == "kvm2");
+  for (const auto& g : cs.guests) CHECK(g.host == "kvm2");
+  for (const auto& [k, _] : cs.fingerprint) CHECK(k.rfind("kvm2/", 0) == 0);
+}
+
+TEST_CASE("diff: a host's own errors fail that host only" * doctest::test_suite("diff")) {
+  auto t = seed_topology();
+  t.hosts["kvm2"] = t.hosts["kvm1"];
+  t.hosts["kvm2"].name = "kvm2";
+  t.hosts["kvm2"].guests["db1"] = Guest{"db1", {}, Activate::None, {}, {}};
+  auto o = seed_before();
+  o.hosts["kvm2"] = seed_before().hosts["kvm1"];
+  const auto cs = diff::compute(t, o);
+  // The error is reported (file:line of the spec, host and guest named) ...
   REQUIRE(cs.diagnostics.error_count() == 1);
-  CHECK(cs.diagnostics.items()[0].message.find("kvm1") != std::string::npos);
-  CHECK(cs.diagnostics.items()[0].message.find("cannot connect") != std::string::npos);
-  CHECK(cs.empty());
+  CHECK(cs.diagnostics.items()[0].rule == "guest.undefined");
+  // ... kvm2 fails with it as its reason, and kvm1 is compared whole.
+  CHECK_FALSE(cs.hosts.at("kvm2").observed);
+  CHECK(cs.hosts.at("kvm2").error ==
+        "guest db1 is not defined (not among the host's libvirt domains)");
+  CHECK(cs.hosts.at("kvm1").observed);
+  const auto alone = diff::compute(seed_topology(), seed_before());
+  CHECK(cs.interfaces.size() == alone.interfaces.size());
+  CHECK(cs.files.size() == alone.files.size());
+  CHECK(cs.fingerprint == alone.fingerprint);
+  for (const auto& g : cs.guests) CHECK(g.host == "kvm1");
 }
 
 TEST_CASE("diff: unreadable or absent file sources" * doctest::test_suite("diff")) {

@@ -246,7 +246,8 @@ TEST_CASE("show CLI: lab, unreachable URI, unsafe ifcfg, bad arguments" * doctes
   auto bad = run_cli({"show", "--connect", "test:///nonexistent/node.xml"});
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.empty());
-  CHECK(bad.err == "macvtapctl: error: cannot connect to test:///nonexistent/node.xml: XML error: "
+  CHECK(bad.err == "macvtapctl: error: host node: NOT OBSERVED (test:///nonexistent/node.xml): "
+                   "cannot connect to test:///nonexistent/node.xml: XML error: "
                    "failed to parse xml document '/nonexistent/node.xml'\n");
 
   write_after_guest(tmp.path() / "web1");
