@@ -183,7 +183,12 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     fresh_changes = live->changes();
     diags.append(fresh_changes.diagnostics);
     print(diags);
-    if (diags.has_errors()) return 1;
+    // A host's own errors (a guest not defined there, unsafe files) make that host fail alone
+    // (diff::compute marks it not observed, like an unreachable one): the others are applied.
+    // An error that belongs to no failed host is bad input for the whole run.
+    bool any_failed = false;
+    for (const auto& [n, st] : fresh_changes.hosts) any_failed = any_failed || !st.observed;
+    if (diags.has_errors() && !any_failed) return 1;
     fresh = live->plan_of(fresh_changes);
   } catch (const Error& e) {
     std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";

@@ -74,7 +74,7 @@ std::string outcome_line(const HostResult& h) {
     case HostOutcome::Applied:
       return h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done)) + ", verified";
     case HostOutcome::Unobserved:
-      return h.host + ": not applied: unreachable (" + h.uri + "): " + h.error;
+      return h.host + ": not applied: not observed (" + h.uri + "): " + h.error;
     case HostOutcome::Failed:
       break;
   }

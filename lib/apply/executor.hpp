@@ -124,7 +124,7 @@ struct FleetResult {
 //   "kvm1: applied 5 steps, verified"
 //   "kvm2: no changes"
 //   "kvm3: FAILED at step s09 guest/web2/...: MESSAGE; rolled back (3 steps undone)"
-//   "kvm4: not applied: unreachable (test:///...): cannot connect to ..."
+//   "kvm4: not applied: not observed (test:///...): cannot connect to ..."
 // Not terminal-safe: the caller escapes it.
 std::string outcome_line(const HostResult& h);
 

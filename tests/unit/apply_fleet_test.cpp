@@ -327,7 +327,7 @@ TEST_CASE("fleet cli: an unreachable host is named with URI and libvirt's messag
                    "qemu+tcp://127.0.0.1:1/system: ") != std::string::npos);
   CHECK(r.err.find("Connection refused") != std::string::npos);
   CHECK(r.out.find("  kvm1: applied 6 steps, verified\n  kvm2: applied 6 steps, verified\n"
-                   "  kvm3: not applied: unreachable (qemu+tcp://127.0.0.1:1/system): cannot "
+                   "  kvm3: not applied: not observed (qemu+tcp://127.0.0.1:1/system): cannot "
                    "connect to") != std::string::npos);
   // kvm3: no lock, no journal; kvm1 and kvm2: applied.
   CHECK_FALSE(fs::exists(f.state / "kvm3.lock"));
@@ -370,7 +370,7 @@ TEST_CASE("fleet: an unreachable host (a node file that does not exist) is recor
   CHECK(outcome(r, "kvm1").outcome == apply::HostOutcome::Applied);
   const auto& h2 = outcome(r, "kvm2");
   CHECK(h2.outcome == apply::HostOutcome::Unobserved);
-  CHECK(apply::outcome_line(h2).rfind("kvm2: not applied: unreachable (test://", 0) == 0);
+  CHECK(apply::outcome_line(h2).rfind("kvm2: not applied: not observed (test://", 0) == 0);
   CHECK_FALSE(fs::exists(f.state / "kvm2.lock"));
   CHECK_FALSE(fs::exists(f.state / "kvm2.journal"));
   CHECK_FALSE(live.replan("kvm1").has_changes());
@@ -629,7 +629,7 @@ TEST_CASE("fleet cli: nothing to do on the hosts observed but one host unreachab
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("No changes on the hosts observed; 1 host could not be observed.\n") !=
         std::string::npos);
-  CHECK(r.out.find("\nSummary:\n  kvm1: no changes\n  kvm2: not applied: unreachable "
+  CHECK(r.out.find("\nSummary:\n  kvm1: no changes\n  kvm2: not applied: not observed "
                    "(qemu+tcp://127.0.0.1:1/system): cannot connect to") != std::string::npos);
   CHECK(r.err.find("host kvm2 could not be observed; it is not applied:") != std::string::npos);
   CHECK_FALSE(fs::exists(f.state));  // nothing locked, nothing journaled
