@@ -9,7 +9,10 @@
 //    match what the spec produces: step N (...): FIELD differs", plan_match.hpp). Then the
 //    recomputed plan is executed, never the file's steps.
 //  - --try[=SECONDS] (default 120): after a verified apply, wait for `macvtapctl confirm`
-//    from another shell, else roll back by itself (also on Ctrl-C).
+//    from another shell, else roll back by itself (also on Ctrl-C). The deadline is in the
+//    journal, and a systemd timer reverts it where systemd runs, should this process die
+//    (lib/apply/try_deadline.hpp, try_timer.hpp); apply itself first rolls back an expired
+//    try of its hosts, and refuses to apply over an unexpired one whose waiter is gone.
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
 //    (`macvtapctl rollback` undoes them later).
 //  - Verification (lib/apply/verify.hpp), printed as "Verification:" lines whether it passed
@@ -42,6 +45,7 @@
 #include "render/text.hpp"
 #include "spec/guard.hpp"
 #include "spec/loader.hpp"
+#include "try_cli.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
@@ -128,6 +132,12 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (spec.diagnostics.has_errors()) return 1;
   Topology topo = std::move(spec.topology);
   if (!narrow_topology(topo, g, std::cerr)) return 1;
+  {
+    // First an expired, unconfirmed --try of these hosts is rolled back (try_cli.hpp).
+    std::vector<std::string> hosts;
+    for (const auto& [h, _] : topo.hosts) hosts.push_back(h);
+    if (!settle_tries_before_apply(g, hosts, std::cerr)) return 1;
+  }
 
   std::optional<plan::Plan> saved;
   if (!o.plan_file.empty()) {
@@ -234,6 +244,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     return apply::verify_guests(it->second, live->backends().at(host));
   };
   ao.interrupted = [] { return g_interrupted != 0; };
+  if (o.try_seconds > 0) ao.try_timer = try_timer_config(g);
   if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << terminal_safe(line) << "\n"; };
   apply::ApplySession session(live->backends(), ao);
   apply::ApplyResult r;
@@ -260,11 +271,13 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   print_list("pending: ", r.pending, std::cout);
 
   if (o.try_seconds > 0) {
+    print_list("note: ", session.start_try(std::chrono::seconds(o.try_seconds)), std::cerr);
     std::cout << "Waiting " << o.try_seconds
               << " s for `macvtapctl confirm` (Ctrl-C rolls back now)...\n"
               << std::flush;
     if (session.wait_for_confirm(std::chrono::seconds(o.try_seconds))) {
       session.commit();
+      print_list("note: ", session.try_notes(), std::cerr);
       std::cout << "Confirmed: the changes are kept.\n";
       return 0;
     }

@@ -10,6 +10,7 @@
 #include "apply/state_dir.hpp"
 #include "apply/step_runner.hpp"
 #include "apply/temp_files.hpp"
+#include "apply/try_deadline.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
 
@@ -229,14 +230,56 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
 
 void ApplySession::commit() {
   for (auto& [h, jw] : journals_) jw->status("applied");
+  for (const auto& [h, unit] : try_timers_)
+    if (auto err = cancel_try_timer(unit))
+      try_notes_.push_back("host " + h + ": could not stop the timer " + unit + ".timer: " + *err);
+  try_timers_.clear();
+}
+
+std::vector<std::string> ApplySession::start_try(std::chrono::seconds seconds) {
+  std::vector<std::string> notes;
+  // The deadline: a whole second of the wall clock, at least `seconds` from now.
+  const auto now = std::chrono::system_clock::now();
+  const long long deadline =
+      std::chrono::ceil<std::chrono::seconds>((now + seconds).time_since_epoch()).count();
+  try_deadline_ = deadline;
+  std::string hosts;
+  for (auto& [h, jw] : journals_) {
+    clear_confirm(options_.state_dir, h);
+    TryRecord tr{options_.apply_id, utc_timestamp(deadline), deadline,
+                 static_cast<long>(::getpid()), ""};
+    if (options_.try_timer.enabled) {
+      // Started before the record: a crash in between leaves a timer whose rollback finds no
+      // open try of this id and does nothing.
+      const auto argv = try_timer_argv(options_.try_timer, options_.state_dir, h, options_.apply_id,
+                                       std::max(1LL, deadline - epoch_now()) + kTimerMarginSeconds);
+      if (auto err = start_try_timer(argv)) {
+        notes.push_back("host " + h + ": the systemd timer that reverts this try could not be "
+                        "started (" + *err + "): should this process die, the next macvtapctl "
+                        "apply, rollback or confirm on " + h + " reverts it after " +
+                        tr.deadline);
+      } else {
+        tr.timer_unit = try_timer_unit(h, options_.apply_id);
+        try_timers_[h] = tr.timer_unit;
+      }
+    }
+    jw->try_deadline(tr);
+    jw->status("trying");
+    if (!options_.try_timer.enabled) hosts += (hosts.empty() ? "" : ", ") + h;
+  }
+  if (!hosts.empty())
+    notes.push_back("no systemd timer (systemd is not running here): should this process die, "
+                    "the next macvtapctl apply, rollback or confirm on " + hosts +
+                    " reverts the try after its deadline " + utc_timestamp(deadline));
+  return notes;
 }
 
 bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
-  for (auto& [h, jw] : journals_) {
-    clear_confirm(options_.state_dir, h);
-    jw->status("trying");
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!try_deadline_)
+    (void)start_try(std::chrono::ceil<std::chrono::seconds>(std::max(timeout, std::chrono::milliseconds(1))));
+  // Until the recorded deadline (what `confirm` and later commands judge by), bounded by
+  // the monotonic clock too (a wall clock set back must not stretch the wait).
+  const auto bound = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
   for (;;) {
     bool all = true;
     for (auto& [h, jw] : journals_)
@@ -245,7 +288,10 @@ bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
       for (auto& [h, jw] : journals_) clear_confirm(options_.state_dir, h);
       return true;
     }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (std::chrono::system_clock::now() >=
+            std::chrono::system_clock::time_point(std::chrono::seconds(*try_deadline_)) ||
+        std::chrono::steady_clock::now() >= bound)
+      return false;
     if (options_.interrupted && options_.interrupted()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -262,6 +308,11 @@ RollbackReport ApplySession::rollback() {
       rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts, options_.progress);
     } catch (const std::exception& e) {
       rep.errors.push_back("host " + h + ": " + e.what());
+    }
+    if (auto t = try_timers_.find(h); t != try_timers_.end() && rep.ok()) {
+      if (auto err = cancel_try_timer(t->second))
+        rep.notes.push_back("host " + h + ": could not stop the timer " + t->second + ".timer: " + *err);
+      try_timers_.erase(t);
     }
     all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
     all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());

@@ -37,6 +37,7 @@
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/rollback.hpp"
+#include "apply/try_timer.hpp"
 #include "apply/verify.hpp"
 #include "plan/plan.hpp"
 
@@ -60,6 +61,9 @@ struct ApplyOptions {
   // Polled before each step and while waiting for confirm: true (e.g. SIGINT seen) stops
   // the apply before its next step (a failure, rolled back) or ends the wait unconfirmed.
   std::function<bool()> interrupted;
+  // --try: the systemd timer that reverts an unconfirmed try whose waiting process died
+  // (try_timer.hpp). Disabled by default.
+  TryTimerConfig try_timer;
 };
 
 struct ApplyResult {
@@ -87,9 +91,15 @@ class ApplySession {
   ApplyResult apply(const plan::Plan& p);
   // Marks every journal of this apply "applied" (what `rollback` undoes later).
   void commit();
-  // --try: marks the journals "trying" and waits for `macvtapctl confirm` (confirm.hpp) of
-  // every host; false on timeout.
+  // --try: records the deadline (now + seconds, try_deadline.hpp) in every journal of this
+  // apply, starts the timers (options.try_timer) and marks the journals "trying". Returns
+  // notes for people (no timer, a timer that could not start).
+  std::vector<std::string> start_try(std::chrono::seconds seconds);
+  // --try: start_try() (unless called) and waits for `macvtapctl confirm` (confirm.hpp) of
+  // every host until the recorded deadline; false when it passed (or interrupted).
   bool wait_for_confirm(std::chrono::milliseconds timeout);
+  // Notes of commit() (a try timer that could not be stopped).
+  const std::vector<std::string>& try_notes() const { return try_notes_; }
   // Undoes this apply on every host it touched.
   RollbackReport rollback();
   const std::string& apply_id() const { return options_.apply_id; }
@@ -101,6 +111,9 @@ class ApplySession {
   ApplyOptions options_;
   std::vector<std::unique_ptr<HostLock>> locks_;
   std::map<std::string, std::unique_ptr<JournalWriter>> journals_;
+  std::optional<long long> try_deadline_;          // epoch seconds, once start_try() ran
+  std::map<std::string, std::string> try_timers_;  // host -> timer unit started
+  std::vector<std::string> try_notes_;
 };
 
 // "desired X, live Y" lines for every change a (re-)plan still has.
