@@ -30,6 +30,7 @@
 #include "apply_test_support.hpp"
 #include "render/prometheus.hpp"
 #include "test_support.hpp"
+#include "util/errors.hpp"
 #include "util/hash.hpp"
 
 extern char** environ;
@@ -84,10 +85,10 @@ struct TryLab {
     return run_tool_env(args(std::move(a), spec), env);
   }
   Tree files() const {
-    Tree t;
-    for (auto& [k, v] : snapshot_tree(lab / "host")) t["host/" + k] = v;
-    for (auto& [k, v] : snapshot_tree(lab / "guest-web1")) t["guest-web1/" + k] = v;
-    return t;
+    Tree out;
+    for (auto& [k, v] : snapshot_tree(lab / "host")) out["host/" + k] = v;
+    for (auto& [k, v] : snapshot_tree(lab / "guest-web1")) out["guest-web1/" + k] = v;
+    return out;
   }
   std::optional<apply::Journal> journal() const { return apply::read_host_journal(state, "kvm1"); }
   std::string calls() const { return fs::exists(fake / "calls") ? read_file(fake / "calls") : ""; }
@@ -436,7 +437,7 @@ TEST_CASE("try: the try record round-trips; a forged or garbled one is refused l
       {R"({"record":"try","apply_id":"A1","deadline":"2026-02-30T00:00:00Z",)" + ok_fields + "}",
        "deadline \"2026-02-30T00:00:00Z\" is not a UTC time"},
       {R"({"record":"try","apply_id":"A1","deadline":"2026-11-24T00:42:00+01:00",)" + ok_fields + "}",
-       "is not a UTC time"},
+       "deadline \"2026-11-24T00:42:00+01:00\" is not a UTC time"},
       {R"({"record":"try","apply_id":"A1","deadline":1795480920,)" + ok_fields + "}",
        "deadline 1795480920 is not a UTC time"},
       {R"({"record":"try","apply_id":"B7","deadline":"2026-11-24T00:42:00Z",)" + ok_fields + "}",
@@ -449,7 +450,7 @@ TEST_CASE("try: the try record round-trips; a forged or garbled one is refused l
            R"(,"extra":1})",
        "unknown field \"extra\""},
       {R"({"record":"try","apply_id":"A1","deadline":"2026-11-24T00:42:00Z","pid":77,"timer_unit":"--now foo"})",
-       "is not a macvtapctl-try-* unit"},
+       "timer_unit \"--now foo\" is not a macvtapctl-try-* unit"},
   };
   for (const auto& b : bad) {
     CAPTURE(b.record);
@@ -459,7 +460,7 @@ TEST_CASE("try: the try record round-trips; a forged or garbled one is refused l
     try {
       (void)apply::read_journal(p);
       FAIL("accepted");
-    } catch (const Error& e) {
+    } catch (const mvt::Error& e) {
       const std::string m = e.what();
       CHECK(has(m, "is damaged at record 5 (line 5): try record: " + b.why));
       CHECK(has(m, "refusing to use it"));
@@ -473,7 +474,7 @@ TEST_CASE("try: the try record round-trips; a forged or garbled one is refused l
     const fs::path p = journal_with(t.path() / "state", {rec, rec});
     CHECK_THROWS_WITH_AS((void)apply::read_journal(p),
                          doctest::Contains("damaged at record 6 (line 6): a second try record"),
-                         Error);
+                         mvt::Error);
   }
   {
     TempDir t;
@@ -489,7 +490,7 @@ TEST_CASE("try: the try record round-trips; a forged or garbled one is refused l
     ::chmod(p.c_str(), 0600);
     CHECK_THROWS_WITH_AS((void)apply::read_journal(p),
                          doctest::Contains("damaged at record 5 (line 5): checksum mismatch"),
-                         Error);
+                         mvt::Error);
     // Every mutating command refuses it, nothing changed; read-only ones note it.
     const auto bytes = read_file(p);
     for (const std::vector<std::string>& cmd :
