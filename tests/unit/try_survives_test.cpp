@@ -395,7 +395,7 @@ fs::path journal_with(const fs::path& state, const std::vector<std::string>& ext
 
 }  // namespace
 
-TEST_CASE("try: the try record round-trips; a forged or garbled one is refused like other "
+TEST_CASE("try: the try record round-trips, a forged or garbled one is refused like other "
           "journal damage" * doctest::test_suite("apply")) {
   {
     TempDir t;
