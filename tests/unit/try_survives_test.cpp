@@ -168,7 +168,7 @@ TEST_CASE("try: killed --try, the next apply rolls the expired try back first an
           doctest::test_suite("apply")) {
   TryLab lab;
   const Tree before = lab.files();
-  const apply::Journal jn = try_and_kill(lab, 2);
+  const apply::Journal jn = try_and_kill(lab, 3);
   const Tree tried = lab.files();
   REQUIRE(tried != before);  // the try's change is in place, nobody will confirm it
   wait_past(jn);
@@ -201,7 +201,7 @@ TEST_CASE("try: killed --try, the next rollback rolls the expired try back and s
           doctest::test_suite("apply")) {
   TryLab lab;
   const Tree before = lab.files();
-  const apply::Journal jn = try_and_kill(lab, 2);
+  const apply::Journal jn = try_and_kill(lab, 3);
   REQUIRE(lab.files() != before);
   wait_past(jn);
   auto r = lab.tool({"rollback"}, false);
@@ -220,7 +220,7 @@ TEST_CASE("try: confirm after the deadline refuses and rolls the expired try bac
           doctest::test_suite("apply")) {
   TryLab lab;
   const Tree before = lab.files();
-  const apply::Journal jn = try_and_kill(lab, 2);
+  const apply::Journal jn = try_and_kill(lab, 3);
   REQUIRE(lab.files() != before);
   wait_past(jn);
   auto r = lab.tool({"confirm"}, false);
@@ -295,7 +295,7 @@ TEST_CASE("try: the systemd timer reverts a killed --try with no other command" 
           doctest::test_suite("apply")) {
   TryLab lab(/*with_fake_systemd=*/true);
   const Tree before = lab.files();
-  const apply::Journal jn = try_and_kill(lab, 2);
+  const apply::Journal jn = try_and_kill(lab, 3);
   REQUIRE(lab.files() != before);
   const std::string unit = "macvtapctl-try-kvm1-" + jn.apply_id;
   CHECK(jn.try_record->timer_unit == unit);
