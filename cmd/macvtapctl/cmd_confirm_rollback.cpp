@@ -1,11 +1,15 @@
-// `macvtapctl confirm`: keeps the changes of an `apply --try` that is waiting in another
-// process (writes STATE_DIR/HOST.confirm; exit 1 when no apply is waiting); when its waiting
-// process is gone, keeps it itself before the deadline and rolls it back after it (exit 1)
-// (lib/apply/confirm.hpp, try_cli.hpp).
+// `macvtapctl [--host NAME]... confirm`: keeps the changes of an `apply --try` that is
+// waiting in another process (writes STATE_DIR/HOST.confirm) on every host it waits for, or
+// only on the --host ones (the others stay unconfirmed and roll back at the deadline).
+// Exit 1 when no apply is waiting (on a --host named: that host is named). When its waiting
+// process is gone, confirm keeps the try itself before the deadline and rolls it back after
+// it (exit 1) (lib/apply/confirm.hpp, try_cli.hpp).
 // `macvtapctl rollback [--host NAME]`: undoes the last apply of every host with a journal
 // in the state dir (or only the --host ones), from the journal alone: no spec needed, also
-// after a crash. Takes each host's lock. Exit 0 when everything was undone (or nothing was
-// left to undo), 1 when a step could not be undone (listed; a later rollback retries).
+// after a crash. Host by host, each under its own lock: one host's failure (a connection
+// that cannot be opened, a step that cannot be undone, a held lock) is reported and the
+// other hosts are still rolled back. Exit 0 when everything was undone (or nothing was
+// left to undo), 1 when any host's rollback failed (listed; a later rollback retries).
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -85,8 +89,9 @@ int run_rollback(const GlobalOptions& g, const std::string& expired_try) {
                   << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
         rc = 1;
       }
-    } catch (const Error& e) {
-      std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
+    } catch (const Error& e) {  // a held lock, a journal that cannot be trusted: this host only
+      std::cerr << "macvtapctl: error: host " << terminal_safe(host) << ": "
+                << terminal_safe(e.what()) << "\n";
       rc = 1;
     }
   }
@@ -97,10 +102,14 @@ int run_rollback(const GlobalOptions& g, const std::string& expired_try) {
 
 void add_confirm_rollback(CLI::App& app, GlobalOptions& g, int* rc) {
   auto* confirm = app.add_subcommand(
-      "confirm", "keep the changes of an `apply --try` waiting for confirmation");
+      "confirm",
+      "keep the changes of an `apply --try` waiting for confirmation (every waiting host, or "
+      "only the --host ones)");
   confirm->callback([&g, rc] { *rc = run_confirm(g); });
   auto* rollback =
-      app.add_subcommand("rollback", "undo the last apply from its journal (also after a crash)");
+      app.add_subcommand("rollback",
+                         "undo the last apply from its journal (also after a crash), host by host: "
+                         "every host with a journal, or only the --host ones");
   auto expired_try = std::make_shared<std::string>();
   // Hidden: what the systemd timer of `apply --try` runs (lib/apply/try_timer.hpp).
   rollback

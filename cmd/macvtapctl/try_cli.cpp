@@ -187,7 +187,15 @@ int run_confirm_tries(const GlobalOptions& g) {
     const std::string h = terminal_safe(host);
     try {
       auto c = apply::confirm_host(g.state_dir, host, journal_opener(g), {}, apply::epoch_now());
-      if (c.outcome == apply::TryConfirm::NoTry) continue;
+      if (c.outcome == apply::TryConfirm::NoTry) {
+        if (!g.hosts.empty()) {  // a --host named that has no try waiting is an error, named
+          std::cerr << "macvtapctl: nothing to confirm on host " << h
+                    << ": no apply --try is waiting there\n";
+          rc = 1;
+          any = true;
+        }
+        continue;
+      }
       any = true;
       const std::string id = terminal_safe(c.open->apply_id);
       const std::string deadline = terminal_safe(c.open->deadline());

@@ -3,15 +3,19 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/state_dir.hpp"
 
 namespace mvt::apply {
 
-std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir) {
+std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir,
+                                      const std::vector<std::string>& hosts) {
   std::vector<Confirmed> out;
   for (const auto& host : journal_hosts(state_dir)) {
+    if (!hosts.empty() && std::find(hosts.begin(), hosts.end(), host) == hosts.end()) continue;
     auto jn = read_host_journal(state_dir, host);
     if (!jn || jn->status != "trying") continue;
     write_state_file(state_dir, host_file_stem(host) + ".confirm", jn->apply_id + "\n");

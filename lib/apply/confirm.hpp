@@ -21,8 +21,10 @@ struct Confirmed {
   std::string apply_id;
 };
 
-// Confirms every trying apply in the state dir; empty when none is waiting.
-std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir);
+// Confirms every trying apply in the state dir (only those of `hosts` when not empty);
+// empty when none is waiting.
+std::vector<Confirmed> confirm_trying(const std::filesystem::path& state_dir,
+                                      const std::vector<std::string>& hosts = {});
 
 // Whether HOST.confirm holds apply_id.
 bool is_confirmed(const std::filesystem::path& state_dir, const std::string& host,

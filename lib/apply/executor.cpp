@@ -60,6 +60,57 @@ std::vector<std::string> describe_remaining(const plan::Plan& p) {
   return out;
 }
 
+bool FleetResult::ok() const {
+  for (const auto& h : hosts)
+    if (h.outcome != HostOutcome::Applied && h.outcome != HostOutcome::NoChanges) return false;
+  return true;
+}
+
+std::string outcome_line(const HostResult& h) {
+  const ApplyResult& r = h.result;
+  auto steps = [](std::size_t n) { return std::to_string(n) + " step" + (n == 1 ? "" : "s"); };
+  switch (h.outcome) {
+    case HostOutcome::NoChanges:
+      return h.host + ": no changes";
+    case HostOutcome::Applied:
+      return h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done)) + ", verified";
+    case HostOutcome::Unobserved:
+      return h.host + ": not applied: unreachable (" + h.uri + "): " + h.error;
+    case HostOutcome::Failed:
+      break;
+  }
+  std::string line = h.host + ": FAILED";
+  if (r.nothing_ran) return line + ", nothing ran: " + r.error;
+  if (!r.failed_step.empty()) line += " at step " + r.failed_step;
+  // The first line of the error: the full text is in the host's block.
+  std::string first = r.error.substr(0, r.error.find('\n'));
+  line += ": " + first;
+  if (r.rollback) {
+    if (r.rollback->ok())
+      line += "; rolled back (" + steps(r.rollback->undone.size()) + " undone)";
+    else
+      line += "; rollback INCOMPLETE (" + std::to_string(r.rollback->errors.size()) +
+              " could not be undone)";
+  } else if (r.steps_done > 0) {
+    line += "; " + steps(static_cast<std::size_t>(r.steps_done)) +
+            " left in place (--no-rollback)";
+  }
+  return line;
+}
+
+std::optional<std::set<std::string>> touched_guests(const plan::Plan& p,
+                                                    const std::string& host) {
+  std::set<std::string> touched;
+  for (const auto& s : p.steps) {
+    if (s.host != host) continue;
+    const bool file =
+        s.op.kind == plan::OpKind::WriteFile || s.op.kind == plan::OpKind::RemoveFile;
+    if (file && s.op.scope == plan::FileScope::Host) return std::nullopt;
+    if (!s.op.guest.empty()) touched.insert(s.op.guest);
+  }
+  return touched;
+}
+
 ApplySession::ApplySession(Backends backends, ApplyOptions options)
     : backends_(std::move(backends)), options_(std::move(options)) {
   if (options_.apply_id.empty()) options_.apply_id = default_apply_id();
@@ -67,15 +118,16 @@ ApplySession::ApplySession(Backends backends, ApplyOptions options)
 
 ApplySession::~ApplySession() = default;
 
-void ApplySession::verify(ApplyResult& r, const plan::Plan& p,
-                          const std::vector<std::string>& hosts) {
-  if (!options_.replan) {
+void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string& host) {
+  if (!options_.replan_host && !options_.replan) {
     r.notes.push_back("verification skipped: no re-plan available");
   } else {
     const int attempts = std::max(1, options_.verify_attempts);
     bool empty = false;
     for (int i = 1; i <= attempts && !empty; ++i) {
-      plan::Plan again = options_.replan();
+      // Only this host counts: the other hosts' pending changes are theirs to apply.
+      plan::Plan again = options_.replan_host ? options_.replan_host(host) : options_.replan();
+      std::erase_if(again.steps, [&](const plan::Step& s) { return s.host != host; });
       if (!again.has_changes()) {
         r.verify_diffs.clear();
         empty = true;
@@ -96,24 +148,13 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p,
     return;
   }
   std::vector<std::string> failed;
-  for (const auto& h : hosts) {
-    VerifyReport rep = options_.verify_guests(h);
-    bool whole_host = false;  // a host file changed: every guest of the host was touched
-    std::set<std::string> touched;
-    for (const auto& s : p.steps) {
-      if (s.host != h) continue;
-      const bool file = s.op.kind == plan::OpKind::WriteFile || s.op.kind == plan::OpKind::RemoveFile;
-      if (file && s.op.scope == plan::FileScope::Host)
-        whole_host = true;
-      else if (!s.op.guest.empty())
-        touched.insert(s.op.guest);
-    }
-    for (auto& l : rep.lines)
-      if (l.status == CheckStatus::Failed && !whole_host && !touched.count(l.guest))
-        l.status = CheckStatus::Warning;
-    for (auto& f : rep.failures()) failed.push_back(std::move(f));
-    r.verification.insert(r.verification.end(), rep.lines.begin(), rep.lines.end());
-  }
+  VerifyReport rep = options_.verify_guests(host);
+  const auto touched = touched_guests(p, host);  // nullopt: a host file changed, all count
+  for (auto& l : rep.lines)
+    if (l.status == CheckStatus::Failed && touched && !touched->count(l.guest))
+      l.status = CheckStatus::Warning;
+  for (auto& f : rep.failures()) failed.push_back(std::move(f));
+  r.verification.insert(r.verification.end(), rep.lines.begin(), rep.lines.end());
   if (!failed.empty()) {
     std::string msg = "verification failed:";
     for (const auto& f : failed) msg += "\n  " + f;
@@ -121,52 +162,49 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p,
   }
 }
 
-ApplyResult ApplySession::apply(const plan::Plan& p) {
+ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) {
   ApplyResult r;
-  if (!p.has_changes()) {
+  bool changes = false;
+  for (const auto& s : p.steps)
+    if (s.host == h && s.op.kind != plan::OpKind::Verify) changes = true;
+  if (!changes) {
     r.ok = true;
     r.no_changes = true;
     return r;
   }
-  // Every host of the plan: backends, lock, journal - before anything runs.
-  std::set<std::string> hosts;
-  for (const auto& s : p.steps) hosts.insert(s.host);
-  for (const auto& h : hosts) {
-    if (!backends_.count(h)) {
-      r.error = "no backends for host " + h;
-      return r;
-    }
+  if (!backends_.count(h)) {
+    r.error = "no backends for host " + h;
+    r.nothing_ran = true;
+    return r;
   }
-  for (const auto& h : hosts) {
-    locks_.push_back(std::make_unique<HostLock>(options_.state_dir, h));
-    if (const auto& old = locks_.back()->took_over_from())
-      r.notes.push_back("host " + h + ": took over a stale lock (" + *old + ", no longer running)");
-  }
-  // Every journal this apply may continue is read (and so checked: owner, mode, checksums)
-  // before any is written: a damaged one refuses the apply with nothing changed.
-  for (const auto& h : hosts) (void)rollback_chain(options_.state_dir, h);
-  for (const auto& h : hosts) {
-    journals_[h] = std::make_unique<JournalWriter>(options_.state_dir, h, options_.apply_id,
-                                                   p.spec_digest, backends_.at(h).sources);
-    if (const auto& prev = journals_[h]->previous())
-      r.notes.push_back("host " + h + ": continuing interrupted apply journal " + *prev +
-                        " (rollback undoes both)");
-  }
+  // The host's lock and journal - before anything runs.
+  locks_[h] = std::make_unique<HostLock>(options_.state_dir, h);
+  if (const auto& old = locks_[h]->took_over_from())
+    r.notes.push_back("host " + h + ": took over a stale lock (" + *old + ", no longer running)");
+  // The journal this apply may continue is read (and so checked: owner, mode, checksums)
+  // before it is written: a damaged one refuses the host with nothing changed.
+  (void)rollback_chain(options_.state_dir, h);
+  journals_[h] = std::make_unique<JournalWriter>(options_.state_dir, h, options_.apply_id,
+                                                 p.spec_digest, backends_.at(h).sources);
+  if (const auto& prev = journals_[h]->previous())
+    r.notes.push_back("host " + h + ": continuing interrupted apply journal " + *prev +
+                      " (rollback undoes both)");
 
-  for (const auto& h : hosts) remove_temp_files(temp_dirs_of(p, h, backends_.at(h)), r.notes);
+  remove_temp_files(temp_dirs_of(p, h, backends_.at(h)), r.notes);
 
   const int fault = fault_after_step();
   bool verified = false;
-  int seq = 0;
+  int seq = 0;  // 1-based execution order within this host's journal
+  HostBackends& b = backends_.at(h);
+  JournalWriter& jw = *journals_.at(h);
   for (const auto& step : p.steps) {
+    if (step.host != h) continue;
     ++seq;
     if (options_.interrupted && options_.interrupted()) {
       r.failed_step = label(step);
       r.error = "interrupted before this step";
       break;
     }
-    HostBackends& b = backends_.at(step.host);
-    JournalWriter& jw = *journals_.at(step.host);
     JournalStep js;
     const bool started_journal = [&] {
       try {
@@ -191,7 +229,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
     try {
       if (step.op.kind == plan::OpKind::Verify) {
-        verify(r, p, {step.host});
+        verify(r, p, h);
         verified = true;
       } else {
         run_operation(step, b, options_.timeouts, r.pending, options_.progress, &js.before);
@@ -213,27 +251,117 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
       break;
     }
     ++r.steps_done;
-    if (seq == fault) ::_exit(99);
+    if (++executed_ == fault) ::_exit(99);
   }
   if (r.failed_step.empty() && !verified) {
     try {
-      verify(r, p, std::vector<std::string>(hosts.begin(), hosts.end()));
+      verify(r, p, h);
     } catch (const std::exception& e) {
       r.failed_step = "verify";
       r.error = e.what();
     }
   }
   r.ok = r.failed_step.empty() && r.error.empty();
-  if (!r.ok && options_.rollback_on_failure) r.rollback = rollback();
+  if (!r.ok) {
+    if (options_.rollback_on_failure) {
+      r.rollback = rollback(h);
+    } else {
+      // --no-rollback: the journal stays open on disk for `macvtapctl rollback`; this
+      // session neither commits nor rolls it back.
+      journals_.erase(h);
+    }
+  }
+  return r;
+}
+
+FleetResult ApplySession::apply_hosts(const plan::Plan& p) {
+  std::set<std::string> hosts;
+  for (const auto& [h, _] : p.hosts) hosts.insert(h);
+  for (const auto& s : p.steps) hosts.insert(s.host);
+  FleetResult out;
+  bool stop = false;  // interrupted: the hosts after are not started
+  for (const auto& h : hosts) {
+    HostResult hr;
+    hr.host = h;
+    auto st = p.hosts.find(h);
+    if (st != p.hosts.end() && !st->second.observed) {
+      hr.outcome = HostOutcome::Unobserved;
+      hr.uri = st->second.uri;
+      hr.error = st->second.error;
+    } else if (stop) {
+      hr.outcome = HostOutcome::Failed;
+      hr.result.error = "not started: interrupted";
+      hr.result.nothing_ran = true;
+    } else {
+      try {
+        hr.result = apply_host(p, h);
+      } catch (const std::exception& e) {  // a held lock, a journal that cannot be trusted
+        hr.result = ApplyResult{};
+        hr.result.error = e.what();
+        hr.result.nothing_ran = true;
+        journals_.erase(h);
+        locks_.erase(h);
+      }
+      hr.outcome = hr.result.ok ? (hr.result.no_changes ? HostOutcome::NoChanges
+                                                        : HostOutcome::Applied)
+                                : HostOutcome::Failed;
+      if (options_.interrupted && options_.interrupted()) stop = true;
+    }
+    if (options_.host_done) options_.host_done(hr);
+    out.hosts.push_back(std::move(hr));
+  }
+  return out;
+}
+
+ApplyResult ApplySession::apply(const plan::Plan& p) {
+  ApplyResult r;
+  if (!p.has_changes()) {
+    r.ok = true;
+    r.no_changes = true;
+    return r;
+  }
+  std::set<std::string> hosts;
+  for (const auto& s : p.steps) hosts.insert(s.host);
+  r.ok = true;
+  for (const auto& h : hosts) {
+    ApplyResult one = apply_host(p, h);  // lock and journal errors propagate
+    if (!one.ok && r.ok) {
+      r.ok = false;
+      r.failed_step = one.failed_step;
+      r.error = one.error;
+      r.verify_diffs = one.verify_diffs;
+      r.nothing_ran = one.nothing_ran;
+    }
+    r.steps_done += one.steps_done;
+    r.verification.insert(r.verification.end(), one.verification.begin(), one.verification.end());
+    r.pending.insert(r.pending.end(), one.pending.begin(), one.pending.end());
+    r.notes.insert(r.notes.end(), one.notes.begin(), one.notes.end());
+    if (one.rollback) {
+      if (!r.rollback) r.rollback = RollbackReport{};
+      auto& all = *r.rollback;
+      all.undone.insert(all.undone.end(), one.rollback->undone.begin(), one.rollback->undone.end());
+      all.errors.insert(all.errors.end(), one.rollback->errors.begin(), one.rollback->errors.end());
+      all.pending.insert(all.pending.end(), one.rollback->pending.begin(), one.rollback->pending.end());
+      all.notes.insert(all.notes.end(), one.rollback->notes.begin(), one.rollback->notes.end());
+    }
+  }
   return r;
 }
 
 void ApplySession::commit() {
-  for (auto& [h, jw] : journals_) jw->status("applied");
-  for (const auto& [h, unit] : try_timers_)
-    if (auto err = cancel_try_timer(unit))
-      try_notes_.push_back("host " + h + ": could not stop the timer " + unit + ".timer: " + *err);
-  try_timers_.clear();
+  for (auto& [h, jw] : journals_) {
+    jw->status("applied");
+    stop_try_timer(h, try_notes_);
+  }
+  journals_.clear();  // committed: neither rolled back nor committed again by this session
+}
+
+void ApplySession::stop_try_timer(const std::string& h, std::vector<std::string>& notes) {
+  auto t = try_timers_.find(h);
+  if (t == try_timers_.end()) return;
+  if (auto err = cancel_try_timer(t->second))
+    notes.push_back("host " + h + ": could not stop the timer " + t->second + ".timer: " + *err);
+  try_timers_.erase(t);
 }
 
 std::vector<std::string> ApplySession::start_try(std::chrono::seconds seconds) {
@@ -274,52 +402,71 @@ std::vector<std::string> ApplySession::start_try(std::chrono::seconds seconds) {
   return notes;
 }
 
-bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
+std::set<std::string> ApplySession::wait_for_confirm_hosts(std::chrono::milliseconds timeout) {
+  std::set<std::string> confirmed;
   if (!try_deadline_)
     (void)start_try(std::chrono::ceil<std::chrono::seconds>(std::max(timeout, std::chrono::milliseconds(1))));
   // Until the recorded deadline (what `confirm` and later commands judge by), bounded by
   // the monotonic clock too (a wall clock set back must not stretch the wait).
   const auto bound = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
   for (;;) {
-    bool all = true;
-    for (auto& [h, jw] : journals_)
-      all = all && is_confirmed(options_.state_dir, h, options_.apply_id);
-    if (all) {
-      for (auto& [h, jw] : journals_) clear_confirm(options_.state_dir, h);
-      return true;
+    // A host confirmed is kept at once: a later failure of the wait cannot undo it.
+    for (auto it = journals_.begin(); it != journals_.end();) {
+      if (is_confirmed(options_.state_dir, it->first, options_.apply_id)) {
+        clear_confirm(options_.state_dir, it->first);
+        it->second->status("applied");
+        stop_try_timer(it->first, try_notes_);
+        confirmed.insert(it->first);
+        it = journals_.erase(it);
+      } else {
+        ++it;
+      }
     }
+    if (journals_.empty()) return confirmed;
     if (std::chrono::system_clock::now() >=
             std::chrono::system_clock::time_point(std::chrono::seconds(*try_deadline_)) ||
         std::chrono::steady_clock::now() >= bound)
-      return false;
-    if (options_.interrupted && options_.interrupted()) return false;
+      return confirmed;
+    if (options_.interrupted && options_.interrupted()) return confirmed;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 
+bool ApplySession::wait_for_confirm(std::chrono::milliseconds timeout) {
+  wait_for_confirm_hosts(timeout);
+  return journals_.empty();
+}
+
+RollbackReport ApplySession::rollback(const std::string& h) {
+  RollbackReport rep;
+  auto it = journals_.find(h);
+  if (it == journals_.end()) {
+    rep.nothing_to_do = true;
+    return rep;
+  }
+  it->second.reset();  // the rollback appends through its own writer
+  journals_.erase(it);
+  try {
+    rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts, options_.progress);
+  } catch (const std::exception& e) {
+    rep.errors.push_back("host " + h + ": " + e.what());
+  }
+  if (rep.ok()) stop_try_timer(h, rep.notes);  // a --try rolled back: its timer has no work
+  return rep;
+}
+
 RollbackReport ApplySession::rollback() {
   RollbackReport all;
-  // Hosts in reverse order of name; within a host, steps newest first.
-  for (auto it = journals_.rbegin(); it != journals_.rend(); ++it) {
-    const std::string& h = it->first;
-    it->second.reset();  // the rollback appends through its own writer
-    RollbackReport rep;
-    try {
-      rep = rollback_host(options_.state_dir, h, backends_.at(h), options_.timeouts, options_.progress);
-    } catch (const std::exception& e) {
-      rep.errors.push_back("host " + h + ": " + e.what());
-    }
-    if (auto t = try_timers_.find(h); t != try_timers_.end() && rep.ok()) {
-      if (auto err = cancel_try_timer(t->second))
-        rep.notes.push_back("host " + h + ": could not stop the timer " + t->second + ".timer: " + *err);
-      try_timers_.erase(t);
-    }
+  std::vector<std::string> hosts;
+  for (const auto& [h, _] : journals_) hosts.push_back(h);
+  // Hosts in reverse order of name, each alone; within a host, steps newest first.
+  for (auto it = hosts.rbegin(); it != hosts.rend(); ++it) {
+    RollbackReport rep = rollback(*it);
     all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
     all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());
     all.pending.insert(all.pending.end(), rep.pending.begin(), rep.pending.end());
     all.notes.insert(all.notes.end(), rep.notes.begin(), rep.notes.end());
   }
-  journals_.clear();
   return all;
 }
 

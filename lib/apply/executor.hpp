@@ -1,34 +1,47 @@
 #pragma once
-// The executor: runs a plan's steps in order, journaled, through HostBackends only; verifies
-// by re-planning; on a failed step rolls the finished ones back in reverse order.
+// The executor: runs a plan's steps host by host, journaled, through HostBackends only;
+// verifies each host by re-planning it; on a failed step rolls that host's finished steps
+// back in reverse order.
 //
-//   ApplySession s(backends, options);   // nothing happens yet
-//   ApplyResult r = s.apply(plan);       // takes every host's lock (held until s dies)
-//   if (r.ok && trying) { if (!s.wait_for_confirm(120s)) s.rollback(); else s.commit(); }
-//   else if (r.ok) s.commit();
+//   ApplySession s(backends, options);     // nothing happens yet
+//   FleetResult f = s.apply_hosts(plan);   // host by host; each host's lock held until s dies
+//   if (trying) { auto kept = s.wait_for_confirm_hosts(120s); s.rollback(); /* the others */ }
+//   else s.commit();                        // the hosts that were applied
+//
+// Hosts are applied independently, ONE AT A TIME IN ORDER OF HOST NAME (issue 13): each
+// under its own lock and journal, with its own steps and verification. One host at a time
+// keeps the output readable and lets a bad spec break at most one host before the operator
+// sees it; observation before the apply is what `--parallel` speeds up. A host that fails
+// rolls back itself alone; the hosts applied before it stay applied, the hosts after it
+// still run (each host is judged on its own). A host the plan marks as not observed
+// (Plan::hosts, observed=false) is never touched: no lock, no journal, no step
+// (HostOutcome::Unobserved). A host whose lock is held or whose journal cannot be trusted is
+// Failed with nothing run.
 //
 // Per step: capture the before-image (a WriteFile/RemoveFile whose file is not what the plan
 // was made against fails here: "the world moved"), journal it (fsync), run the operation,
-// journal its completion (fsync). A Verify step (one per host) re-plans through options.replan
-// until the plan is empty (attempts x interval), then checks the host's running guests through
+// journal its completion (fsync). A Verify step (one per host) re-plans THAT HOST through
+// options.replan_host (or options.replan, of which only that host's steps count) until its
+// plan is empty (attempts x interval), then checks the host's running guests through
 // options.verify_guests (verify.hpp: MAC equality, routing table, reachability); a failed
 // check fails the step like any other (rolled back; with --try before any waiting) — for the
-// guests this apply changed (a step of theirs in the plan, or any host-file step on their
-// host: a host NIC file can cut every guest on it). A failed check of a guest the apply did
-// not touch becomes a Warning: rolling this apply back would not repair it, and one drifted
-// guest must not block every apply on its host. When the
-// plan has changes but no Verify step, the same verification runs after the last step for
-// every host of the plan.
+// guests this apply changed (touched_guests(): a step of theirs in the plan, or any
+// host-file step on their host: a host NIC file can cut every guest on it). A failed check
+// of a guest the apply did not touch becomes a Warning: rolling this apply back would not
+// repair it, and one drifted guest must not block every apply on its host. When a host's
+// steps have changes but no Verify step, the same verification runs after its last step.
 //
 // Test-only fault point (documented in tests/unit/apply_crash_test.cpp): when the environment
 // variable MVT_FAULT_AFTER_STEP=k is set, the process calls _exit(99) right after the
-// completion of the k-th executed step (1-based, in plan order) has been journaled. It exists
-// so that tests can prove crash safety; nothing else in the library exits.
+// completion of the k-th executed step (1-based, counted over the whole plan in the order
+// the steps run: host by host, in plan order) has been journaled. It exists so that tests
+// can prove crash safety; nothing else in the library exits.
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,13 +56,19 @@
 
 namespace mvt::apply {
 
+struct HostResult;
+
 struct ApplyOptions {
   std::filesystem::path state_dir = "/var/lib/macvtapctl";
   bool rollback_on_failure = true;  // --no-rollback clears it
   int verify_attempts = 5;
   std::chrono::milliseconds verify_interval{1000};
   Timeouts timeouts;
-  // Re-observes and re-plans (with the same connections). Unset: verification is skipped
+  // Re-observes and re-plans ONE host (LiveSession::replan(host), same connections): the
+  // verification of a host. Preferred over `replan`.
+  std::function<plan::Plan(const std::string& host)> replan_host;
+  // Re-observes and re-plans (with the same connections); only the verified host's steps of
+  // its result count. Used when replan_host is unset. Both unset: verification is skipped
   // and ApplyResult::notes says so.
   std::function<plan::Plan()> replan;
   // The guest checks of one host (verify_guests over the spec's host). Unset: not run, and
@@ -60,7 +79,11 @@ struct ApplyOptions {
   std::string apply_id;  // default: UTC time + pid
   // Polled before each step and while waiting for confirm: true (e.g. SIGINT seen) stops
   // the apply before its next step (a failure, rolled back) or ends the wait unconfirmed.
+  // The hosts after an interrupted one are not started (HostOutcome::Failed, nothing ran).
   std::function<bool()> interrupted;
+  // Called when a host is done (applied, failed and rolled back, not applied), before the
+  // next host starts: lets the CLI print each host's block as it happens.
+  std::function<void(const HostResult&)> host_done;
   // --try: the systemd timer that reverts an unconfirmed try whose waiting process died
   // (try_timer.hpp). Disabled by default.
   TryTimerConfig try_timer;
@@ -77,7 +100,41 @@ struct ApplyResult {
   std::vector<std::string> pending;  // activations left to the operator
   std::vector<std::string> notes;
   std::optional<RollbackReport> rollback;  // set when a failure rolled back
+  bool nothing_ran = false;  // failed before any step (lock held, journal refused, interrupted)
 };
+
+// What happened to one host of an apply.
+enum class HostOutcome {
+  NoChanges,   // nothing to do: not locked, not journaled
+  Applied,     // every step ran and the host verified
+  Failed,      // a step or the verification failed (or nothing could run): see result
+  Unobserved,  // could not be reached or observed: never touched (uri, error)
+};
+
+struct HostResult {
+  std::string host;
+  HostOutcome outcome = HostOutcome::NoChanges;
+  ApplyResult result;  // Applied / Failed (NoChanges: ok, no_changes)
+  std::string uri;     // Unobserved: the URI tried
+  std::string error;   // Unobserved: libvirt's or the OS's message
+};
+
+struct FleetResult {
+  std::vector<HostResult> hosts;  // in order of host name (the order they were applied in)
+  bool ok() const;                // every host Applied or NoChanges
+};
+
+// One line per host for the summary, e.g.
+//   "kvm1: applied 5 steps, verified"
+//   "kvm2: no changes"
+//   "kvm3: FAILED at step s09 guest/web2/...: MESSAGE; rolled back (3 steps undone)"
+//   "kvm4: not applied: unreachable (test:///...): cannot connect to ..."
+// Not terminal-safe: the caller escapes it.
+std::string outcome_line(const HostResult& h);
+
+// The guests of `host` that the plan changes (a step of theirs); nullopt when a host file
+// changes (a host NIC file can cut every guest of the host: all of them count).
+std::optional<std::set<std::string>> touched_guests(const plan::Plan& p, const std::string& host);
 
 class ApplySession {
  public:
@@ -86,34 +143,53 @@ class ApplySession {
   ApplySession(const ApplySession&) = delete;
   ApplySession& operator=(const ApplySession&) = delete;
 
-  // Runs the plan. Throws LockHeldError when another process holds a host's lock (before
-  // anything ran). Failures of steps are reported in the result, not thrown.
+  // Applies every host of the plan (and reports each host Plan::hosts lists), one host at a
+  // time in order of name (see the top). Never throws for one host's trouble.
+  FleetResult apply_hosts(const plan::Plan& p);
+  // One host's steps of the plan: lock, journal, steps, verification; rolled back alone on
+  // failure (unless --no-rollback). Throws LockHeldError when another process holds its lock
+  // and Error when its journal cannot be trusted (nothing ran).
+  ApplyResult apply_host(const plan::Plan& p, const std::string& host);
+  // Every host of the plan through apply_host, merged into one result (ok when every host
+  // is); the first lock or journal error is thrown. For callers that apply one host.
   ApplyResult apply(const plan::Plan& p);
-  // Marks every journal of this apply "applied" (what `rollback` undoes later).
+  // Marks the journal of every host applied and not yet committed "applied" (what
+  // `rollback` undoes later).
   void commit();
-  // --try: records the deadline (now + seconds, try_deadline.hpp) in every journal of this
-  // apply, starts the timers (options.try_timer) and marks the journals "trying". Returns
-  // notes for people (no timer, a timer that could not start).
+  // --try: records the deadline (now + seconds, try_deadline.hpp) in the journal of every
+  // host applied and not yet committed, starts the timers (options.try_timer) and marks the
+  // journals "trying". Returns notes for people (no timer, a timer that could not start).
   std::vector<std::string> start_try(std::chrono::seconds seconds);
   // --try: start_try() (unless called) and waits for `macvtapctl confirm` (confirm.hpp) of
-  // every host until the recorded deadline; false when it passed (or interrupted).
+  // each host until the recorded deadline; a host confirmed is committed at once (and its
+  // timer stopped). Returns when every host is confirmed, at the deadline or when
+  // interrupted; the hosts confirmed.
+  std::set<std::string> wait_for_confirm_hosts(std::chrono::milliseconds timeout);
+  // The same; true when every host was confirmed.
   bool wait_for_confirm(std::chrono::milliseconds timeout);
-  // Notes of commit() (a try timer that could not be stopped).
+  // Notes of commit() and of the wait (a try timer that could not be stopped).
   const std::vector<std::string>& try_notes() const { return try_notes_; }
-  // Undoes this apply on every host it touched.
+  // Undoes this apply on every host applied and not committed, each alone (hosts in
+  // reverse order of name); a host rolled back has its try timer stopped.
   RollbackReport rollback();
+  // Undoes this apply on one host (nothing_to_do when it has no open journal here).
+  RollbackReport rollback(const std::string& host);
   const std::string& apply_id() const { return options_.apply_id; }
 
  private:
-  // Re-plan, then the guest checks of `hosts`; throws Error describing what failed.
-  void verify(ApplyResult& r, const plan::Plan& p, const std::vector<std::string>& hosts);
+  // Re-plan of `host`, then its guest checks; throws Error describing what failed.
+  void verify(ApplyResult& r, const plan::Plan& p, const std::string& host);
   Backends backends_;
   ApplyOptions options_;
-  std::vector<std::unique_ptr<HostLock>> locks_;
+  int executed_ = 0;  // steps run so far over all hosts (the fault point counts these)
+  std::map<std::string, std::unique_ptr<HostLock>> locks_;
+  // Journals of the hosts applied (or failed with --no-rollback: kept out of here, see
+  // apply_host) and neither committed nor rolled back yet.
   std::map<std::string, std::unique_ptr<JournalWriter>> journals_;
   std::optional<long long> try_deadline_;          // epoch seconds, once start_try() ran
   std::map<std::string, std::string> try_timers_;  // host -> timer unit started
   std::vector<std::string> try_notes_;
+  void stop_try_timer(const std::string& host, std::vector<std::string>& notes);
 };
 
 // "desired X, live Y" lines for every change a (re-)plan still has.

@@ -23,13 +23,50 @@ LiveSession::LiveSession(Topology topology, std::string spec_digest, LiveSession
       options_(std::move(options)) {
   HypervisorFactory hv = options_.hypervisor;
   if (!hv) hv = [](const std::string& uri) { return LibvirtHypervisor::connect(uri, false); };
-  owned_ = open_backends(sources_of(topology_), hv, options_.files);
+  // Host by host: one that cannot be opened is recorded, the others are opened all the same.
+  for (const auto& [name, src] : sources_of(topology_)) {
+    try {
+      OwnedBackends one = open_backends({{name, src}}, hv, options_.files);
+      for (auto& h : one.hypervisors) owned_.hypervisors.push_back(std::move(h));
+      for (auto& f : one.files) owned_.files.push_back(std::move(f));
+      owned_.view[name] = std::move(one.view.at(name));
+    } catch (const std::exception& e) {
+      unreachable_[name] = plan::HostStatus{false, src.uri, e.what()};
+    }
+  }
 }
 
 diff::ChangeSet LiveSession::changes() {
+  return compute({});
+}
+
+diff::ChangeSet LiveSession::changes(const std::string& host) {
+  return compute({host});
+}
+
+diff::ChangeSet LiveSession::compute(const std::vector<std::string>& only) {
+  Topology wanted;
+  const Topology* desired = &topology_;
+  if (!only.empty()) {
+    wanted.version = topology_.version;
+    wanted.files = topology_.files;
+    for (const auto& h : only)
+      if (auto it = topology_.hosts.find(h); it != topology_.hosts.end())
+        wanted.hosts.emplace(h, it->second);
+    desired = &wanted;
+  }
   Observation obs;
   diff::DiffOptions dopts;
-  for (const auto& [name, host] : topology_.hosts) {
+  for (const auto& [name, host] : desired->hosts) {
+    if (auto u = unreachable_.find(name); u != unreachable_.end()) {
+      HostObservation ho;
+      ho.host = name;
+      ho.uri = u->second.uri;
+      ho.reachable = false;
+      ho.error = u->second.error;
+      obs.hosts.emplace(name, std::move(ho));
+      continue;
+    }
     HostBackends& b = owned_.view.at(name);
     Hypervisor& hv = *b.hypervisor;
     ObserveOptions oo;
@@ -56,10 +93,29 @@ diff::ChangeSet LiveSession::changes() {
         return options_.files(spec, &hv, guest);
       };
     }
-    obs.hosts.emplace(name, observe_host(host, hv, oo));
+    // A host whose observation fails (libvirt error mid-way, malformed XML) is recorded as
+    // not observed; the other hosts are observed all the same.
+    try {
+      obs.hosts.emplace(name, observe_host(host, hv, oo));
+    } catch (const std::exception& e) {
+      HostObservation ho;
+      ho.host = name;
+      ho.uri = host.uri;
+      ho.reachable = false;
+      ho.error = e.what();
+      obs.hosts.emplace(name, std::move(ho));
+      continue;
+    }
     dopts.hotplug[name] = hv.supports_hotplug();
   }
-  return diff::compute(topology_, obs, dopts);
+  diff::ChangeSet cs = diff::compute(*desired, obs, dopts);
+  // The status of each host is in cs.hosts; the diff's own diagnostics for it would refuse
+  // every host for one host's trouble.
+  Diagnostics kept;
+  for (const auto& d : cs.diagnostics.items())
+    if (d.rule != "host.unreachable" && d.rule != "host.unobserved") kept.add(d);
+  cs.diagnostics = std::move(kept);
+  return cs;
 }
 
 plan::Plan LiveSession::plan(Diagnostics& diags) {
@@ -73,16 +129,27 @@ plan::Plan LiveSession::plan_of(const diff::ChangeSet& cs) const {
   return plan::make_plan(cs, digest_);
 }
 
+namespace {
+
+// The plan of `cs`, throwing Error when it has errors or a host could not be observed.
+plan::Plan checked_plan(const diff::ChangeSet& cs, const std::string& digest) {
+  std::string msg;
+  for (const auto& x : cs.diagnostics.items())
+    if (x.severity == Severity::Error) msg += "\n  " + x.message;
+  for (const auto& [h, st] : cs.hosts)
+    if (!st.observed) msg += "\n  host " + h + " could not be observed (" + st.uri + "): " + st.error;
+  if (!msg.empty()) throw Error("re-planning failed:" + msg);
+  return plan::make_plan(cs, digest);
+}
+
+}  // namespace
+
 plan::Plan LiveSession::replan() {
-  Diagnostics d;
-  auto p = plan(d);
-  if (d.has_errors()) {
-    std::string msg = "re-planning failed:";
-    for (const auto& x : d.items())
-      if (x.severity == Severity::Error) msg += "\n  " + x.message;
-    throw Error(msg);
-  }
-  return p;
+  return checked_plan(changes(), digest_);
+}
+
+plan::Plan LiveSession::replan(const std::string& host) {
+  return checked_plan(changes(host), digest_);
 }
 
 std::vector<std::string> stale_facts(const plan::Plan& saved,

@@ -7,6 +7,12 @@
 //
 // Observation itself stays read-only: file sources are reopened read-only for reading
 // (dir:/local), commands never run while observing.
+//
+// One host's trouble is never contagious (issue 13): a host whose connection or file sources
+// cannot be opened, or whose observation fails, is recorded as not observed
+// (ChangeSet::hosts / Plan::hosts: observed=false with the URI and libvirt's or the OS's
+// message) and gets no steps; the other hosts are observed and planned as usual. The diff's
+// host.unreachable / host.unobserved diagnostics are dropped: the status carries them.
 #include <map>
 #include <memory>
 #include <string>
@@ -31,20 +37,31 @@ struct LiveSessionOptions {
 
 class LiveSession {
  public:
-  // Opens every host's connection and sources; throws LibvirtError ("cannot connect to
-  // URI: ...") or AccessError when one cannot be opened.
+  // Opens every host's connection and sources. A host whose connection or sources cannot
+  // be opened is recorded (unreachable(): URI and message) and left out of backends();
+  // nothing is thrown for it.
   LiveSession(Topology topology, std::string spec_digest, LiveSessionOptions options = {});
 
-  // Observe + diff. Problems (undefined guest, unreadable files) are in .diagnostics.
+  // Observe + diff of every host. Problems (undefined guest, unreadable files) are in
+  // .diagnostics; a host that could not be opened or observed is in .hosts (observed=false).
   diff::ChangeSet changes();
+  // The same for one host only (the others are neither observed nor diffed).
+  diff::ChangeSet changes(const std::string& host);
   // changes() + make_plan. On diagnostics with errors, they are appended to `diags` and an
   // empty plan is returned.
   plan::Plan plan(Diagnostics& diags);
   // The plan of changes() already computed (one observation, not two).
   plan::Plan plan_of(const diff::ChangeSet& cs) const;
-  // For the executor's verification: plan(), throwing Error when the re-plan itself fails.
+  // For the executor's verification: plan(), throwing Error when the re-plan itself fails
+  // (also when a host could not be observed this time).
   plan::Plan replan();
+  // The re-plan of one host (observes that host only): its verification must not see the
+  // other hosts' pending changes.
+  plan::Plan replan(const std::string& host);
 
+  // The hosts whose connection or sources could not be opened: observed=false, uri, error.
+  const std::map<std::string, plan::HostStatus>& unreachable() const { return unreachable_; }
+  // Hosts whose backends are open (every host of the topology but the unreachable ones).
   Backends& backends() { return owned_.view; }
   const Topology& topology() const { return topology_; }
   const std::string& spec_digest() const { return digest_; }
@@ -52,8 +69,10 @@ class LiveSession {
  private:
   Topology topology_;
   std::string digest_;
+  diff::ChangeSet compute(const std::vector<std::string>& only);  // empty: every host
   LiveSessionOptions options_;
   OwnedBackends owned_;
+  std::map<std::string, plan::HostStatus> unreachable_;
 };
 
 // Facts of a saved plan that moved: for each fingerprint key whose digest differs from the

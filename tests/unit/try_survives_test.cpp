@@ -347,7 +347,7 @@ TEST_CASE("try: confirm reaches a live waiting apply, which keeps the change and
   CHECK(c.exit_code == 0);
   CHECK(has(c.out, "Confirmed apply "));
   CHECK(applied.exit_code == 0);
-  CHECK(has(applied.out, "Confirmed: the changes are kept."));
+  CHECK(has(applied.out, "Confirmed: host kvm1 keeps its changes."));
   auto jn = lab.journal();
   REQUIRE(jn);
   CHECK(jn->status == "applied");
