@@ -21,6 +21,10 @@
 //    confirm` (all waiting hosts) or `macvtapctl --host H confirm` (only H) from another
 //    shell; at the deadline (or on Ctrl-C) each unconfirmed host is rolled back alone, the
 //    confirmed ones are kept.
+//    The deadline is in the journal, and a systemd timer reverts it where systemd runs,
+//    should this process die (lib/apply/try_deadline.hpp, try_timer.hpp); apply itself first
+//    rolls back an expired try of its hosts, and refuses to apply over an unexpired one whose
+//    waiting process is gone.
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
 //    (`macvtapctl rollback` undoes them later).
 //  - Verification (lib/apply/verify.hpp), printed as "Verification:" lines whether it passed
@@ -56,6 +60,7 @@
 #include "render/text.hpp"
 #include "spec/guard.hpp"
 #include "spec/loader.hpp"
+#include "try_cli.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
@@ -142,6 +147,12 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (spec.diagnostics.has_errors()) return 1;
   Topology topo = std::move(spec.topology);
   if (!narrow_topology(topo, g, std::cerr)) return 1;
+  {
+    // First an expired, unconfirmed --try of these hosts is rolled back (try_cli.hpp).
+    std::vector<std::string> hosts;
+    for (const auto& [h, _] : topo.hosts) hosts.push_back(h);
+    if (!settle_tries_before_apply(g, hosts, std::cerr)) return 1;
+  }
 
   std::optional<plan::Plan> saved;
   if (!o.plan_file.empty()) {
@@ -276,6 +287,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     return apply::verify_guests(narrowed, live->backends().at(host));
   };
   ao.interrupted = [] { return g_interrupted != 0; };
+  if (o.try_seconds > 0) ao.try_timer = try_timer_config(g);
   if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << terminal_safe(line) << "\n"; };
   // Each host's block as soon as it is done.
   ao.host_done = [](const apply::HostResult& h) {
@@ -316,6 +328,9 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   for (const auto& h : fleet.hosts)
     if (h.outcome == apply::HostOutcome::Applied) applied.push_back(h.host);
   if (o.try_seconds > 0 && !applied.empty()) {
+    // The deadline into each journal, the timers (try_cli.hpp): a killed wait is reverted too.
+    std::cout.flush();
+    print_list("note: ", session.start_try(std::chrono::seconds(o.try_seconds)), std::cerr);
     std::cout << "\nWaiting " << o.try_seconds << " s for `macvtapctl confirm` of host"
               << (applied.size() == 1 ? " " : "s ");
     for (std::size_t i = 0; i < applied.size(); ++i)
@@ -324,6 +339,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
               << std::flush;
     const std::set<std::string> kept =
         session.wait_for_confirm_hosts(std::chrono::seconds(o.try_seconds));
+    print_list("note: ", session.try_notes(), std::cerr);
     for (const auto& h : applied) {
       if (kept.count(h)) {
         std::cout << "Confirmed: host " << terminal_safe(h) << " keeps its changes.\n";

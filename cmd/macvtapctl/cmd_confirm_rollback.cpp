@@ -1,14 +1,18 @@
 // `macvtapctl [--host NAME]... confirm`: keeps the changes of an `apply --try` that is
 // waiting in another process (writes STATE_DIR/HOST.confirm) on every host it waits for, or
 // only on the --host ones (the others stay unconfirmed and roll back at the deadline).
-// Exit 1 when no apply is waiting (on a --host named: that host is named).
+// Exit 1 when no apply is waiting (on a --host named: that host is named). When its waiting
+// process is gone, confirm keeps the try itself before the deadline and rolls it back after
+// it (exit 1) (lib/apply/confirm.hpp, try_cli.hpp).
 // `macvtapctl rollback [--host NAME]`: undoes the last apply of every host with a journal
 // in the state dir (or only the --host ones), from the journal alone: no spec needed, also
 // after a crash. Host by host, each under its own lock: one host's failure (a connection
 // that cannot be opened, a step that cannot be undone, a held lock) is reported and the
 // other hosts are still rolled back. Exit 0 when everything was undone (or nothing was
 // left to undo), 1 when any host's rollback failed (listed; a later rollback retries).
+#include <algorithm>
 #include <iostream>
+#include <memory>
 
 #include "apply/backends.hpp"
 #include "apply/confirm.hpp"
@@ -19,46 +23,18 @@
 #include "commands.hpp"
 #include "plan_common.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
+#include "try_cli.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
 namespace {
 
 int run_confirm(const GlobalOptions& g) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(g.state_dir, ec)) {
-    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting (state dir "
-              << g.state_dir << " does not exist)\n";
-    return 1;
-  }
-  std::vector<apply::Confirmed> confirmed;
-  try {
-    apply::check_state_dir(g.state_dir);
-    confirmed = apply::confirm_trying(g.state_dir, g.hosts);
-  } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
-    return 1;
-  }
-  for (const auto& c : confirmed)
-    std::cout << "Confirmed apply " << terminal_safe(c.apply_id) << " on host "
-              << terminal_safe(c.host) << "\n";
-  // A --host named that has no try waiting is an error, named.
-  int rc = confirmed.empty() ? 1 : 0;
-  for (const auto& h : g.hosts) {
-    bool found = false;
-    for (const auto& c : confirmed) found = found || c.host == h;
-    if (!found) {
-      std::cerr << "macvtapctl: nothing to confirm on host " << terminal_safe(h)
-                << ": no apply --try is waiting there\n";
-      rc = 1;
-    }
-  }
-  if (confirmed.empty() && g.hosts.empty())
-    std::cerr << "macvtapctl: nothing to confirm: no apply --try is waiting\n";
-  return rc;
+  return run_confirm_tries(g);  // try_cli.hpp
 }
 
-int run_rollback(const GlobalOptions& g) {
+int run_rollback(const GlobalOptions& g, const std::string& expired_try) {
+  if (!expired_try.empty()) return run_expired_try_rollback(g, expired_try);  // try_cli.hpp
   std::error_code ec;
   std::vector<std::string> hosts = g.hosts;
   try {
@@ -79,6 +55,11 @@ int run_rollback(const GlobalOptions& g) {
   for (const auto& host : hosts) {
     try {
       apply::HostLock lock(g.state_dir, host);
+      // An expired --try is rolled back as such, and said so (try_cli.hpp).
+      if (auto settled = settle_try_in_rollback(g, host)) {
+        rc = std::max(rc, *settled);
+        continue;
+      }
       auto chain = apply::rollback_chain(g.state_dir, host);
       if (chain.empty()) {
         std::cout << "host " << host << ": nothing to roll back\n";
@@ -88,31 +69,7 @@ int run_rollback(const GlobalOptions& g) {
       // Reopen the host's backends from the journal. A connection or source that cannot be
       // opened leaves its steps undone (reported), the others are still undone.
       std::vector<std::string> open_errors;
-      auto owned = apply::open_backends(
-          {{host, newest.sources}},
-          [&](const std::string& uri) -> std::unique_ptr<Hypervisor> {
-            // The journal's URI passes the same guard as a spec's (libvirt_uri.hpp).
-            if (auto why = libvirt_uri_refusal(uri, guard_for(g))) {
-              open_errors.push_back(*why);
-              return nullptr;
-            }
-            try {
-              return LibvirtHypervisor::connect(uri, false);
-            } catch (const Error& e) {
-              open_errors.push_back(e.what());
-              return nullptr;
-            }
-          },
-          [&](const FileSourceSpec& spec, Hypervisor* hv,
-              const std::string& guest) -> std::unique_ptr<FileAccess> {
-            try {
-              return apply::default_file_source(spec, hv, guest);
-            } catch (const Error& e) {
-              open_errors.push_back((guest.empty() ? "host files" : "guest " + guest) + ": " +
-                                    e.what());
-              return nullptr;
-            }
-          });
+      auto owned = open_journal_backends(g, host, newest.sources, open_errors);
       for (const auto& e : open_errors) std::cerr << "macvtapctl: warning: " << terminal_safe(e) << "\n";
       auto rep = apply::rollback_host(g.state_dir, host, owned.view.at(host), {});
       std::cout << "host " << host << ": rolled back apply " << newest.apply_id;
@@ -126,6 +83,7 @@ int run_rollback(const GlobalOptions& g) {
       for (const auto& n : rep.notes) std::cerr << "note: " << terminal_safe(n) << "\n";
       for (const auto& e : rep.errors)
         std::cerr << "macvtapctl: error: could not undo " << terminal_safe(e) << "\n";
+      stop_try_timer_after_rollback(newest, rep.ok());
       if (!rep.ok()) {
         std::cerr << "macvtapctl: rollback of host " << host
                   << " is incomplete; fix the cause and run `macvtapctl rollback` again\n";
@@ -152,7 +110,14 @@ void add_confirm_rollback(CLI::App& app, GlobalOptions& g, int* rc) {
       app.add_subcommand("rollback",
                          "undo the last apply from its journal (also after a crash), host by host: "
                          "every host with a journal, or only the --host ones");
-  rollback->callback([&g, rc] { *rc = run_rollback(g); });
+  auto expired_try = std::make_shared<std::string>();
+  // Hidden: what the systemd timer of `apply --try` runs (lib/apply/try_timer.hpp).
+  rollback
+      ->add_option("--expired-try", *expired_try,
+                   "roll back only this apply's --try, and only when it is still unconfirmed "
+                   "and past its deadline (needs one --host)")
+      ->group("");
+  rollback->callback([&g, rc, expired_try] { *rc = run_rollback(g, *expired_try); });
 }
 
 }  // namespace mvt::cli

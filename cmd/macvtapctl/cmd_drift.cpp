@@ -18,6 +18,7 @@
 #include "render/markdown.hpp"
 #include "render/prometheus.hpp"
 #include "render/text.hpp"
+#include "try_cli.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
@@ -82,6 +83,20 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
       std::cout << render::render_text(*view, {stdout_colour(g)});
     std::cout.flush();
     rc = failed ? 1 : run.plan.has_changes() ? 2 : 0;
+  }
+  {
+    // Open --try per host (read-only: try_cli.hpp): in the text output, else on stderr.
+    std::vector<std::string> hosts;
+    for (const auto& [h, _] : run.host_observed) hosts.push_back(h);
+    const bool text = run.ok && o.format == "text";
+    auto scan = hosts.empty() ? apply::OpenTryScan{}
+                              : report_open_tries(g, hosts, text ? std::cout : std::cerr,
+                                                  text ? "" : "warning: ", std::cerr);
+    for (const auto& h : hosts) m.try_open[h] = false;
+    for (const auto& t : scan.tries) {
+      m.try_open[t.host] = true;
+      if (t.record) m.try_deadline[t.host] = t.record->deadline_epoch;
+    }
   }
   if (!o.prometheus.empty()) {
     render::DriftMetrics m;

@@ -12,6 +12,7 @@
 #include "render/json.hpp"
 #include "render/markdown.hpp"
 #include "render/text.hpp"
+#include "try_cli.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
@@ -26,6 +27,12 @@ struct PlanOptions {
 
 int run_plan(const PlanOptions& o, const GlobalOptions& g) {
   PlanRun run = compute_plan(o.paths, g, std::cerr);
+  {
+    // An open --try (read-only: try_cli.hpp) is a warning: the plan is against its state.
+    std::vector<std::string> hosts;
+    for (const auto& [h, _] : run.host_observed) hosts.push_back(h);
+    if (!hosts.empty()) report_open_tries(g, hosts, std::cerr, "warning: ", std::cerr);
+  }
   if (!run.ok) return 1;
   const auto view = render::make_view(run.plan, render::Mode::Plan);
   if (o.format == "json")

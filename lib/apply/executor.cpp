@@ -10,6 +10,7 @@
 #include "apply/state_dir.hpp"
 #include "apply/step_runner.hpp"
 #include "apply/temp_files.hpp"
+#include "apply/try_deadline.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
 
@@ -348,23 +349,73 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
 }
 
 void ApplySession::commit() {
-  for (auto& [h, jw] : journals_) jw->status("applied");
+  for (auto& [h, jw] : journals_) {
+    jw->status("applied");
+    stop_try_timer(h, try_notes_);
+  }
   journals_.clear();  // committed: neither rolled back nor committed again by this session
+}
+
+void ApplySession::stop_try_timer(const std::string& h, std::vector<std::string>& notes) {
+  auto t = try_timers_.find(h);
+  if (t == try_timers_.end()) return;
+  if (auto err = cancel_try_timer(t->second))
+    notes.push_back("host " + h + ": could not stop the timer " + t->second + ".timer: " + *err);
+  try_timers_.erase(t);
+}
+
+std::vector<std::string> ApplySession::start_try(std::chrono::seconds seconds) {
+  std::vector<std::string> notes;
+  // The deadline: a whole second of the wall clock, at least `seconds` from now.
+  const auto now = std::chrono::system_clock::now();
+  const long long deadline =
+      std::chrono::ceil<std::chrono::seconds>((now + seconds).time_since_epoch()).count();
+  try_deadline_ = deadline;
+  std::string hosts;
+  for (auto& [h, jw] : journals_) {
+    clear_confirm(options_.state_dir, h);
+    TryRecord tr{options_.apply_id, utc_timestamp(deadline), deadline,
+                 static_cast<long>(::getpid()), ""};
+    if (options_.try_timer.enabled) {
+      // Started before the record: a crash in between leaves a timer whose rollback finds no
+      // open try of this id and does nothing.
+      const auto argv = try_timer_argv(options_.try_timer, options_.state_dir, h, options_.apply_id,
+                                       std::max(1LL, deadline - epoch_now()) + kTimerMarginSeconds);
+      if (auto err = start_try_timer(argv)) {
+        notes.push_back("host " + h + ": the systemd timer that reverts this try could not be "
+                        "started (" + *err + "): should this process die, the next macvtapctl "
+                        "apply, rollback or confirm on " + h + " reverts it after " +
+                        tr.deadline);
+      } else {
+        tr.timer_unit = try_timer_unit(h, options_.apply_id);
+        try_timers_[h] = tr.timer_unit;
+      }
+    }
+    jw->try_deadline(tr);
+    jw->status("trying");
+    if (!options_.try_timer.enabled) hosts += (hosts.empty() ? "" : ", ") + h;
+  }
+  if (!hosts.empty())
+    notes.push_back("no systemd timer (systemd is not running here): should this process die, "
+                    "the next macvtapctl apply, rollback or confirm on " + hosts +
+                    " reverts the try after its deadline " + utc_timestamp(deadline));
+  return notes;
 }
 
 std::set<std::string> ApplySession::wait_for_confirm_hosts(std::chrono::milliseconds timeout) {
   std::set<std::string> confirmed;
-  for (auto& [h, jw] : journals_) {
-    clear_confirm(options_.state_dir, h);
-    jw->status("trying");
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!try_deadline_)
+    (void)start_try(std::chrono::ceil<std::chrono::seconds>(std::max(timeout, std::chrono::milliseconds(1))));
+  // Until the recorded deadline (what `confirm` and later commands judge by), bounded by
+  // the monotonic clock too (a wall clock set back must not stretch the wait).
+  const auto bound = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
   for (;;) {
     // A host confirmed is kept at once: a later failure of the wait cannot undo it.
     for (auto it = journals_.begin(); it != journals_.end();) {
       if (is_confirmed(options_.state_dir, it->first, options_.apply_id)) {
         clear_confirm(options_.state_dir, it->first);
         it->second->status("applied");
+        stop_try_timer(it->first, try_notes_);
         confirmed.insert(it->first);
         it = journals_.erase(it);
       } else {
@@ -372,7 +423,10 @@ std::set<std::string> ApplySession::wait_for_confirm_hosts(std::chrono::millisec
       }
     }
     if (journals_.empty()) return confirmed;
-    if (std::chrono::steady_clock::now() >= deadline) return confirmed;
+    if (std::chrono::system_clock::now() >=
+            std::chrono::system_clock::time_point(std::chrono::seconds(*try_deadline_)) ||
+        std::chrono::steady_clock::now() >= bound)
+      return confirmed;
     if (options_.interrupted && options_.interrupted()) return confirmed;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -397,6 +451,7 @@ RollbackReport ApplySession::rollback(const std::string& h) {
   } catch (const std::exception& e) {
     rep.errors.push_back("host " + h + ": " + e.what());
   }
+  if (rep.ok()) stop_try_timer(h, rep.notes);  // a --try rolled back: its timer has no work
   return rep;
 }
 

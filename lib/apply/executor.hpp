@@ -50,6 +50,7 @@
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/rollback.hpp"
+#include "apply/try_timer.hpp"
 #include "apply/verify.hpp"
 #include "plan/plan.hpp"
 
@@ -83,6 +84,9 @@ struct ApplyOptions {
   // Called when a host is done (applied, failed and rolled back, not applied), before the
   // next host starts: lets the CLI print each host's block as it happens.
   std::function<void(const HostResult&)> host_done;
+  // --try: the systemd timer that reverts an unconfirmed try whose waiting process died
+  // (try_timer.hpp). Disabled by default.
+  TryTimerConfig try_timer;
 };
 
 struct ApplyResult {
@@ -152,14 +156,21 @@ class ApplySession {
   // Marks the journal of every host applied and not yet committed "applied" (what
   // `rollback` undoes later).
   void commit();
-  // --try: marks the journals of the applied hosts "trying" and waits for `macvtapctl
-  // confirm` (confirm.hpp) of each; a host confirmed is committed at once. Returns when
-  // every host is confirmed, at the timeout or when interrupted; the hosts confirmed.
+  // --try: records the deadline (now + seconds, try_deadline.hpp) in the journal of every
+  // host applied and not yet committed, starts the timers (options.try_timer) and marks the
+  // journals "trying". Returns notes for people (no timer, a timer that could not start).
+  std::vector<std::string> start_try(std::chrono::seconds seconds);
+  // --try: start_try() (unless called) and waits for `macvtapctl confirm` (confirm.hpp) of
+  // each host until the recorded deadline; a host confirmed is committed at once (and its
+  // timer stopped). Returns when every host is confirmed, at the deadline or when
+  // interrupted; the hosts confirmed.
   std::set<std::string> wait_for_confirm_hosts(std::chrono::milliseconds timeout);
   // The same; true when every host was confirmed.
   bool wait_for_confirm(std::chrono::milliseconds timeout);
+  // Notes of commit() and of the wait (a try timer that could not be stopped).
+  const std::vector<std::string>& try_notes() const { return try_notes_; }
   // Undoes this apply on every host applied and not committed, each alone (hosts in
-  // reverse order of name).
+  // reverse order of name); a host rolled back has its try timer stopped.
   RollbackReport rollback();
   // Undoes this apply on one host (nothing_to_do when it has no open journal here).
   RollbackReport rollback(const std::string& host);
@@ -175,6 +186,10 @@ class ApplySession {
   // Journals of the hosts applied (or failed with --no-rollback: kept out of here, see
   // apply_host) and neither committed nor rolled back yet.
   std::map<std::string, std::unique_ptr<JournalWriter>> journals_;
+  std::optional<long long> try_deadline_;          // epoch seconds, once start_try() ran
+  std::map<std::string, std::string> try_timers_;  // host -> timer unit started
+  std::vector<std::string> try_notes_;
+  void stop_try_timer(const std::string& host, std::vector<std::string>& notes);
 };
 
 // "desired X, live Y" lines for every change a (re-)plan still has.

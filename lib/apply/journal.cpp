@@ -9,7 +9,9 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <ctime>
 
 #include "apply/base64.hpp"
 #include "apply/state_dir.hpp"
@@ -90,6 +92,41 @@ BeforeImage before_from_json(const json& j) {
   return b;
 }
 
+// A try record, every field checked (journal.hpp); `bad` throws.
+template <class Bad>
+TryRecord try_from_json(const json& j, const std::string& apply_id, const Bad& bad) {
+  static const std::set<std::string> fields{"record", "apply_id", "deadline", "pid", "timer_unit"};
+  for (const auto& [k, v] : j.items())
+    if (!fields.count(k)) bad("unknown field " + json(k).dump());
+  for (const auto& k : fields)
+    if (!j.contains(k)) bad("missing field \"" + k + "\"");
+  TryRecord t;
+  if (!j["apply_id"].is_string() || j["apply_id"].get<std::string>() != apply_id)
+    bad("apply id " + j["apply_id"].dump() + " is not the journal's (" + json(apply_id).dump() + ")");
+  t.apply_id = apply_id;
+  if (!j["deadline"].is_string()) bad("deadline " + j["deadline"].dump() + " is not a UTC time");
+  t.deadline = j["deadline"].get<std::string>();
+  const auto epoch = parse_utc_timestamp(t.deadline);
+  if (!epoch) bad("deadline " + j["deadline"].dump() + " is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+  t.deadline_epoch = *epoch;
+  if (!j["pid"].is_number_integer() || j["pid"].get<long long>() <= 0 ||
+      j["pid"].get<long long>() > 0x7fffffffLL)
+    bad("pid " + j["pid"].dump() + " is not a process id");
+  t.pid = static_cast<long>(j["pid"].get<long long>());
+  if (!j["timer_unit"].is_string()) bad("timer_unit " + j["timer_unit"].dump() + " is not a string");
+  t.timer_unit = j["timer_unit"].get<std::string>();
+  // A unit name this tool makes (try_timer.hpp), never an option or a path.
+  const std::string prefix = "macvtapctl-try-";
+  if (!t.timer_unit.empty()) {
+    bool ok = t.timer_unit.rfind(prefix, 0) == 0 && t.timer_unit.size() <= 200;
+    for (char c : t.timer_unit)
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.' || c == '\\');
+    if (!ok) bad("timer_unit " + j["timer_unit"].dump() + " is not a macvtapctl-try-* unit");
+  }
+  return t;
+}
+
 void fsync_dir(const std::filesystem::path& dir) {
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d) ::fsync(d.get());
@@ -114,6 +151,31 @@ std::optional<plan::ActivationMethod> activation_from_name(const std::string& s)
   for (M m : {M::None, M::RestartNetwork, M::Reboot, M::ColdRestart})
     if (plan::to_string(m) == s) return m;
   return std::nullopt;
+}
+
+std::optional<long long> parse_utc_timestamp(const std::string& s) {
+  // 2026-11-24T00:42:00Z: digits at fixed places, nothing else.
+  static const char* shape = "dddd-dd-ddTdd:dd:ddZ";
+  if (s.size() != 20) return std::nullopt;
+  for (std::size_t i = 0; i < 20; ++i) {
+    const char c = s[i];
+    if (shape[i] == 'd' ? (c < '0' || c > '9') : c != shape[i]) return std::nullopt;
+  }
+  auto num = [&](std::size_t at, std::size_t len) { return std::stoi(s.substr(at, len)); };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(5, 2) - 1;
+  tm.tm_mday = num(8, 2);
+  tm.tm_hour = num(11, 2);
+  tm.tm_min = num(14, 2);
+  tm.tm_sec = num(17, 2);
+  if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 59)
+    return std::nullopt;
+  const long long t = static_cast<long long>(::timegm(&tm));
+  // timegm normalises (Feb 30 -> Mar 2): only a date that prints back the same is valid.
+  if (utc_timestamp(t) != s) return std::nullopt;
+  return t;
 }
 
 namespace {
@@ -230,6 +292,11 @@ Journal read_journal(const std::filesystem::path& path) {
         if (rec == "done") s.done = true;
         if (rec == "failed") s.error = j.value("error", "");
         if (rec == "undone") s.undone = true;
+      } else if (rec == "try") {
+        if (jn.try_record) damaged(path, n, "a second try record");
+        jn.try_record = try_from_json(j, jn.apply_id, [&](const std::string& why) {
+          damaged(path, n, "try record: " + why);
+        });
       } else if (rec == "status") {
         jn.status = j.value("status", jn.status);
       } else {
@@ -437,6 +504,15 @@ void JournalWriter::step_failed(int seq, const std::string& error) {
 
 void JournalWriter::step_undone(int seq) {
   append(json{{"record", "undone"}, {"seq", seq}}.dump());
+}
+
+void JournalWriter::try_deadline(const TryRecord& t) {
+  append(json{{"record", "try"},
+              {"apply_id", t.apply_id},
+              {"deadline", t.deadline},
+              {"pid", t.pid},
+              {"timer_unit", t.timer_unit}}
+             .dump());
 }
 
 void JournalWriter::status(const std::string& status) {

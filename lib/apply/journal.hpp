@@ -14,6 +14,14 @@
 //   undone  {seq}        its inverse was applied (rollback)
 //   status  {status}     applying | applied | trying | rolling-back | rolled-back |
 //                        rollback-incomplete
+//   try     {apply_id, deadline, pid, timer_unit}        written right before status
+//                        "trying" (apply --try): the deadline (absolute, UTC
+//                        "2026-11-24T00:42:00Z"), the waiting process, the transient systemd
+//                        timer that reverts it ("" when none was started). At most one, its
+//                        apply_id the begin record's, every field checked (try_deadline.hpp:
+//                        what later commands do with an expired try). Added in the same
+//                        format 2: journals without it read as before; a macvtapctl older
+//                        than the record refuses a journal that has one ("unknown record").
 // File bytes are base64 (JSON strings must be UTF-8; files need not be).
 //
 // Chaining: starting a journal while HOST.journal is unfinished (its last status is not
@@ -72,6 +80,15 @@ struct JournalStep {
   std::optional<std::string> error;
 };
 
+// The try record (apply --try): when the unconfirmed change expires.
+struct TryRecord {
+  std::string apply_id;
+  std::string deadline;        // UTC "2026-11-24T00:42:00Z"
+  long long deadline_epoch = 0;  // the same, seconds since the epoch
+  long pid = 0;                // the waiting process
+  std::string timer_unit;      // "macvtapctl-try-HOST-ID" or "" (no timer started)
+};
+
 struct Journal {
   std::filesystem::path path;
   std::string apply_id;
@@ -83,6 +100,7 @@ struct Journal {
   std::optional<std::string> previous;  // file name (in the same dir) of a continued journal
   std::string status = "applying";
   std::vector<JournalStep> steps;  // in seq order
+  std::optional<TryRecord> try_record;  // apply --try: its deadline
   // applied or rolled-back: nothing left to finish.
   bool finished() const { return status == "applied" || status == "rolled-back"; }
 };
@@ -116,6 +134,8 @@ class JournalWriter {
   void step_failed(int seq, const std::string& error);
   void step_undone(int seq);
   void status(const std::string& status);
+  // The try record (see above); the caller then writes status("trying").
+  void try_deadline(const TryRecord& t);
   const std::filesystem::path& path() const { return path_; }
   const std::optional<std::string>& previous() const { return previous_; }
 
@@ -135,5 +155,9 @@ class JournalWriter {
 std::string op_kind_name(plan::OpKind k);
 std::optional<plan::OpKind> op_kind_from_name(const std::string& s);
 std::optional<plan::ActivationMethod> activation_from_name(const std::string& s);
+
+// Strict UTC "YYYY-MM-DDTHH:MM:SSZ" (what utc_timestamp() writes) to seconds since the
+// epoch; nullopt for anything else (a field out of range, another zone, extra bytes).
+std::optional<long long> parse_utc_timestamp(const std::string& s);
 
 }  // namespace mvt::apply

@@ -68,6 +68,19 @@ std::string render_prometheus(const DriftMetrics& m) {
   for (const auto& [k, n] : m.guest_resources)
     s += "macvtapctl_drift_guest_resources{host=\"" + label(k.first) + "\",guest=\"" +
          label(k.second) + "\"} " + std::to_string(n) + "\n";
+  if (!m.try_open.empty()) {
+    header(s, "macvtapctl_drift_try_open",
+           "Whether an unconfirmed apply --try is open on the host (1) or not (0).");
+    for (const auto& [h, open] : m.try_open)
+      s += "macvtapctl_drift_try_open{host=\"" + label(h) + "\"} " + (open ? "1" : "0") + "\n";
+  }
+  if (!m.try_deadline.empty()) {
+    header(s, "macvtapctl_drift_try_deadline_timestamp_seconds",
+           "Unix time when the open apply --try on the host expires (it is then rolled back).");
+    for (const auto& [h, t] : m.try_deadline)
+      s += "macvtapctl_drift_try_deadline_timestamp_seconds{host=\"" + label(h) + "\"} " +
+           std::to_string(t) + "\n";
+  }
   return s;
 }
 

@@ -18,6 +18,9 @@
 // Resource series exist for observed hosts only (0 when in sync), never for a host that was
 // not seen: "no drift" and "not checked" cannot be confused, and one unreachable host
 // changes its own series only. Sorted, byte-stable.
+//   macvtapctl_drift_try_open{host}               1 when an unconfirmed `apply --try` is open
+//                                                 on the host (its journal says "trying")
+//   macvtapctl_drift_try_deadline_timestamp_seconds{host}  its deadline (open tries only)
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +39,8 @@ struct DriftMetrics {
   std::map<std::string, bool> host_observed;  // every host
   std::map<std::string, int> host_resources;  // observed hosts only
   std::map<std::pair<std::string, std::string>, int> guest_resources;  // their guests only
+  std::map<std::string, bool> try_open;             // every host of the run
+  std::map<std::string, long long> try_deadline;    // open tries with a recorded deadline
 };
 
 // Fills the drift counts from a view; hosts/guests already present keep their entries
