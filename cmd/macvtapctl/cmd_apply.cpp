@@ -19,6 +19,9 @@
 //    rolled back like a failed step (with --try before any waiting), unless --no-rollback.
 //    A failed check of a guest this apply did not change is a WARNING line (also on stderr):
 //    rolling back would not repair it.
+//    A check that waits for an activation the spec left out (`activate: none`) is a
+//    "pending activation" line and does not fail the apply; `verify: {reach: warn}` makes a
+//    silent gateway a WARNING, `reach: false` skips the ping (verify.hpp).
 // Exit 0: applied (or nothing to do: "No changes."), 1: refused, failed, or not confirmed.
 #include <signal.h>
 #include <unistd.h>
@@ -227,11 +230,13 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   ao.state_dir = g.state_dir;
   ao.rollback_on_failure = !o.no_rollback;
   ao.replan = [&live] { return live->replan(); };
-  ao.verify_guests = [&live](const std::string& host) {
+  ao.verify_guests = [&live, &to_run](const std::string& host) {
     const auto& hosts = live->topology().hosts;
     auto it = hosts.find(host);
     if (it == hosts.end()) return apply::VerifyReport{};
-    return apply::verify_guests(it->second, live->backends().at(host));
+    apply::VerifyOptions vo;
+    vo.applied = &to_run;  // what changed decides which checks are pending activation
+    return apply::verify_guests(it->second, live->backends().at(host), vo);
   };
   ao.interrupted = [] { return g_interrupted != 0; };
   if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << terminal_safe(line) << "\n"; };
@@ -255,8 +260,16 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
                    "undoes them.\n";
     return 1;
   }
+  const auto pending_checks = std::count_if(r.verification.begin(), r.verification.end(), [](const auto& l) {
+    return l.status == apply::CheckStatus::Pending;
+  });
   std::cout << "\nApplied " << r.steps_done << " step" << (r.steps_done == 1 ? "" : "s")
-            << "; verified: the live state matches the spec.\n";
+            << (pending_checks == 0
+                    ? "; verified: the live state matches the spec.\n"
+                    : "; verified: the persistent state matches the spec; " +
+                          std::to_string(pending_checks) + " live check" +
+                          (pending_checks == 1 ? "" : "s") +
+                          " pending activation (activate: none).\n");
   print_list("pending: ", r.pending, std::cout);
 
   if (o.try_seconds > 0) {
