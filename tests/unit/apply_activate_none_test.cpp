@@ -61,7 +61,7 @@ TEST_CASE("apply: activate: none with a NIC model change left for the next cold 
   INFO("plan:\n" << plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
   CHECK_FALSE(contains(plan.out, "guest/web1/activation"));
-  CHECK(contains(plan.err, "guest web1 has `activate: none`: its device changes need a cold "
+  CHECK(contains(plan.out, "guest web1 has `activate: none`: its device changes need a cold "
                            "restart"));
 
   const auto r = test::run_tool_env(args({"apply", "--yes"}));

@@ -68,7 +68,7 @@ TEST_CASE("spec: a bad verify.reach is an error at its file:line:col, with a sug
                       "    guests:\n"
                       "      web1:\n"
                       "        verify:\n"
-                      "          reach: wran\n"
+                      "          reach: warnn\n"
                       "        interfaces:\n"
                       "          - {name: eth0, network: default, verify: {reach: 1}}\n");
   const auto r = spec::load({f.string()});
@@ -76,7 +76,7 @@ TEST_CASE("spec: a bad verify.reach is an error at its file:line:col, with a sug
   INFO(out);
   CHECK(r.diagnostics.has_errors());
   CHECK(out.find(f.string() + ":8:18: error: 'verify.reach' must be true, warn or false, got a "
-                              "string 'wran' (did you mean 'warn'?)") != std::string::npos);
+                              "string 'warnn' (did you mean 'warn'?)") != std::string::npos);
   CHECK(out.find(f.string() + ":10:60: error: 'verify.reach' must be true, warn or false, got an "
                               "integer '1'") != std::string::npos);
   // `verify` where it does not belong: told where it does.

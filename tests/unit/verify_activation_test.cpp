@@ -156,7 +156,7 @@ TEST_CASE("verify: activate: none with the applied plan - what is live is checke
     Rig g;
     guest(g).activate = Activate::None;
     not_activated(g);
-    auto nics = json::parse(g.hv.nics);
+    auto nics = nlohmann::json::parse(g.hv.nics);
     nics[2]["name"] = "eth9";  // ens9's MAC
     nics[1]["name"] = "eth8";  // ens8's MAC
     g.hv.nics = nics.dump();
