@@ -260,9 +260,9 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
                    "undoes them.\n";
     return 1;
   }
-  const auto pending_checks = std::count_if(r.verification.begin(), r.verification.end(), [](const auto& l) {
-    return l.status == apply::CheckStatus::Pending;
-  });
+  const auto pending_checks =
+      std::count_if(r.verification.begin(), r.verification.end(),
+                    [](const apply::VerifyLine& l) { return l.status == apply::CheckStatus::Pending; });
   std::cout << "\nApplied " << r.steps_done << " step" << (r.steps_done == 1 ? "" : "s")
             << (pending_checks == 0
                     ? "; verified: the live state matches the spec.\n"
