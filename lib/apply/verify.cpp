@@ -1,5 +1,6 @@
 #include "apply/verify.hpp"
 
+#include <set>
 #include <thread>
 
 #include "apply/agent_wait.hpp"
@@ -30,9 +31,76 @@ UriKind uri_kind(const std::string& uri) {
 const std::vector<std::string> kIpLink{"ip", "-j", "-d", "link", "show"};
 const std::vector<std::string> kIpRoute{"ip", "-j", "-4", "route", "show", "table", "main"};
 
+// What of one guest's live state waits for an activation the spec left out (verify.hpp).
+struct Deferred {
+  std::string network_why;         // non-empty: routes, reach and guest names are pending
+  std::string device_why;          // why a device in `devices` is pending
+  std::set<std::string> devices;   // MACs whose device change waits for a cold restart
+  std::set<std::string> hotplugged;  // MACs hot-plugged by this apply (named live)
+  bool all_devices = false;        // no applied plan: every device of the guest
+  bool device(const std::string& mac) const { return all_devices || devices.count(mac) > 0; }
+  bool any() const { return !network_why.empty() || all_devices || !devices.empty(); }
+};
+
+const char* const kNetworkWhy =
+    "activate: none: the guest reads its new network configuration at its next network restart "
+    "or boot";
+const char* const kDeviceWhy =
+    "activate: none: the running device keeps its old settings until the guest's next cold "
+    "restart (shut down, start)";
+
+std::string mac_key(const std::string& text) {
+  const auto m = MacAddress::parse(text);
+  return m ? m->str() : text;
+}
+
+Deferred deferred_of(const std::string& host, const Guest& g, const plan::Plan* applied) {
+  Deferred d;
+  if (g.activate != Activate::None) return d;  // the plan activates what it changes
+  if (!applied) {
+    d.network_why = kNetworkWhy;
+    d.device_why = kDeviceWhy;
+    d.all_devices = true;
+    return d;
+  }
+  bool changed = false;
+  std::set<std::string> defined;
+  for (const auto& s : applied->steps) {
+    if (s.host != host || s.op.guest != g.name) continue;
+    switch (s.op.kind) {
+      case plan::OpKind::Activate:
+        return Deferred{};  // activated after all
+      case plan::OpKind::WriteFile:
+      case plan::OpKind::RemoveFile:
+        changed = changed || s.op.scope == plan::FileScope::Guest;
+        break;
+      case plan::OpKind::LiveAttach:
+        d.hotplugged.insert(mac_key(s.op.mac));
+        changed = true;
+        break;
+      case plan::OpKind::LiveDetach:
+        changed = true;
+        break;
+      case plan::OpKind::DefineInterface:
+        defined.insert(mac_key(s.op.mac));
+        changed = true;
+        break;
+      case plan::OpKind::Verify:
+        break;
+    }
+  }
+  if (!changed) return d;
+  d.network_why = kNetworkWhy;
+  d.device_why = kDeviceWhy;
+  for (const auto& m : defined)
+    if (!d.hotplugged.count(m)) d.devices.insert(m);
+  return d;
+}
+
 struct GuestCtx {
   const std::string& host;
   const Guest& g;
+  const Deferred& deferred;
   VerifyLine line(const std::string& iface, const std::string& check) const {
     VerifyLine l;
     l.host = host;
@@ -56,14 +124,31 @@ struct GuestCtx {
     l.found = std::move(found);
     return l;
   }
+  // A difference that is not a failure: Pending or Warning, with why.
+  VerifyLine held(CheckStatus st, const std::string& iface, const std::string& check,
+                  std::string expected, std::string found, std::string why) const {
+    VerifyLine l = failed(iface, check, std::move(expected), std::move(found));
+    l.status = st;
+    l.why = std::move(why);
+    return l;
+  }
 };
 
+// A failed outcome is Pending with `pending_why` when that is set.
 VerifyLine from_outcome(const GuestCtx& c, const std::string& iface, const std::string& check,
-                        CheckOutcome o) {
+                        CheckOutcome o, const std::string& pending_why = {}) {
+  if (!o.ok && !pending_why.empty())
+    return c.held(CheckStatus::Pending, iface, check, std::move(o.expected), std::move(o.found),
+                  pending_why);
   if (!o.ok) return c.failed(iface, check, std::move(o.expected), std::move(o.found));
   VerifyLine l = c.line(iface, check);
   l.detail = std::move(o.detail);
   return l;
+}
+
+// "verify.reach is false for ens9 (spec)" / "... for guest web1 (spec)".
+std::string reach_source(const Guest& g, const GuestInterface& i) {
+  return i.verify.reach ? "for " + i.name + " (spec)" : "for guest " + g.name + " (spec)";
 }
 
 std::string join_routes(const std::vector<RouteEntry>& rs) {
@@ -104,19 +189,27 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
       out.push_back(c.failed("", "mac", "the guest's interfaces (guest-network-get-interfaces)",
                              e.what()));
   }
+  const Deferred& dfr = c.deferred;
   for (const auto& i : c.g.interfaces) {
     const MacAddress mac = effective_mac(c.host, c.g.name, i);
+    const std::string key = mac.str();
     std::optional<CheckOutcome> host_side;
     if (i.kind == InterfaceKind::Direct && links)
       host_side = check_host_macvtap(*links, i.source_dev, mac, i.mode);
     if (host_side && !host_side->ok) {
-      out.push_back(from_outcome(c, i.name, "mac", std::move(*host_side)));
+      out.push_back(from_outcome(c, i.name, "mac", std::move(*host_side),
+                                 dfr.device(key) ? dfr.device_why : std::string()));
       continue;
     }
     if (!nics) continue;
     CheckOutcome guest_side = check_guest_mac(*nics, mac, i.name);
     if (!guest_side.ok) {
-      out.push_back(from_outcome(c, i.name, "mac", std::move(guest_side)));
+      std::string why;
+      if (dfr.device(key))
+        why = dfr.device_why;
+      else if (!dfr.network_why.empty() && !dfr.hotplugged.count(key))
+        why = dfr.network_why;
+      out.push_back(from_outcome(c, i.name, "mac", std::move(guest_side), why));
       continue;
     }
     VerifyLine l = c.line(i.name, "mac");
@@ -148,7 +241,11 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
         if (!cmp.missing.empty()) found += "missing: " + join_routes(cmp.missing);
         if (!cmp.extra.empty())
           found += std::string(found.empty() ? "" : "; ") + "unexpected: " + join_routes(cmp.extra);
-        out.push_back(c.failed("", "routes", join_routes(implied_routes(c.g)), found));
+        if (dfr.any())
+          out.push_back(c.held(CheckStatus::Pending, "", "routes", join_routes(implied_routes(c.g)),
+                               found, dfr.network_why.empty() ? dfr.device_why : dfr.network_why));
+        else
+          out.push_back(c.failed("", "routes", join_routes(implied_routes(c.g)), found));
       }
     }
   } catch (const std::exception& e) {
@@ -159,6 +256,16 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
   }
   // (3) Reachability, from inside the guest.
   for (const auto& [iface, gw] : reachability_targets(c.g)) {
+    const GuestInterface* spec_if = nullptr;
+    for (const auto& i : c.g.interfaces)
+      if (i.name == iface) spec_if = &i;
+    const ReachPolicy policy = spec_if ? reach_policy(c.g, *spec_if) : ReachPolicy::Check;
+    if (policy == ReachPolicy::Skip) {
+      out.push_back(c.skipped(iface, "reach", "verify.reach is false " +
+                                                  reach_source(c.g, *spec_if) +
+                                                  ": gateway " + gw.str() + " is not pinged"));
+      continue;
+    }
     const std::string what = "ping " + gw.str() + " from inside the guest";
     try {
       const auto r = agent.run({"ping", "-c", "1", "-W", "2", gw.str()}, o.command_timeout);
@@ -168,9 +275,17 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
                    "host cannot reach its own macvtap guests, so the guest pings)";
         out.push_back(std::move(l));
       } else {
-        out.push_back(c.failed(iface, "reach", "gateway " + gw.str() + " answers a ping",
-                               what + ": no answer (ping exited " +
-                                   std::to_string(r.exit_code) + ")"));
+        std::string expected = "gateway " + gw.str() + " answers a ping";
+        std::string found = what + ": no answer (ping exited " + std::to_string(r.exit_code) + ")";
+        if (dfr.any())
+          out.push_back(c.held(CheckStatus::Pending, iface, "reach", std::move(expected),
+                               std::move(found),
+                               dfr.network_why.empty() ? dfr.device_why : dfr.network_why));
+        else if (policy == ReachPolicy::Warn)
+          out.push_back(c.held(CheckStatus::Warning, iface, "reach", std::move(expected),
+                               std::move(found), "verify.reach: warn"));
+        else
+          out.push_back(c.failed(iface, "reach", std::move(expected), std::move(found)));
       }
     } catch (const std::exception& e) {
       if (is_refusal(e))
@@ -202,7 +317,10 @@ std::string VerifyLine::str() const {
     case CheckStatus::Failed:
       return s + "FAILED: expected " + expected + "; found " + found;
     case CheckStatus::Warning:
-      return s + "WARNING (not changed by this apply): expected " + expected + "; found " + found;
+      return s + "WARNING (" + (why.empty() ? std::string("not changed by this apply") : why) +
+             "): expected " + expected + "; found " + found;
+    case CheckStatus::Pending:
+      return s + "pending activation (" + why + "): expected " + expected + "; found " + found;
   }
   return s;
 }
@@ -216,6 +334,12 @@ std::vector<std::string> VerifyReport::failures() const {
   for (const auto& l : lines)
     if (l.status == CheckStatus::Failed) out.push_back(l.str());
   return out;
+}
+
+std::size_t VerifyReport::pending() const {
+  std::size_t n = 0;
+  for (const auto& l : lines) n += l.status == CheckStatus::Pending ? 1 : 0;
+  return n;
 }
 
 HostLinksReader host_links_reader(const std::string& uri, FileAccess* host_files) {
@@ -259,7 +383,8 @@ VerifyReport verify_guests(const Host& spec, HostBackends& b, const VerifyOption
       o.host_links ? o.host_links : host_links_reader(b.sources.uri, b.host_files);
   for (const auto& [name, g] : spec.guests) {
     if (g.interfaces.empty()) continue;
-    const GuestCtx c{spec.name, g};
+    const Deferred deferred = deferred_of(spec.name, g, o.applied);
+    const GuestCtx c{spec.name, g, deferred};
     if (g.guest_files.kind != FileSourceKind::Agent) {
       rep.lines.push_back(c.skipped("", "guest",
                                     "guest_files is " + g.guest_files.str() +

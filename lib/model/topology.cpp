@@ -87,6 +87,21 @@ std::optional<Activate> parse_activate(const std::string& s) {
   return std::nullopt;
 }
 
+std::string to_string(ReachPolicy r) {
+  switch (r) {
+    case ReachPolicy::Check: return "true";
+    case ReachPolicy::Warn: return "warn";
+    case ReachPolicy::Skip: return "false";
+  }
+  return "true";
+}
+
+ReachPolicy reach_policy(const Guest& g, const GuestInterface& i) {
+  if (i.verify.reach) return *i.verify.reach;
+  if (g.verify.reach) return *g.verify.reach;
+  return ReachPolicy::Check;
+}
+
 std::string FileSourceSpec::str() const {
   switch (kind) {
     case FileSourceKind::Local: return "local";

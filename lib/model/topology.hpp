@@ -65,6 +65,18 @@ std::optional<MacvtapMode> parse_macvtap_mode(const std::string& s);
 std::optional<NicConfig> parse_nic_config(const std::string& s);
 std::optional<Activate> parse_activate(const std::string& s);
 
+// `verify: {reach: true | warn | false}` (guest or interface; the interface's wins; default
+// true): whether apply's verification pings the interface's static gateway from inside the
+// guest, and what a missing answer means. Check: a failure fails the apply; Warn: reported as
+// a warning, never fails it (gateways that drop ICMP); Skip: not pinged, the line says so.
+enum class ReachPolicy { Check, Warn, Skip };
+std::string to_string(ReachPolicy r);  // "true" | "warn" | "false" (the spec's spelling)
+
+struct VerifyPolicy {
+  std::optional<ReachPolicy> reach;  // nullopt: not set here (inherit / default true)
+  bool empty() const { return !reach; }
+};
+
 struct Route {
   Cidr to;  // a network (host bits clear)
   Ipv4 via;
@@ -92,6 +104,7 @@ struct GuestInterface {
   std::optional<bool> peerdns;
   std::optional<std::vector<Ipv4>> dns;      // nullopt = not managed
   std::optional<std::vector<Route>> routes;  // nullopt = not managed
+  VerifyPolicy verify;                       // overrides the guest's
   Positions pos;
 };
 
@@ -111,9 +124,13 @@ struct Guest {
   std::string name;
   FileSourceSpec guest_files;  // default: none
   Activate activate = Activate::None;
+  VerifyPolicy verify;                     // default of its interfaces
   std::vector<GuestInterface> interfaces;  // order = device order
   Positions pos;
 };
+
+// The reach policy in force for interface `i` of `g` (interface, else guest, else Check).
+ReachPolicy reach_policy(const Guest& g, const GuestInterface& i);
 
 struct HostNic {
   std::string name;

@@ -15,6 +15,21 @@ bool same_interface(const DomainInterface& a, const DomainInterface& b) {
          a.source_bridge == b.source_bridge && a.model == b.model;
 }
 
+// `verify: {reach: ...}`: a spec-only policy (nothing live shows it), emitted when the
+// topology printed carries one, so that a spec round-trips.
+void emit_verify(YAML::Emitter& y, const VerifyPolicy& v) {
+  if (v.empty()) return;
+  y << YAML::Key << "verify" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  if (v.reach) {
+    y << YAML::Key << "reach" << YAML::Value;
+    if (*v.reach == ReachPolicy::Warn)
+      y << "warn";
+    else
+      y << (*v.reach == ReachPolicy::Check);
+  }
+  y << YAML::EndMap;
+}
+
 void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
   y << YAML::BeginMap;
   y << YAML::Key << "name" << YAML::Value << i.name;
@@ -56,6 +71,7 @@ void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
     }
     y << YAML::EndSeq;
   }
+  emit_verify(y, i.verify);
   y << YAML::EndMap;
 }
 
@@ -134,6 +150,7 @@ std::string show_yaml(const Topology& t, const Observation& obs) {
           y << YAML::Key << "guest_files" << YAML::Value << g.guest_files.str();
         if (g.activate != Activate::None)
           y << YAML::Key << "activate" << YAML::Value << to_string(g.activate);
+        emit_verify(y, g.verify);
         y << YAML::Key << "interfaces" << YAML::Value;
         if (g.interfaces.empty()) {
           y << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;

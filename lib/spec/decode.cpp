@@ -15,9 +15,10 @@ namespace {
 const Keys kTopKeys = {"version", "hosts"};
 const Keys kHostKeys = {"uri", "files", "nics", "guests"};
 const Keys kNicKeys = {"mac", "config"};
-const Keys kGuestKeys = {"guest_files", "activate", "interfaces"};
+const Keys kGuestKeys = {"guest_files", "activate", "verify", "interfaces"};
 const Keys kIfaceKeys = {"name", "network", "direct", "mac", "model", "ipv4",
-                         "defroute", "peerdns", "dns", "routes"};
+                         "defroute", "peerdns", "dns", "routes", "verify"};
+const Keys kVerifyKeys = {"reach"};
 const Keys kDirectKeys = {"dev", "mode"};
 const Keys kIpv4Keys = {"address", "gateway"};
 const Keys kRouteKeys = {"to", "via"};
@@ -143,6 +144,7 @@ class Decoder : public ValueReader {
                                         parse_activate))
         g.activate = *a;
     }
+    if (auto* v = n.find("verify")) verify(*v, g.verify, g.pos);
     if (auto* v = n.find("interfaces"); v && !v->is_null()) {
       g.pos["interfaces"] = v->pos;
       if (!v->is_seq()) {
@@ -248,7 +250,29 @@ class Decoder : public ValueReader {
       }
     }
     if (auto* v = n.find("routes")) routes(*v, i);
+    if (auto* v = n.find("verify")) verify(*v, i.verify, i.pos);
     return i;
+  }
+
+  // verify: {reach: true | warn | false} (a guest's or an interface's).
+  void verify(const SpecNode& v, VerifyPolicy& out, Positions& pos) {
+    pos["verify"] = v.pos;
+    if (!expect_map(v, "'verify'")) return;
+    check_keys(v, kVerifyKeys, "in 'verify'");
+    const SpecNode* r = v.find("reach");
+    if (!r) return;
+    pos["verify.reach"] = r->pos;
+    bool b = false;
+    if (r->is_scalar() && !r->quoted && parse_yaml_bool(r->text, &b)) {
+      out.reach = b ? ReachPolicy::Check : ReachPolicy::Skip;
+    } else if (r->is_scalar() && r->scalar_kind() == ScalarKind::String && r->text == "warn") {
+      out.reach = ReachPolicy::Warn;
+    } else {
+      d_.error(r->pos, "spec.value",
+               "'verify.reach' must be true, warn or false, got " + r->describe() +
+                   (r->is_scalar() ? " " + quote(r->text) : "") +
+                   (r->is_scalar() ? did_you_mean(r->text, {"true", "warn", "false"}) : ""));
+    }
   }
 
   void ipv4(const SpecNode& v, GuestInterface& i) {

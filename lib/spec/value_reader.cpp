@@ -45,7 +45,8 @@ void ValueReader::check_keys(const SpecNode& n, const Keys& allowed, const std::
       {"routes", "in an interface"},   {"dev", "in 'direct'"},
       {"mode", "in 'direct'"},         {"address", "in 'ipv4'"},
       {"gateway", "in 'ipv4'"},        {"to", "in a route"},
-      {"via", "in a route"}};
+      {"via", "in a route"},          {"verify", "in a guest or an interface"},
+      {"reach", "in 'verify'"}};
   for (const auto& e : n.entries) {
     if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
     std::string hint = did_you_mean(e.key, allowed);

@@ -320,7 +320,7 @@ TEST_CASE("diff: routes" * doctest::test_suite("diff")) {
 TEST_CASE("diff: an undefined guest is an error naming host and guest" *
           doctest::test_suite("diff")) {
   auto t = seed_topology();
-  t.hosts["kvm1"].guests["db1"] = Guest{"db1", {}, Activate::None, {}, {}};
+  t.hosts["kvm1"].guests["db1"] = Guest{"db1", {}, Activate::None, {}, {}, {}};
   const auto cs = diff::compute(t, seed_before());
   REQUIRE(cs.diagnostics.has_errors());
   bool found = false;

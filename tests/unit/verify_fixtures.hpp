@@ -24,6 +24,9 @@ inline Guest captured_guest() {
   Guest g;
   g.name = "mvt-capture-apply";
   g.guest_files.kind = FileSourceKind::Agent;
+  // As the lab seed spec: the apply restarts its network, so every check is live (with the
+  // model's default, activate: none, the checks a changed guest waits for are pending).
+  g.activate = Activate::RestartNetwork;
   g.interfaces.push_back(
       captured_direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/24", "192.0.2.1", true));
   auto ens8 = captured_direct("ens8", "em1", "52:54:00:c0:ff:08", "198.51.100.15/24",
