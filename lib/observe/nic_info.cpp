@@ -117,7 +117,7 @@ NicReading read_host_nics(Hypervisor& hv, FileAccess* fa, FileSourceKind files,
       }
       why = "libvirt's interface API lists no interfaces";
       if (hv.uri().rfind("test:", 0) == 0 || hv.uri().rfind("test+", 0) == 0)
-        why += " (the test driver's node file has no <interface> elements)";
+        why += " (the test driver's node file declares no interfaces)";
     } else {
       why = "the libvirt connection has no interface API";
     }
