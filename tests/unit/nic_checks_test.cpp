@@ -384,7 +384,7 @@ TEST_CASE("nic checks: a NIC in passthrough carries its guest's MAC: not compare
                      "18:66:da:9f:96:d7, the NIC's live MAC is 52:54:00:5d:9c:33") == 0);
 }
 
-TEST_CASE("nic checks: a NIC a guest uses that is down is a warning; unknown MAC said" *
+TEST_CASE("nic checks: a NIC a guest uses that is down is a warning, an unknown MAC is said" *
           doctest::test_suite("nic")) {
   const auto cs = diff::compute(
       one_host(), observed({live_nic("em1", "18:66:da:9f:96:d6"), live_nic("em2", nullptr, "down")}));
