@@ -9,6 +9,7 @@
 
 #include "diff/interface_xml.hpp"
 #include "diff/managed_files.hpp"
+#include "diff/nic_checks.hpp"
 #include "ifcfg/ifcfg_file.hpp"
 #include "util/hash.hpp"
 #include "xml/xml_handles.hpp"
@@ -136,6 +137,7 @@ class Differ {
     const bool hotplug = opts_.hotplug.count(spec.name)
                              ? opts_.hotplug.at(spec.name)
                              : uri_supports_hotplug(ho.uri.empty() ? spec.uri : ho.uri);
+    check_live_nics(spec, ho, cs_.diagnostics, cs_.warnings);
     host_files(spec, ho);
     // Guests are independent: each is compared into its own part (in parallel for a large
     // host), and the parts are appended in the spec's order, so the result is exactly that

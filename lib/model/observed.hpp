@@ -87,6 +87,13 @@ struct HostObservation {
   std::string error;                                   // when !reachable
   std::map<std::string, DomainState> domains;          // by name
   std::map<std::string, HostNicState> nics;            // by name
+  // How `nics` was read (observe/nic_info.hpp): Libvirt (its interface API: every NIC of the
+  // host), Files (sys/class/net: the machine's own for a local URI, else under the host's
+  // file source), None (not read: nics_error says why).
+  NicInfoSource nics_source = NicInfoSource::None;
+  // A NIC asked about and absent from `nics` does not exist on the host (false: unknown).
+  bool nics_complete = false;
+  std::string nics_error;  // why the NICs could not be read (nics_source None)
   FileSourceSpec files_source;
   bool files_read = false;
   std::string files_error;

@@ -1,8 +1,11 @@
 #include "observe/nic_info.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
+#include "spec/libvirt_uri.hpp"
 #include "util/errors.hpp"
 
 namespace mvt {
@@ -38,6 +41,17 @@ std::optional<std::string> slurp(const std::string& path) {
   return ss.str();
 }
 
+// "em1, em2, em3" (at most `max`, then ", ...").
+std::string some_names(const std::set<std::string>& names, std::size_t max = 4) {
+  std::string out;
+  std::size_t k = 0;
+  for (const auto& n : names) {
+    if (k++ == max) return out + ", ...";
+    out += (out.empty() ? "" : ", ") + n;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, HostNicState> nics_from_sysfs(const std::set<std::string>& names,
@@ -53,21 +67,27 @@ std::map<std::string, HostNicState> nics_from_sysfs(const std::set<std::string>&
   return out;
 }
 
+std::optional<std::map<std::string, HostNicState>> all_nics_from_sysfs(
+    const std::string& sys_class_net) {
+  std::set<std::string> names;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(sys_class_net, ec), end;
+  if (ec) return std::nullopt;
+  for (; it != end; it.increment(ec)) {
+    if (ec) return std::nullopt;
+    names.insert(it->path().filename().string());
+  }
+  return nics_from_sysfs(names, sys_class_net);
+}
+
 std::map<std::string, HostNicState> nics_from_files(FileAccess& fa,
                                                     const std::set<std::string>& names) {
   std::map<std::string, HostNicState> out;
   for (const auto& name : names) {
     if (!plain_name(name)) continue;
     const std::string dir = "sys/class/net/" + name + "/";
-    std::optional<FileInfo> addr, oper;
-    try {
-      addr = fa.read(dir + "address");
-      oper = fa.read(dir + "operstate");
-    } catch (const AccessError&) {
-      // Real sysfs reaches sys/class/net/<nic> through a symlink, which a confined source
-      // refuses: the NIC is then unknown by files.
-      continue;
-    }
+    auto addr = fa.read(dir + "address");
+    auto oper = fa.read(dir + "operstate");
     if (!addr && !oper) continue;
     out.emplace(name, make_state(name, addr ? std::optional(addr->bytes) : std::nullopt,
                                  oper ? std::optional(oper->bytes) : std::nullopt));
@@ -75,16 +95,76 @@ std::map<std::string, HostNicState> nics_from_files(FileAccess& fa,
   return out;
 }
 
-std::map<std::string, HostNicState> observe_nics(Hypervisor& hv, FileAccess* fa, bool local,
-                                                 const std::set<std::string>& names) {
-  if (auto nics = hv.host_interfaces()) {
-    std::map<std::string, HostNicState> out;
-    for (auto& n : *nics) out.emplace(n.name, std::move(n));
-    return out;
+bool uri_is_this_machine(const std::string& uri) {
+  std::string why;
+  auto u = spec::parse_libvirt_uri(uri, why);
+  if (!u) return false;
+  return u->driver != "test" && u->host.empty() &&
+         (u->transport.empty() || u->transport == "unix");
+}
+
+NicReading read_host_nics(Hypervisor& hv, FileAccess* fa, FileSourceKind files,
+                          const std::set<std::string>& names) {
+  NicReading r;
+  std::string why;
+  try {
+    if (auto nics = hv.host_interfaces()) {
+      if (!nics->empty()) {
+        for (auto& n : *nics) r.nics.emplace(n.name, std::move(n));
+        r.source = NicInfoSource::Libvirt;
+        r.complete = true;
+        return r;
+      }
+      why = "libvirt's interface API lists no interfaces";
+      if (hv.uri().rfind("test:", 0) == 0 || hv.uri().rfind("test+", 0) == 0)
+        why += " (the test driver's node file declares no interfaces)";
+    } else {
+      why = "the libvirt connection has no interface API";
+    }
+  } catch (const LibvirtError& e) {
+    why = std::string("libvirt's interface API failed: ") + e.what();
   }
-  if (local) return nics_from_sysfs(names);
-  if (fa) return nics_from_files(*fa, names);
-  return {};
+
+  if (files == FileSourceKind::Local) {
+    if (!uri_is_this_machine(hv.uri())) {
+      r.why_not = why + "; the host's files are `local` but its URI " + hv.uri() +
+                  " is not this machine, so this machine's NICs are not the host's";
+      return r;
+    }
+    if (auto all = all_nics_from_sysfs()) {
+      r.nics = std::move(*all);
+      r.source = NicInfoSource::Files;
+      r.complete = true;
+      return r;
+    }
+    r.why_not = why + "; /sys/class/net cannot be listed";
+    return r;
+  }
+  if (!fa) {
+    r.why_not = why + "; no host file source to read sys/class/net from";
+    return r;
+  }
+  try {
+    r.nics = nics_from_files(*fa, names);
+  } catch (const Error& e) {
+    r.nics.clear();
+    r.why_not = why + "; " + fa->describe() + ": sys/class/net cannot be read (" + e.what() + ")";
+    return r;
+  }
+  if (r.nics.empty()) {
+    r.why_not = why + "; " + fa->describe() + " has no sys/class/net/<nic> for " +
+                (names.empty() ? std::string("any NIC") : some_names(names));
+    return r;
+  }
+  r.source = NicInfoSource::Files;
+  r.complete = true;
+  return r;
+}
+
+std::map<std::string, HostNicState> observe_nics(Hypervisor& hv, FileAccess* fa,
+                                                 FileSourceKind files,
+                                                 const std::set<std::string>& names) {
+  return read_host_nics(hv, fa, files, names).nics;
 }
 
 }  // namespace mvt

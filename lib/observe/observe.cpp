@@ -314,11 +314,13 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
   }
   for (const auto& [file, _] : h.files)
     if (file.rfind("ifcfg-", 0) == 0 && file != "ifcfg-lo") names.insert(file.substr(6));
-  try {
-    h.nics = observe_nics(hv, host_fa.get(), host.files.kind == FileSourceKind::Local, names);
-  } catch (const AccessError&) {
-    h.nics.clear();
-  }
+  // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
+  // against these (diff/nic_checks.hpp), so how they were read is kept too.
+  NicReading nics = read_host_nics(hv, host_fa.get(), host.files.kind, names);
+  h.nics = std::move(nics.nics);
+  h.nics_source = nics.source;
+  h.nics_complete = nics.complete;
+  h.nics_error = std::move(nics.why_not);
 
   if (overlap) {
     files_thread.join();

@@ -84,7 +84,11 @@ std::string header(const Observation& obs) {
       c << " unreachable: " << h.error;
       continue;
     }
-    if (h.nics.empty()) c << "\n  NICs: no information (no libvirt interface API, no host files)";
+    if (h.nics.empty())
+      c << "\n  NICs: no information ("
+        << (h.nics_error.empty() ? std::string("no libvirt interface API, no host files")
+                                 : h.nics_error)
+        << ")";
     for (const auto& [n, nic] : h.nics)
       c << "\n  NIC " << n << ": " << (nic.mac ? nic.mac->str() : "no MAC") << ", " << nic.state
         << " (from " << (nic.source == NicInfoSource::Libvirt ? "libvirt's interface API"

@@ -2,6 +2,7 @@
 // Hand-built desired/observed values for diff, plan and render tests: the procedure's host
 // kvm1 (em1 host, em2 unconfigured) and guest web1, observed in any state a test needs.
 #include <string>
+#include <utility>
 
 #include "diff/diff.hpp"
 #include "model/observed.hpp"
@@ -113,7 +114,8 @@ inline const char* kEth0Before =
     "TYPE=Ethernet\nBOOTPROTO=dhcp\nDEFROUTE=yes\nPEERDNS=yes\nNAME=eth0\nDEVICE=eth0\n"
     "ONBOOT=yes\n";
 
-// The procedure's BEFORE state: web1 (running or not) with only eth0; em2 with DHCP.
+// The procedure's BEFORE state: web1 (running or not) with only eth0; em2 with DHCP; the
+// host's NICs em1 and em2 (read through libvirt's interface API).
 inline Observation seed_before(bool running = true) {
   Observation o;
   HostObservation h;
@@ -122,6 +124,11 @@ inline Observation seed_before(bool running = true) {
   h.reachable = true;
   h.files_read = true;
   h.files["ifcfg-em2"] = file("ifcfg-em2", kEm2Before);
+  // The host's NICs as the procedure's `ip link` shows them, listed by libvirt.
+  for (const auto& [n, m] : {std::pair{"em1", "18:66:da:9f:96:d6"}, {"em2", "18:66:da:9f:96:d7"}})
+    h.nics[n] = HostNicState{n, MacAddress::parse(m), "up", NicInfoSource::Libvirt};
+  h.nics_source = NicInfoSource::Libvirt;
+  h.nics_complete = true;
   DomainState d;
   d.name = "web1";
   d.running = running;
