@@ -84,6 +84,7 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
     std::cout.flush();
     rc = failed ? 1 : run.plan.has_changes() ? 2 : 0;
   }
+  render::DriftMetrics m;
   {
     // Open --try per host (read-only: try_cli.hpp): in the text output, else on stderr.
     std::vector<std::string> hosts;
@@ -99,7 +100,6 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
     }
   }
   if (!o.prometheus.empty()) {
-    render::DriftMetrics m;
     m.success = !failed;
     m.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())

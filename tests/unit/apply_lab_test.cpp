@@ -59,10 +59,10 @@ struct LabCopy {
   fs::path guest_file(const std::string& name) const { return lab / "guest-web1" / kNs / name; }
   fs::path host_file(const std::string& name) const { return lab / "host" / kNs / name; }
   Tree files() const {
-    Tree t;
-    for (auto& [k, v] : snapshot_tree(lab / "host")) t["host/" + k] = v;
-    for (auto& [k, v] : snapshot_tree(lab / "guest-web1")) t["guest-web1/" + k] = v;
-    return t;
+    Tree out;
+    for (auto& [k, v] : snapshot_tree(lab / "host")) out["host/" + k] = v;
+    for (auto& [k, v] : snapshot_tree(lab / "guest-web1")) out["guest-web1/" + k] = v;
+    return out;
   }
   // Makes node.xml hold web1 as the spec wants it (the AFTER state of the domain), so that a
   // new process sees an applied domain.

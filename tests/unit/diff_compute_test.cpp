@@ -366,7 +366,12 @@ TEST_CASE("diff: a host's own errors fail that host only" * doctest::test_suite(
   auto t = seed_topology();
   t.hosts["kvm2"] = t.hosts["kvm1"];
   t.hosts["kvm2"].name = "kvm2";
-  t.hosts["kvm2"].guests["db1"] = Guest{"db1", {}, Activate::None, {}, {}};
+  {
+    Guest db1;
+    db1.name = "db1";
+    db1.activate = Activate::None;
+    t.hosts["kvm2"].guests["db1"] = db1;
+  }
   auto o = seed_before();
   o.hosts["kvm2"] = seed_before().hosts["kvm1"];
   const auto cs = diff::compute(t, o);

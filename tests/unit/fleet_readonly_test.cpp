@@ -429,7 +429,7 @@ TEST_CASE("fleet: an undefined guest fails its own host only" * doctest::test_su
   CHECK(has(r.err, "[guest.undefined]"));
   CHECK(has(r.err, "host kvm3: guest web3 is not defined"));
   CHECK(has(r.out, "host kvm3: NOT OBSERVED (test://"));
-  CHECK(has(r.out, "): guest web3 is not defined (not among the host's libvirt domains)\n"));
+  CHECK(has(r.out, "guest web3 is not defined (not among the host's libvirt domains)"));
   CHECK(has(r.out, "+ guest/web1/interface/ens9"));
   CHECK(has(r.out, "+ guest/web2/interface/ens10"));
   // In the metrics kvm3 is not observed and has no resource series.
