@@ -238,7 +238,7 @@ TEST_CASE("fault: libvirtd unreachable, tool killed mid-apply, libvirtd killed m
     // connection, exit 1 (macvtapctl ignores SIGPIPE: cmd/macvtapctl/main.cpp; before that,
     // libvirt's write to the dead daemon's socket killed it with exit 141).
     CHECK(applied.exit_code == 1);
-    CHECK(applied.err.find("macvtapctl: error: apply failed at step ") != std::string::npos);
+    CHECK(applied.err.find("macvtapctl: error: host kvm1: apply failed at step ") != std::string::npos);
     const bool lost_connection = [&] {
       for (const char* m : {"End of file while reading data", "client socket is closed",
                             "Broken pipe", "Cannot recv data", "Cannot write data",
