@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -33,7 +34,9 @@ struct DriftOptions {
 // The previous run's metrics FILE (the one the operator named, nothing else), read for its
 // last-success time only: no symlink followed, a regular file only, never blocking (a FIFO),
 // at most kMaxPreviousMetricsBytes. Absent or unusable: nullopt (a note on err when garbled).
-std::optional<long long> read_previous_last_success(const std::string& path, std::ostream& err) {
+std::optional<long long> read_previous_last_success(const std::string& path,
+                                                   const std::string& selection,
+                                                   std::ostream& err) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return std::nullopt;  // first run (ENOENT), or not ours to read
   std::string text;
@@ -58,7 +61,7 @@ std::optional<long long> read_previous_last_success(const std::string& path, std
     }
   }
   ::close(fd);
-  auto v = usable ? render::previous_last_success(text) : std::nullopt;
+  auto v = usable ? render::previous_last_success(text, selection) : std::nullopt;
   if (!v && (!usable || text.find("macvtapctl_drift_last_success_timestamp_seconds") !=
                             std::string::npos))
     err << "macvtapctl: warning: " << terminal_safe(path)
@@ -100,6 +103,10 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
     }
   }
   if (!o.prometheus.empty()) {
+    std::vector<std::string> selected = g.hosts;
+    std::sort(selected.begin(), selected.end());
+    selected.erase(std::unique(selected.begin(), selected.end()), selected.end());
+    for (const auto& h : selected) m.selection += (m.selection.empty() ? "" : ",") + h;
     m.success = !failed;
     m.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -115,7 +122,7 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
       render::add_view(m, *view);
     }
     m.last_success =
-        m.success ? std::optional<long long>(m.timestamp) : read_previous_last_success(o.prometheus, std::cerr);
+        m.success ? std::optional<long long>(m.timestamp) : read_previous_last_success(o.prometheus, m.selection, std::cerr);
     m.duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     try {

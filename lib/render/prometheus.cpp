@@ -27,6 +27,11 @@ void header(std::string& s, const char* name, const char* help) {
 
 constexpr std::string_view kLastSuccess = "macvtapctl_drift_last_success_timestamp_seconds";
 
+// The label set of the run-level series: "" for a run over the whole spec.
+std::string run_labels(const std::string& selection) {
+  return selection.empty() ? std::string() : "{selection=\"" + label(selection) + "\"}";
+}
+
 }  // namespace
 
 void add_view(DriftMetrics& m, const PlanView& v) {
@@ -38,22 +43,23 @@ void add_view(DriftMetrics& m, const PlanView& v) {
 
 std::string render_prometheus(const DriftMetrics& m) {
   std::string s;
+  const std::string run = run_labels(m.selection);
   header(s, "macvtapctl_drift_success",
          "Whether the last drift check covered every host (1: all observed and compared, "
          "drift or not) or not (0: a host not observed, or an error).");
-  s += "macvtapctl_drift_success " + std::string(m.success ? "1" : "0") + "\n";
+  s += "macvtapctl_drift_success" + run + " " + std::string(m.success ? "1" : "0") + "\n";
   header(s, "macvtapctl_drift_last_run_timestamp_seconds", "Unix time of the last drift check.");
-  s += "macvtapctl_drift_last_run_timestamp_seconds " + std::to_string(m.timestamp) + "\n";
+  s += "macvtapctl_drift_last_run_timestamp_seconds" + run + " " + std::to_string(m.timestamp) + "\n";
   if (m.last_success) {
     header(s, "macvtapctl_drift_last_success_timestamp_seconds",
            "Unix time of the last drift check that covered every host (kept across failed "
            "checks).");
-    s += std::string(kLastSuccess) + " " + std::to_string(*m.last_success) + "\n";
+    s += std::string(kLastSuccess) + run + " " + std::to_string(*m.last_success) + "\n";
   }
   header(s, "macvtapctl_drift_run_duration_seconds", "How long the last drift check took.");
   char dur[64];
   std::snprintf(dur, sizeof dur, "%.3f", m.duration_seconds < 0 ? 0.0 : m.duration_seconds);
-  s += std::string("macvtapctl_drift_run_duration_seconds ") + dur + "\n";
+  s += "macvtapctl_drift_run_duration_seconds" + run + " " + dur + "\n";
   header(s, "macvtapctl_drift_host_observed",
          "Whether the host was observed and compared (0: unreachable or failed; its resource "
          "series are then absent).");
@@ -84,8 +90,10 @@ std::string render_prometheus(const DriftMetrics& m) {
   return s;
 }
 
-std::optional<long long> previous_last_success(std::string_view text) {
+std::optional<long long> previous_last_success(std::string_view text,
+                                               const std::string& selection) {
   if (text.size() > kMaxPreviousMetricsBytes) return std::nullopt;
+  const std::string want = std::string(kLastSuccess) + run_labels(selection);
   std::optional<long long> found;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -94,7 +102,9 @@ std::optional<long long> previous_last_success(std::string_view text) {
     const std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     if (line.substr(0, kLastSuccess.size()) != kLastSuccess) continue;
-    const std::string_view rest = line.substr(kLastSuccess.size());
+    // Another run's series (another selection, or none) is not this run's last success.
+    if (line.substr(0, want.size()) != want) return std::nullopt;
+    const std::string_view rest = line.substr(want.size());
     // Exactly one space and 1..12 digits: no labels, no sign, no exponent, no timestamp.
     if (rest.size() < 2 || rest.size() > 13 || rest[0] != ' ') return std::nullopt;
     long long v = 0;

@@ -41,6 +41,10 @@ struct DriftMetrics {
   std::map<std::pair<std::string, std::string>, int> guest_resources;  // their guests only
   std::map<std::string, bool> try_open;             // every host of the run
   std::map<std::string, long long> try_deadline;    // open tries with a recorded deadline
+  // The hosts this run was limited to (`--host`), joined by ","; empty: the whole spec. When
+  // set, the run-level series (success, timestamps, duration) carry {selection="..."}, so that
+  // one run per host, each into its own file of the textfile collector, gives distinct series.
+  std::string selection;
 };
 
 // Fills the drift counts from a view; hosts/guests already present keep their entries
@@ -55,6 +59,7 @@ std::string render_prometheus(const DriftMetrics& m);
 // the name twice with different values, more than kMaxPreviousMetricsBytes - gives nullopt:
 // the file is the operator's, but its content is not trusted.
 inline constexpr std::size_t kMaxPreviousMetricsBytes = std::size_t{4} << 20;
-std::optional<long long> previous_last_success(std::string_view text);
+std::optional<long long> previous_last_success(std::string_view text,
+                                               const std::string& selection = {});
 
 }  // namespace mvt::render

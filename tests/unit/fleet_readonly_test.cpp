@@ -299,8 +299,28 @@ TEST_CASE("fleet: drift metrics - kvm3 not observed, no resource series, the oth
     const auto r = run_tool(args(d.path(), {"--host", h, "drift"}, {"--prometheus", f.string()}));
     REQUIRE_MESSAGE(r.exit_code == 2, r.err);
     alone[h] = read_file(f);
-    CHECK(has(alone[h], "macvtapctl_drift_success 1\n"));
+    // A run limited by --host labels its run-level series with the selection, so one run per
+    // host into its own file gives distinct series in node_exporter's textfile collector.
+    CHECK(has(alone[h], "macvtapctl_drift_success{selection=\"" + h + "\"} 1\n"));
+    CHECK(lines_with(alone[h], "macvtapctl_drift_last_success_timestamp_seconds{selection=\"" + h +
+                                   "\"} ")
+              .size() == 1);
+    CHECK_FALSE(has(alone[h], "macvtapctl_drift_success 1\n"));
     check_promtool_clean(f);
+  }
+  // A previous run of kvm1 alone is not a success of the whole spec: not carried over.
+  {
+    const fs::path prom = d.path() / "from-kvm1.prom";
+    write_file(prom, alone["kvm1"]);
+    CHECK(run_tool(args(d.path(), {"drift"}, {"--prometheus", prom.string()})).exit_code == 1);
+    CHECK(lines_with(read_file(prom), "macvtapctl_drift_last_success").empty());
+  }
+  // The whole spec's previous successful run, as the same file would hold it (kvm1's file
+  // without the selection label).
+  {
+    const std::string sel = "{selection=\"kvm1\"}";
+    for (auto at = alone["kvm1"].find(sel); at != std::string::npos; at = alone["kvm1"].find(sel))
+      alone["kvm1"].erase(at, sel.size());
   }
   const auto kvm1_count = lines_with(alone["kvm1"], "macvtapctl_drift_host_resources{");
   REQUIRE(kvm1_count.size() == 1);
@@ -397,6 +417,11 @@ TEST_CASE("metrics: previous_last_success parses strictly" * doctest::test_suite
   CHECK(render::previous_last_success("# HELP x\n" + n + " 1700000000\nother 1\n") == 1700000000);
   CHECK(render::previous_last_success(n + " 1700000000") == 1700000000);  // no final newline
   CHECK(render::previous_last_success(n + " 17\n" + n + " 17\n") == 17);
+  // A run limited to hosts reads only its own selection's line.
+  CHECK(render::previous_last_success(n + "{selection=\"kvm1\"} 17\n", "kvm1") == 17);
+  CHECK_FALSE(render::previous_last_success(n + "{selection=\"kvm1\"} 17\n", "kvm2"));
+  CHECK_FALSE(render::previous_last_success(n + "{selection=\"kvm1\"} 17\n"));
+  CHECK_FALSE(render::previous_last_success(n + " 17\n", "kvm1"));
   CHECK_FALSE(render::previous_last_success(""));
   CHECK_FALSE(render::previous_last_success("other 1\n"));
   CHECK_FALSE(render::previous_last_success(n + "  17\n"));

@@ -127,7 +127,11 @@ apply::Journal try_and_kill(const TryLab& lab, int seconds) {
     } catch (const std::exception&) {
       jn.reset();  // being replaced right now
     }
-    if (jn && jn->status == "trying") break;
+    // Killed while it waits: the journal says trying and the wait has begun (its line is
+    // printed right after the try record is written, so the two can be seen apart).
+    if (jn && jn->status == "trying" &&
+        has(read_file(log), "Waiting " + std::to_string(seconds) + " s"))
+      break;
     int st = 0;
     if (::waitpid(pid, &st, WNOHANG) == pid) FAIL("apply --try ended by itself:\n" << read_file(log));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
