@@ -342,9 +342,18 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
       }
       std::cerr << "macvtapctl: error: host " << terminal_safe(h.host) << ": apply failed at step "
                 << terminal_safe(r.failed_step) << ": " << terminal_safe(r.error) << "\n";
-      if (r.rollback)
+      if (r.rollback && r.stopped_at_batch > 1 && r.rollback->ok()) {
+        // A batch rolled back alone: the batches before it stay (not "the previous state").
+        std::cerr << "Rolled back batch " << r.stopped_at_batch << " of " << r.batches << ": "
+                  << r.rollback->undone.size() << " step" << (r.rollback->undone.size() == 1 ? "" : "s")
+                  << " undone; batches 1-" << (r.stopped_at_batch - 1)
+                  << " stay applied (`macvtapctl --host " << terminal_safe(h.host)
+                  << " rollback` undoes them).\n";
+        print_list("  pending: ", r.rollback->pending, std::cerr);
+        print_list("note: ", r.rollback->notes, std::cerr);
+      } else if (r.rollback) {
         print_rollback(*r.rollback);
-      else
+      } else
         std::cerr << "Finished steps were left in place (--no-rollback); `macvtapctl --host "
                   << terminal_safe(h.host) << " rollback` undoes them.\n";
       return;

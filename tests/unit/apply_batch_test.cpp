@@ -194,8 +194,8 @@ void check_schema(const std::string& json_text) {
 
 }  // namespace
 
-TEST_CASE("batches: five restarted guests with --batch 2 make 3 batches; dependency order "
-          "stays valid; --batch 0 changes nothing" * doctest::test_suite("apply")) {
+TEST_CASE("batches: five restarted guests with --batch 2 make 3 batches, dependency order "
+          "stays valid, --batch 0 changes nothing" * doctest::test_suite("apply")) {
   Shared s;
   auto live = session(s);
   const plan::Plan flat = live.plan_of(live.changes());
@@ -253,7 +253,7 @@ TEST_CASE("batches: five restarted guests with --batch 2 make 3 batches; depende
 }
 
 TEST_CASE("batches cli: plan --batch 2 shows the batches in text, JSON (schema-valid) and "
-          "markdown; without --batch nothing of it" * doctest::test_suite("apply")) {
+          "markdown, without --batch nothing of it" * doctest::test_suite("apply")) {
   Shared s;
   const auto t = run_tool_env(s.args({"plan", "--batch", "2"}));
   INFO(t.out, t.err);
@@ -426,7 +426,7 @@ TEST_CASE("batches: a failure in batch 2 stops the rollout: batch 1 stays applie
   }
 }
 
-TEST_CASE("batches cli: apply --batch 2 prints the batches and the summary; a plan file "
+TEST_CASE("batches cli: apply --batch 2 prints the batches and the summary, a plan file "
           "carries its batch size and refuses another" * doctest::test_suite("apply")) {
   Shared s;
   const fs::path pf = s.t.path() / "p.plan";
@@ -436,6 +436,13 @@ TEST_CASE("batches cli: apply --batch 2 prints the batches and the summary; a pl
   const auto three = run_tool_env(s.args({"apply", "--yes", "--batch", "3", pf.string()}));
   CHECK(three.exit_code == 1);
   CHECK(three.err.find("it was made with --batch 2, not with --batch 3") != std::string::npos);
+  CHECK_FALSE(s.has_ens9(1));
+  CHECK_FALSE(apply::read_host_journal(s.state, "kvm1"));
+  const fs::path flat = s.t.path() / "flat.plan";
+  REQUIRE(run_tool_env(s.args({"plan", "-o", flat.string()})).exit_code == 0);
+  const auto two = run_tool_env(s.args({"apply", "--yes", "--batch", "2", flat.string()}));
+  CHECK(two.exit_code == 1);
+  CHECK(two.err.find("it was made without --batch, not with --batch 2") != std::string::npos);
   CHECK_FALSE(s.has_ens9(1));
   CHECK_FALSE(apply::read_host_journal(s.state, "kvm1"));
   // Without --batch: the file's batches are used.
