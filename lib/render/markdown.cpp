@@ -91,7 +91,9 @@ std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
   if (batched) {
     head += "\n**Batches** (at most " + std::to_string(v.plan->batch_size) +
             " guests restarted at a time; each batch is verified before the next starts)\n\n";
-    for (const auto& b : plan::batches_of(*v.plan))
+    const auto batches = plan::batches_of(*v.plan);
+    if (batches.empty()) head += "- none: no guest is restarted\n";
+    for (const auto& b : batches)
       head += "- " + cell(b.host) + ": " + cell(plan::batch_title(b)) + " (" +
               b.step_ids.front() + "-" + b.step_ids.back() + ")\n";
   }
