@@ -386,7 +386,8 @@ TEST_CASE("batches: a failure in batch 2 stops the rollout: batch 1 stays applie
   CHECK(line.find("injected: the daemon refused to shut down web3") != std::string::npos);
   CHECK(line.find("; stopped at batch 2 of 3: batch 1 applied and verified, batch 2 rolled back (") !=
         std::string::npos);
-  CHECK(line.find(" steps undone), batch 3 not started") != std::string::npos);
+  CHECK(line.find("batch 2 rolled back (7 steps undone), batch 3 not started") != std::string::npos);
+  CHECK(line.find("FAILED at step s16 guest/web3/activation: ") != std::string::npos);
   CHECK(hr.result.batch_lines ==
         std::vector<std::string>{"batch 1 of 3 (web1, web2): applied and verified",
                                  "batch 2 of 3 (web3, web4): FAILED, rolled back",
