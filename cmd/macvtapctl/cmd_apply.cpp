@@ -25,6 +25,13 @@
 //    should this process die (lib/apply/try_deadline.hpp, try_timer.hpp); apply itself first
 //    rolls back an expired try of its hosts, and refuses to apply over an unexpired one whose
 //    waiting process is gone.
+//  - --batch N (plan/batches.hpp, executor.hpp): per host, at most N guests restarted at a
+//    time; each batch is verified before the next; a failed batch is rolled back alone, the
+//    batches before it stay applied (journal marked applied: `rollback` undoes them), the
+//    ones after are not started; the host fails ("stopped at batch K of M"). A plan file
+//    carries its batch size and is run with it; a different --batch is refused.
+//    With --try, a host stopped at batch K > 1 keeps its verified batches (committed, not
+//    waited for): it failed, and `macvtapctl --host H rollback` undoes them.
 //  - --no-rollback: a failed step or verification leaves the finished steps in place
 //    (`macvtapctl rollback` undoes them later).
 //  - Verification (lib/apply/verify.hpp), printed as "Verification:" lines whether it passed
@@ -56,6 +63,7 @@
 #include "apply/live_session.hpp"
 #include "commands.hpp"
 #include "plan_common.hpp"
+#include "plan/batches.hpp"
 #include "plan/plan_file.hpp"
 #include "plan/plan_match.hpp"
 #include "render/plan_view.hpp"
@@ -74,6 +82,7 @@ struct ApplyCliOptions {
   bool yes = false;
   int try_seconds = 0;  // 0: no --try
   bool no_rollback = false;
+  int batch = 0;  // --batch N; 0: not batched (or the plan file's)
 };
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -216,6 +225,26 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
               << "  uri:   " << terminal_safe(st.uri) << "\n"
               << "  error: " << terminal_safe(st.error) << "\n";
   }
+  // --batch N (plan/batches.hpp). A plan file carries its batch size: apply uses it, and
+  // refuses a different --batch (a plan reviewed in one order is not run in another).
+  {
+    int size = o.batch;
+    if (saved) {
+      if (o.batch > 0 && saved->batch_size != o.batch) {
+        std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
+                  << ": it was made "
+                  << (saved->batch_size > 0 ? "with --batch " + std::to_string(saved->batch_size)
+                                            : std::string("without --batch"))
+                  << ", not with --batch " << o.batch << "; apply it "
+                  << (saved->batch_size > 0 ? "without --batch (its batches are used)"
+                                            : std::string("without --batch"))
+                  << " or run `macvtapctl plan --batch " << o.batch << "` again\n";
+        return 1;
+      }
+      size = saved->batch_size;
+    }
+    plan::apply_batches(fresh, size);
+  }
   plan::Plan to_run = fresh;
   if (saved) {
     auto moved = apply::stale_facts(*saved, fresh_changes.fingerprint);
@@ -300,6 +329,10 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     std::cout << "\nHost " << terminal_safe(h.host) << ":\n";
     print_list("note: ", r.notes, std::cerr);
     print_verification(r.verification);
+    if (!r.batch_lines.empty()) {
+      std::cout << "\nBatches:\n";
+      for (const auto& l : r.batch_lines) std::cout << "  " << terminal_safe(l) << "\n";
+    }
     if (!r.ok) {
       std::cout.flush();
       if (r.nothing_ran) {
@@ -309,9 +342,18 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
       }
       std::cerr << "macvtapctl: error: host " << terminal_safe(h.host) << ": apply failed at step "
                 << terminal_safe(r.failed_step) << ": " << terminal_safe(r.error) << "\n";
-      if (r.rollback)
+      if (r.rollback && r.stopped_at_batch > 1 && r.rollback->ok()) {
+        // A batch rolled back alone: the batches before it stay (not "the previous state").
+        std::cerr << "Rolled back batch " << r.stopped_at_batch << " of " << r.batches << ": "
+                  << r.rollback->undone.size() << " step" << (r.rollback->undone.size() == 1 ? "" : "s")
+                  << " undone; batches 1-" << (r.stopped_at_batch - 1)
+                  << " stay applied (`macvtapctl --host " << terminal_safe(h.host)
+                  << " rollback` undoes them).\n";
+        print_list("  pending: ", r.rollback->pending, std::cerr);
+        print_list("note: ", r.rollback->notes, std::cerr);
+      } else if (r.rollback) {
         print_rollback(*r.rollback);
-      else
+      } else
         std::cerr << "Finished steps were left in place (--no-rollback); `macvtapctl --host "
                   << terminal_safe(h.host) << " rollback` undoes them.\n";
       return;
@@ -400,6 +442,11 @@ void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
                 "--try[=SECONDS]: roll back by itself unless `macvtapctl confirm` comes within "
                 "SECONDS (default 120); per host: `--host NAME confirm` keeps one host, the "
                 "unconfirmed ones roll back");
+  sub->add_option("--batch", opts->batch,
+                  "restart at most N guests at a time per host; each batch is verified before the "
+                  "next starts, a failed batch is rolled back and the host's rollout stops (the "
+                  "batches before it stay applied)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--no-rollback", opts->no_rollback,
                 "leave finished steps in place when a step or the verification fails");
   sub->callback([opts, rc, &g] { *rc = run_apply(*opts, g); });

@@ -1,12 +1,16 @@
 // `macvtapctl plan -f PATH... [--format text|json|markdown] [-o PLANFILE]
-//  [--detailed-exitcode]`: what apply would do, in order, and why. Read-only: writes nothing
+//  [--detailed-exitcode] [--batch N]`: what apply would do, in order, and why. Read-only: writes nothing
 // but PLANFILE, runs no command in a guest. Exit 0 (1 on error); with --detailed-exitcode
 // 0 no changes, 1 error, 2 changes. A host that cannot be observed is reported in every
 // format while the other hosts are planned, and the exit code is 1 (detailed or not).
+// --batch N: the plan in batches of at most N restarted guests per host (plan/batches.hpp),
+// shown as batch headers (text), a Batch column (markdown), `batch`/`batches` (JSON) and
+// saved in PLANFILE.
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
+#include "plan/batches.hpp"
 #include "plan/plan_file.hpp"
 #include "plan_common.hpp"
 #include "render/json.hpp"
@@ -23,6 +27,7 @@ struct PlanOptions {
   std::string format = "text";
   std::string out;
   bool detailed = false;
+  int batch = 0;  // --batch N (plan/batches.hpp); 0 = not batched
 };
 
 int run_plan(const PlanOptions& o, const GlobalOptions& g) {
@@ -34,6 +39,7 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
     if (!hosts.empty()) report_open_tries(g, hosts, std::cerr, "warning: ", std::cerr);
   }
   if (!run.ok) return 1;
+  plan::apply_batches(run.plan, o.batch);
   const auto view = render::make_view(run.plan, render::Mode::Plan);
   if (o.format == "json")
     std::cout << render::render_json(view);
@@ -79,6 +85,10 @@ void add_plan(CLI::App& app, GlobalOptions& g, int* rc) {
                   "also save the plan (with a fingerprint of the live state) for `apply`");
   sub->add_flag("--detailed-exitcode", opts->detailed,
                 "exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
+  sub->add_option("--batch", opts->batch,
+                  "restart at most N guests at a time per host: the disruptive guests are cut into "
+                  "batches, each verified before the next starts (0: no batches)")
+      ->check(CLI::NonNegativeNumber);
   sub->callback([opts, rc, &g] { *rc = run_plan(*opts, g); });
 }
 

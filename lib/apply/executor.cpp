@@ -11,6 +11,7 @@
 #include "apply/step_runner.hpp"
 #include "apply/temp_files.hpp"
 #include "apply/try_deadline.hpp"
+#include "plan/batches.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
 
@@ -73,7 +74,10 @@ std::string outcome_line(const HostResult& h) {
     case HostOutcome::NoChanges:
       return h.host + ": no changes";
     case HostOutcome::Applied:
-      return h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done)) + ", verified";
+      return h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done)) +
+             (r.batches > 0 ? " in " + std::to_string(r.batches) +
+                                  (r.batches == 1 ? " batch" : " batches") + ", each verified"
+                            : ", verified");
     case HostOutcome::Unobserved:
       return h.host + ": not applied: not observed (" + h.uri + "): " + h.error;
     case HostOutcome::Failed:
@@ -85,6 +89,28 @@ std::string outcome_line(const HostResult& h) {
   // The first line of the error: the full text is in the host's block.
   std::string first = r.error.substr(0, r.error.find('\n'));
   line += ": " + first;
+  if (r.stopped_at_batch > 0) {
+    // "stopped at batch 2 of 3: batch 1 applied and verified, batch 2 rolled back (4 steps
+    // undone), batch 3 not started"
+    const int k = r.stopped_at_batch, m = r.batches;
+    auto range = [](int a, int b) {
+      return a == b ? "batch " + std::to_string(a)
+                    : "batches " + std::to_string(a) + "-" + std::to_string(b);
+    };
+    line += "; stopped at batch " + std::to_string(k) + " of " + std::to_string(m) + ": ";
+    if (k > 1) line += range(1, k - 1) + " applied and verified, ";
+    line += "batch " + std::to_string(k);
+    if (r.rollback) {
+      line += r.rollback->ok() ? " rolled back (" + steps(r.rollback->undone.size()) + " undone)"
+                               : " rollback INCOMPLETE (" +
+                                     std::to_string(r.rollback->errors.size()) +
+                                     " could not be undone)";
+    } else {
+      line += " left in place (--no-rollback)";
+    }
+    if (k < m) line += ", " + range(k + 1, m) + " not started";
+    return line;
+  }
   if (r.rollback) {
     if (r.rollback->ok())
       line += "; rolled back (" + steps(r.rollback->undone.size()) + " undone)";
@@ -118,7 +144,17 @@ ApplySession::ApplySession(Backends backends, ApplyOptions options)
 
 ApplySession::~ApplySession() = default;
 
-void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string& host) {
+void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string& host,
+                          std::optional<int> batch) {
+  // A batch (see Batches in executor.hpp): the guests of the batches not started yet are
+  // left out of the re-plan and the checks; the checks shown are the batch's own guests'.
+  std::set<std::string> later, shown;
+  if (batch)
+    for (const auto& s : p.steps) {
+      if (s.host != host || s.op.guest.empty()) continue;
+      if (s.batch > *batch) later.insert(s.op.guest);
+      if (s.batch == *batch) shown.insert(s.op.guest);
+    }
   if (!options_.replan_host && !options_.replan) {
     r.notes.push_back("verification skipped: no re-plan available");
   } else {
@@ -127,7 +163,9 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string
     for (int i = 1; i <= attempts && !empty; ++i) {
       // Only this host counts: the other hosts' pending changes are theirs to apply.
       plan::Plan again = options_.replan_host ? options_.replan_host(host) : options_.replan();
-      std::erase_if(again.steps, [&](const plan::Step& s) { return s.host != host; });
+      std::erase_if(again.steps, [&](const plan::Step& s) {
+        return s.host != host || (!s.op.guest.empty() && later.count(s.op.guest));
+      });
       if (!again.has_changes()) {
         r.verify_diffs.clear();
         empty = true;
@@ -149,6 +187,8 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string
   }
   std::vector<std::string> failed;
   VerifyReport rep = options_.verify_guests(host);
+  if (batch)
+    std::erase_if(rep.lines, [&](const VerifyLine& l) { return !shown.count(l.guest); });
   const auto touched = touched_guests(p, host);  // nullopt: a host file changed, all count
   for (auto& l : rep.lines)
     if (l.status == CheckStatus::Failed && touched && !touched->count(l.guest))
@@ -197,9 +237,43 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
   int seq = 0;  // 1-based execution order within this host's journal
   HostBackends& b = backends_.at(h);
   JournalWriter& jw = *journals_.at(h);
+  // Batches (executor.hpp): the batch running, where each began (journal seq), the titles.
+  std::map<int, plan::BatchInfo> batch_info;
+  for (auto& bi : plan::batches_of(p))
+    if (bi.host == h) batch_info[bi.number] = std::move(bi);
+  r.batches = static_cast<int>(batch_info.size());
+  int batch = 0;
+  std::map<int, int> batch_first_seq;
+  auto batch_name = [&](int k) {
+    const auto& bi = batch_info[k];
+    std::string g;
+    for (const auto& x : bi.guests) g += (g.empty() ? "" : ", ") + x;
+    return "batch " + std::to_string(k) + " of " + std::to_string(r.batches) +
+           (g.empty() ? "" : " (" + g + ")");
+  };
   for (const auto& step : p.steps) {
     if (step.host != h) continue;
     ++seq;
+    if (r.batches > 0 && step.batch != batch) {
+      // The batch before is complete: verify it before the next one starts. (The Verify
+      // step, batch 0, verifies the last batch itself.)
+      if (batch > 0 && step.batch > 0) {
+        if (options_.progress) options_.progress(batch_name(batch) + ": verifying");
+        try {
+          verify(r, p, h, batch);
+        } catch (const std::exception& e) {
+          r.failed_step = "verify of batch " + std::to_string(batch);
+          r.error = e.what();
+          break;
+        }
+        r.batch_lines.push_back(batch_name(batch) + ": applied and verified");
+      }
+      if (step.batch > 0) {
+        batch = step.batch;
+        batch_first_seq[batch] = seq;
+        if (options_.progress) options_.progress(batch_name(batch) + ": starting");
+      }
+    }
     if (options_.interrupted && options_.interrupted()) {
       r.failed_step = label(step);
       r.error = "interrupted before this step";
@@ -229,8 +303,12 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
     if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
     try {
       if (step.op.kind == plan::OpKind::Verify) {
-        verify(r, p, h);
+        if (r.batches > 0)
+          verify(r, p, h, batch);  // the full re-plan; the checks of the last batch
+        else
+          verify(r, p, h);
         verified = true;
+        if (r.batches > 0) r.batch_lines.push_back(batch_name(batch) + ": applied and verified");
       } else {
         run_operation(step, b, options_.timeouts, r.pending, options_.progress, &js.before);
       }
@@ -255,15 +333,41 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
   }
   if (r.failed_step.empty() && !verified) {
     try {
-      verify(r, p, h);
+      if (r.batches > 0) {
+        verify(r, p, h, batch);
+        r.batch_lines.push_back(batch_name(batch) + ": applied and verified");
+      } else {
+        verify(r, p, h);
+      }
     } catch (const std::exception& e) {
       r.failed_step = "verify";
       r.error = e.what();
     }
   }
   r.ok = r.failed_step.empty() && r.error.empty();
+  if (!r.ok && r.batches > 0) {
+    r.stopped_at_batch = std::max(batch, 1);
+    const int k = r.stopped_at_batch;
+    r.batch_lines.push_back(batch_name(k) + ": FAILED" +
+                            (options_.rollback_on_failure ? ", rolled back" : ", left in place (--no-rollback)"));
+    for (int n = k + 1; n <= r.batches; ++n)
+      r.batch_lines.push_back(batch_name(n) + ": not started");
+  }
   if (!r.ok) {
-    if (options_.rollback_on_failure) {
+    if (options_.rollback_on_failure && r.stopped_at_batch > 1) {
+      // Only the failed batch is undone; the journal (marked applied by the rollback) keeps
+      // the verified batches for a later `macvtapctl rollback`.
+      auto it = journals_.find(h);
+      it->second.reset();
+      journals_.erase(it);
+      try {
+        r.rollback = rollback_host(options_.state_dir, h, b, options_.timeouts, options_.progress,
+                                   batch_first_seq[r.stopped_at_batch]);
+      } catch (const std::exception& e) {
+        r.rollback = RollbackReport{};
+        r.rollback->errors.push_back("host " + h + ": " + e.what());
+      }
+    } else if (options_.rollback_on_failure) {
       r.rollback = rollback(h);
     } else {
       // --no-rollback: the journal stays open on disk for `macvtapctl rollback`; this

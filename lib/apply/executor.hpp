@@ -31,6 +31,18 @@
 // repair it, and one drifted guest must not block every apply on its host. When a host's
 // steps have changes but no Verify step, the same verification runs after its last step.
 //
+// Batches (plan --batch N, plan/batches.hpp): a host whose steps carry batch numbers runs
+// batch 1, then verifies it - the re-plan of the host must show no change left except for
+// the guests of the batches not yet started, and the guest checks of the batch's guests (and,
+// for batch 1, of the other guests it changed) must pass - then batch 2, and so on; the
+// host's Verify step (the full verification) closes the last batch. When batch K fails (a
+// step or its verification): batch K's steps alone are rolled back (rollback_host with the
+// journal seq where K began: the earlier batches' records are kept), the journal is marked
+// applied (batches 1..K-1 stay applied and verified; a later `macvtapctl rollback` undoes
+// them), the batches after K are not started, and the host is Failed: "stopped at batch K of
+// M". K = 1 rolls the whole host back as without batches. With --no-rollback nothing is
+// undone, as without batches.
+//
 // Test-only fault point (documented in tests/unit/apply_crash_test.cpp): when the environment
 // variable MVT_FAULT_AFTER_STEP=k is set, the process calls _exit(99) right after the
 // completion of the k-th executed step (1-based, counted over the whole plan in the order
@@ -101,6 +113,11 @@ struct ApplyResult {
   std::vector<std::string> notes;
   std::optional<RollbackReport> rollback;  // set when a failure rolled back
   bool nothing_ran = false;  // failed before any step (lock held, journal refused, interrupted)
+  // A batched host (plan --batch N, plan/batches.hpp): its batch count, and when it failed
+  // the batch that failed (1-based; 0 = not batched / did not fail in a batch).
+  int batches = 0;
+  int stopped_at_batch = 0;
+  std::vector<std::string> batch_lines;  // "batch 1 of 3 (web1, web2): applied and verified"
 };
 
 // What happened to one host of an apply.
@@ -178,7 +195,9 @@ class ApplySession {
 
  private:
   // Re-plan of `host`, then its guest checks; throws Error describing what failed.
-  void verify(ApplyResult& r, const plan::Plan& p, const std::string& host);
+  // `batch`: when set, the verification of batch *batch (see Batches above).
+  void verify(ApplyResult& r, const plan::Plan& p, const std::string& host,
+              std::optional<int> batch = std::nullopt);
   Backends backends_;
   ApplyOptions options_;
   int executed_ = 0;  // steps run so far over all hosts (the fault point counts these)

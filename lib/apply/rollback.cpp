@@ -28,9 +28,11 @@ std::vector<Journal> rollback_chain(const std::filesystem::path& state_dir,
 }
 
 RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::string& host,
-                             HostBackends& b, const Timeouts& t, const ProgressFn& progress) {
+                             HostBackends& b, const Timeouts& t, const ProgressFn& progress,
+                             int from_seq) {
   RollbackReport rep;
   auto chain = rollback_chain(state_dir, host);
+  if (from_seq > 0 && chain.size() > 1) chain.resize(1);  // a batch: this apply's journal only
   if (chain.empty()) {
     rep.nothing_to_do = true;
     return rep;
@@ -73,7 +75,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
     journal([&] { w->status("rolling-back"); });
     for (auto it = jn.steps.rbegin(); it != jn.steps.rend(); ++it) {
       const JournalStep& s = *it;
-      if (s.undone) continue;
+      if (s.undone || s.seq < from_seq) continue;
       const std::string label = s.id + " " + s.target;
       if (s.op.kind == plan::OpKind::Activate) {
         reactivate.insert(reactivate.begin(), {s.op.guest, s.op.method, w, s.seq, label});
@@ -103,7 +105,11 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
     }
   }
   for (auto& w : writers)
-    journal([&] { w->status(rep.errors.empty() ? "rolled-back" : "rollback-incomplete"); });
+    journal([&] {
+      w->status(!rep.errors.empty() ? "rollback-incomplete"
+                : from_seq > 0      ? "applied"
+                                    : "rolled-back");
+    });
   // The temp files a crash left beside the files undone (not for a guest whose agent never
   // answered: it cannot be reached).
   std::vector<TempDirRef> dirs;

@@ -36,9 +36,12 @@ struct RollbackReport {
 // The caller holds the host's lock. `b` must reach the host's hypervisor and file sources
 // (open_backends(journal sources) after a crash).
 // `progress` gets lines for people while it waits for an agent.
+// `from_seq` > 0 (a failed batch, executor.hpp): only the newest journal's steps from that
+// seq on are undone, and the journal is then marked applied (rollback-incomplete when an
+// undo failed): the steps before it stay applied and a later rollback undoes them.
 RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::string& host,
                              HostBackends& b, const Timeouts& t,
-                             const ProgressFn& progress = {});
+                             const ProgressFn& progress = {}, int from_seq = 0);
 
 // The journals rollback_host() would process for a host, newest first (empty when nothing
 // is left to undo).

@@ -65,6 +65,9 @@ struct Step {
   std::string reason;       // for people only
   bool disruptive = false;  // can cut a running guest's connectivity
   Operation op;
+  // `--batch N` (batches.hpp): the batch of its host this step runs in, 1-based; 0 = the
+  // plan is not batched (or the step is the host's Verify step, which closes the last batch).
+  int batch = 0;
 };
 
 // Whether a host of the spec was observed (issue 13: one host's trouble is reported, never
@@ -82,6 +85,7 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<std::string> warnings;
   std::map<std::string, HostStatus> hosts;  // every host considered, by name
+  int batch_size = 0;  // `--batch N` (batches.hpp); 0 = not batched
   bool has_changes() const;  // any step other than Verify
   std::vector<std::string> unobserved_hosts() const;  // names, sorted
 };

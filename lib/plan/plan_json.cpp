@@ -1,5 +1,7 @@
 #include "plan/plan_json.hpp"
 
+#include "plan/batches.hpp"
+
 #include <cstdint>
 
 namespace mvt::plan {
@@ -119,6 +121,7 @@ Json step_to_json(const Step& s) {
   j["reason"] = s.reason;
   j["disruptive"] = s.disruptive;
   j["operation"] = op_to_json(s.op);
+  if (s.batch > 0) j["batch"] = s.batch;  // `--batch N` only: unbatched plans are unchanged
   return j;
 }
 
@@ -147,6 +150,23 @@ Json plan_to_json(const Plan& p) {
     hosts[name] = std::move(h);
   }
   j["hosts"] = std::move(hosts);
+  // `--batch N` (batches.hpp): the size and, per host, each batch's guests and steps.
+  if (p.batch_size > 0) {
+    Json b;
+    b["size"] = p.batch_size;
+    Json per_host = Json::object();
+    for (const auto& bi : batches_of(p)) {
+      Json one;
+      one["batch"] = bi.number;
+      one["of"] = bi.of;
+      one["guests"] = bi.guests;
+      one["steps"] = bi.step_ids;
+      if (!per_host.contains(bi.host)) per_host[bi.host] = Json::array();
+      per_host[bi.host].push_back(std::move(one));
+    }
+    b["hosts"] = std::move(per_host);
+    j["batches"] = std::move(b);
+  }
   return j;
 }
 
@@ -201,6 +221,15 @@ std::optional<Plan> plan_from_json(const Json& j, const std::string& origin, Dia
       }
     }
   }
+  // "batches" only in plans made with --batch N: its size is what apply re-batches with.
+  if (auto it = j.find("batches"); it != j.end()) {
+    auto sz = it->is_object() ? it->find("size") : it->end();
+    if (!it->is_object() || sz == it->end() || !sz->is_number_unsigned() ||
+        sz->get<std::uint64_t>() < 1 || sz->get<std::uint64_t>() > 1000000u)
+      r.fail("batches", "\"batches.size\" is not a positive integer");
+    else
+      p.batch_size = sz->get<int>();
+  }
   auto steps = j.find("steps");
   if (steps == j.end() || !steps->is_array()) {
     r.fail("plan", "missing \"steps\" array");
@@ -235,6 +264,13 @@ std::optional<Plan> plan_from_json(const Json& j, const std::string& origin, Dia
     s.reason = r.str(sj, "reason", where, false);
     if (auto it = sj.find("disruptive"); it != sj.end() && it->is_boolean())
       s.disruptive = it->get<bool>();
+    if (auto it = sj.find("batch"); it != sj.end()) {
+      if (it->is_number_unsigned() && it->get<std::uint64_t>() >= 1 &&
+          it->get<std::uint64_t>() <= 1000000u)
+        s.batch = it->get<int>();
+      else
+        r.fail(where, "\"batch\" is not a positive integer");
+    }
     auto oj = sj.find("operation");
     if (oj == sj.end() || !oj->is_object()) {
       r.fail(where, "missing \"operation\"");

@@ -1,5 +1,6 @@
 #include "render/markdown.hpp"
 
+#include "plan/batches.hpp"
 #include "render/text.hpp"
 #include "util/diagnostics.hpp"
 
@@ -85,12 +86,25 @@ std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
               cell(f.error) + " |\n";
   }
 
+  // --batch N: a Batch column, and a list of the batches in the head.
+  const bool batched = v.plan->batch_size > 0;
+  if (batched) {
+    head += "\n**Batches** (at most " + std::to_string(v.plan->batch_size) +
+            " guests restarted at a time; each batch is verified before the next starts)\n\n";
+    const auto batches = plan::batches_of(*v.plan);
+    if (batches.empty()) head += "- none: no guest is restarted\n";
+    for (const auto& b : batches)
+      head += "- " + cell(b.host) + ": " + cell(plan::batch_title(b)) + " (" +
+              b.step_ids.front() + "-" + b.step_ids.back() + ")\n";
+  }
   std::vector<std::string> rows;
   std::vector<std::string> details;
   for (const auto& h : v.hosts)
     for (const auto& sv : h.steps) {
       const plan::Step& s = *sv.step;
-      rows.push_back("| " + s.id + " | " + code(sv.symbol) + " | " + code(s.target) + " | " +
+      std::string batch_cell;
+      if (batched) batch_cell = (s.batch > 0 ? std::to_string(s.batch) : std::string("-")) + " | ";
+      rows.push_back("| " + s.id + " | " + batch_cell + code(sv.symbol) + " | " + code(s.target) + " | " +
                      cell(s.host) + " | " + cell(sv.label) + " | " +
                      (s.disruptive ? "yes" : "") + " | " + cell(s.reason) + " |\n");
       details.push_back(details_of(s, sv.symbol));
@@ -101,7 +115,8 @@ std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
     for (const auto& w : v.warnings) warnings += "- " + cell(w) + "\n";
   }
   const std::string table_head =
-      "\n| Step | | Target | Host | What | Disruptive | Why |\n|---|---|---|---|---|---|---|\n";
+      batched ? "\n| Step | Batch | | Target | Host | What | Disruptive | Why |\n|---|---|---|---|---|---|---|---|\n"
+              : "\n| Step | | Target | Host | What | Disruptive | Why |\n|---|---|---|---|---|---|---|\n";
 
   auto assemble = [&](std::size_t nrows, std::size_t ndetails, const std::string& note) {
     std::string s = head;

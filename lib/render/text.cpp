@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plan/batches.hpp"
 #include "util/diagnostics.hpp"
 
 namespace mvt::render {
@@ -67,10 +68,19 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
   } else {
     s += drift ? "Live state differs from the topology. To bring it back, macvtapctl would:\n"
                : "macvtapctl will perform the following steps, in order:\n";
+    const auto batches = plan::batches_of(*v.plan);  // empty unless --batch N
     for (const auto& h : v.hosts) {
       s += "\n" + out.paint("host " + h.host, "\x1b[1m") + "\n";
+      int batch = 0;
       for (const auto& sv : h.steps) {
         const plan::Step& st = *sv.step;
+        if (st.batch != batch) {  // a header where each batch starts (--batch N)
+          batch = st.batch;
+          for (const auto& b : batches)
+            if (b.host == st.host && b.number == batch)
+              s += " " + out.paint("-- " + terminal_safe(plan::batch_title(b)) + " --", "\x1b[1;36m") + "\n";
+          if (batch == 0) s += " " + out.paint("-- after the last batch --", "\x1b[1;36m") + "\n";
+        }
         s += "  " + st.id + " " + out.paint(sv.symbol, colour_of(sv.symbol)) + " " +
              out.paint(terminal_safe(st.target), "\x1b[1m") + "  (" + terminal_safe(sv.label) + ")";
         if (st.disruptive) s += " " + out.paint("[disruptive]", "\x1b[1;31m");
