@@ -442,11 +442,7 @@ ApplyResult ApplySession::apply(const plan::Plan& p) {
     r.notes.insert(r.notes.end(), one.notes.begin(), one.notes.end());
     if (one.rollback) {
       if (!r.rollback) r.rollback = RollbackReport{};
-      auto& all = *r.rollback;
-      all.undone.insert(all.undone.end(), one.rollback->undone.begin(), one.rollback->undone.end());
-      all.errors.insert(all.errors.end(), one.rollback->errors.begin(), one.rollback->errors.end());
-      all.pending.insert(all.pending.end(), one.rollback->pending.begin(), one.rollback->pending.end());
-      all.notes.insert(all.notes.end(), one.rollback->notes.begin(), one.rollback->notes.end());
+      r.rollback->append(*one.rollback);
     }
   }
   return r;
@@ -565,11 +561,7 @@ RollbackReport ApplySession::rollback() {
   for (const auto& [h, _] : journals_) hosts.push_back(h);
   // Hosts in reverse order of name, each alone; within a host, steps newest first.
   for (auto it = hosts.rbegin(); it != hosts.rend(); ++it) {
-    RollbackReport rep = rollback(*it);
-    all.undone.insert(all.undone.end(), rep.undone.begin(), rep.undone.end());
-    all.errors.insert(all.errors.end(), rep.errors.begin(), rep.errors.end());
-    all.pending.insert(all.pending.end(), rep.pending.begin(), rep.pending.end());
-    all.notes.insert(all.notes.end(), rep.notes.begin(), rep.notes.end());
+    all.append(rollback(*it));
   }
   return all;
 }

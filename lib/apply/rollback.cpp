@@ -10,6 +10,16 @@
 
 namespace mvt::apply {
 
+void RollbackReport::append(const RollbackReport& other) {
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  add(undone, other.undone);
+  add(errors, other.errors);
+  add(pending, other.pending);
+  add(notes, other.notes);
+}
+
 std::vector<Journal> rollback_chain(const std::filesystem::path& state_dir,
                                     const std::string& host) {
   std::vector<Journal> chain;

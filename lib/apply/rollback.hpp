@@ -31,6 +31,8 @@ struct RollbackReport {
   std::vector<std::string> pending;  // re-activations that could not run here
   std::vector<std::string> notes;    // e.g. the journal could not record the rollback
   bool ok() const { return errors.empty(); }
+  // Adds another host's (or batch's) report after this one's lines.
+  void append(const RollbackReport& other);
 };
 
 // The caller holds the host's lock. `b` must reach the host's hypervisor and file sources

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "util/errors.hpp"
+#include "util/path_parts.hpp"
 
 namespace mvt {
 namespace {
@@ -63,17 +64,10 @@ std::vector<std::string> split_relative_path(const std::string& rel) {
   if (rel.front() == '/')
     throw AccessError("refusing absolute path '" + rel +
                       "': paths are relative to the source root");
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= rel.size()) {
-    std::size_t end = rel.find('/', start);
-    if (end == std::string::npos) end = rel.size();
-    std::string part = rel.substr(start, end - start);
+  std::vector<std::string> parts = path_components(rel);
+  for (const auto& part : parts)
     if (part == "..")
       throw AccessError("refusing path '" + rel + "': '..' leads out of the source root");
-    if (!part.empty() && part != ".") parts.push_back(std::move(part));
-    start = end + 1;
-  }
   if (parts.empty()) throw AccessError("refusing path '" + rel + "': it names the root itself");
   return parts;
 }

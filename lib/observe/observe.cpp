@@ -34,6 +34,21 @@ std::string origin_of(FileAccess& fa, const std::string& rel) {
   return fa.describe() + ":/" + rel;
 }
 
+// A network-scripts file as observed: where it is, and what was read of it (nothing when
+// `info` is empty: listed but unreadable).
+FileState file_state(FileAccess& fa, const std::string& rel, std::optional<FileInfo> info) {
+  FileState f;
+  f.path = rel;
+  f.origin = origin_of(fa, rel);
+  if (info) {
+    f.bytes = std::move(info->bytes);
+    f.mode = info->mode;
+    f.uid = info->uid;
+    f.gid = info->gid;
+  }
+  return f;
+}
+
 bool is_script(const std::string& name) {
   return (name.rfind("ifcfg-", 0) == 0 && name.size() > 6) ||
          (name.rfind("route-", 0) == 0 && name.size() > 6);
@@ -146,14 +161,7 @@ NetworkScripts read_named_scripts(FileAccess& fa, const std::set<std::string>& d
       const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
       auto info = fa.read(rel);
       if (!info) continue;
-      FileState f;
-      f.path = rel;
-      f.origin = origin_of(fa, rel);
-      f.bytes = std::move(info->bytes);
-      f.mode = info->mode;
-      f.uid = info->uid;
-      f.gid = info->gid;
-      out.emplace(name, std::move(f));
+      out.emplace(name, file_state(fa, rel, std::move(info)));
     }
   }
   return out;
@@ -186,16 +194,7 @@ NetworkScripts read_network_scripts(FileAccess& fa) {
   NetworkScripts out;
   for (auto& [name, info] : fa.read_dir(kNetworkScriptsDir, is_script)) {
     const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
-    FileState f;
-    f.path = rel;
-    f.origin = origin_of(fa, rel);
-    if (info) {
-      f.bytes = std::move(info->bytes);
-      f.mode = info->mode;
-      f.uid = info->uid;
-      f.gid = info->gid;
-    }
-    out.emplace(name, std::move(f));
+    out.emplace(name, file_state(fa, rel, std::move(info)));
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "spec/libvirt_uri.hpp"
+#include "util/path_parts.hpp"
 
 namespace mvt {
 namespace {
@@ -214,14 +215,7 @@ std::optional<std::filesystem::path> walk_regular_file(const std::string& path, 
     why = std::strerror(errno);
     return std::nullopt;
   }
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start <= path.size();) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    std::string part = path.substr(start, end - start);
-    if (!part.empty() && part != ".") parts.push_back(std::move(part));
-    start = end + 1;
-  }
+  const std::vector<std::string> parts = path_components(path);
   std::filesystem::path shown = "/";
   for (std::size_t i = 0; i < parts.size() && why.empty(); ++i) {
     const bool last = i + 1 == parts.size();

@@ -20,6 +20,7 @@
 #include "spec/rules.hpp"
 #include "spec/yaml_reader.hpp"
 #include "util/hash.hpp"
+#include "util/path_parts.hpp"
 
 namespace mvt::spec {
 namespace {
@@ -81,14 +82,7 @@ std::optional<Fd> open_no_follow(const std::string& path, bool& is_dir, std::str
     why = std::strerror(errno);
     return std::nullopt;
   }
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start <= path.size();) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    std::string part = path.substr(start, end - start);
-    if (!part.empty() && part != ".") parts.push_back(std::move(part));
-    start = end + 1;
-  }
+  const std::vector<std::string> parts = path_components(path);
   std::string shown = path.front() == '/' ? "/" : "";
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const bool last = i + 1 == parts.size();
