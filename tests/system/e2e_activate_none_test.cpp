@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "e2e_lab.hpp"
+#include "../unit/test_support.hpp"
 
 using namespace std::chrono_literals;
 namespace lab = mvt::test::lab;
@@ -25,9 +26,7 @@ const std::string kBeforeEns3 =
     "TYPE=Ethernet\nBOOTPROTO=none\nIPADDR=203.0.113.10\nPREFIX=25\nDEFROUTE=yes\n"
     "NAME=ens3\nDEVICE=ens3\nONBOOT=yes\n";
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+using mvt::test::contains;
 
 std::string join(const std::set<std::string>& s) {
   std::string out;

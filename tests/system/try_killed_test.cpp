@@ -21,6 +21,7 @@
 #include "apply/journal.hpp"
 #include "apply/try_deadline.hpp"
 #include "e2e_lab.hpp"
+#include "../unit/test_support.hpp"
 
 extern char** environ;
 
@@ -35,9 +36,7 @@ const std::string kBeforeEns3 =
     "TYPE=Ethernet\nBOOTPROTO=none\nIPADDR=203.0.113.10\nPREFIX=25\nDEFROUTE=yes\n"
     "NAME=ens3\nDEVICE=ens3\nONBOOT=yes\n";
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+using mvt::test::contains;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -20,9 +20,7 @@ namespace {
 
 const std::string kNs = "etc/sysconfig/network-scripts";
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+using mvt::test::contains;
 
 }  // namespace
 

@@ -38,11 +38,7 @@ using mvt::test::write_file;
 
 namespace {
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-  return s;
-}
+using mvt::test::replace_all;
 
 // A fleet of lab copies: host kvmN (N = 1..9) has base/kvmN/{node.xml,host/,guest-webN/}.
 struct Fleet {
