@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config git libyaml-cpp-dev libyaml-dev libvirt-dev libxml2-dev libxml2-utils
 libboost-filesystem-dev libboost-dev doctest-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-python3 python3-jsonschema python3-yaml libvirt-clients iproute2 ${MVT_EXTRA_PKGS:-}"
+python3 python3-jsonschema python3-yaml libvirt-clients iproute2 scdoc ${MVT_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
