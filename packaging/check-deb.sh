@@ -11,7 +11,8 @@
 #     example topologies (validated by the installed binary), the units (`systemd-analyze
 #     verify`, and `systemd-analyze security --offline` exposure <= 4.0);
 #  4. removes it again (dpkg -r) and checks that nothing of it is left.
-# Prints its time. MVT_JOBS sets the build's parallelism (default: every core).
+# Prints its time. MVT_JOBS sets the build's parallelism (default: every core); MVT_DEB=FILE
+# skips steps 1's build and checks FILE.
 set -eu
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -22,14 +23,19 @@ fail() { echo "check-deb: FAILED: $*" >&2; exit 1; }
 MVT_EXTRA_PKGS="${MVT_EXTRA_PKGS:-} file lintian man-db zsh systemd" ./cmake/install-deps.sh
 
 # 1. Build. -B: its own build directory, so the developer's build/release is left alone.
-build="$src/build/deb"
-cmake --preset release -B "$build" -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"${MVT_JOBS:-$(nproc)}"
-rm -f "$build"/macvtapctl_*.deb
-(cd "$build" && cpack -G DEB >/dev/null) || fail "cpack -G DEB"
-deb=$(ls "$build"/macvtapctl_*.deb)
+# MVT_DEB=FILE checks that .deb instead (e.g. one built by hand).
+if [ -n "${MVT_DEB:-}" ]; then
+  deb=$MVT_DEB
+else
+  build="$src/build/deb"
+  cmake --preset release -B "$build" -DBUILD_TESTING=OFF >/dev/null
+  cmake --build "$build" -j"${MVT_JOBS:-$(nproc)}"
+  rm -f "$build"/macvtapctl_*.deb
+  (cd "$build" && cpack -G DEB >/dev/null) || fail "cpack -G DEB"
+  deb=$(ls "$build"/macvtapctl_*.deb)
+fi
 version=$(dpkg-deb -f "$deb" Version)
-say "built $deb"
+say "package $deb"
 dpkg-deb -f "$deb" Package Version Architecture Depends Recommends Section
 
 # 2. Lint.
@@ -51,6 +57,10 @@ dpkg-deb -f "$deb" Depends | tr ',' '\n' | while IFS= read -r alternatives; do
     if dpkg-query -s "$alt" >/dev/null 2>&1; then
       dpkg-query -s "$alt" >>"$root/var/lib/dpkg/status"
       echo >>"$root/var/lib/dpkg/status"
+      # ... with no files (an empty file list, as dpkg expects one per package).
+      for name in $(dpkg-query -W -f='${binary:Package}\n' "$alt"); do
+        : >"$root/var/lib/dpkg/info/$name.list"
+      done
       found=$alt
       break
     fi
