@@ -26,7 +26,8 @@
 #   MVT_PR_MARKER       the hidden marker (default <!-- macvtapctl-pr-plan -->)
 #   MVT_PR_MAX_BYTES    cut the comment to this size (default 65000: GitHub refuses a
 #                       comment over 65,536 characters); the full plan stays in the job log
-#   MVT_PR_TITLE        the comment's heading (default "macvtapctl plan")
+#   MVT_PR_TITLE        the comment's heading when there is no plan to show (default
+#                       "macvtapctl plan", the plan's own heading)
 #
 # A private, empty state directory is passed with --state-dir: validate and plan never need
 # one, and a state directory a pull request left on a shared runner is never read.
@@ -86,7 +87,9 @@ fenced() {
 write_comment() {
   {
     printf '%s\n' "$marker"
-    printf '## %s\n\n%s\n' "$title" "$1"
+    # the markdown plan has its own heading
+    [ "${with_plan:-0}" = 1 ] && [ -s "$work/plan.md" ] || printf '## %s\n\n' "$title"
+    printf '%s\n' "$1"
     shift
     while [ "$#" -ge 2 ]; do
       if [ -s "$2" ]; then

@@ -197,7 +197,7 @@ check_forge() {
   n1=$(jq length "$t/state1.json")
   n2=$(jq length "$t/state2.json")
   { [ "$n1" = $((n0 + 1)) ] && [ "$n2" = "$n1" ]; } || fail "$1: comments $n0 -> $n1 -> $n2, expected one more, then the same"
-  jq -r '.[-1].body' "$t/state2.json" >"$t/last.md"
+  jq -j '.[-1].body' "$t/state2.json" >"$t/last.md"
   cmp -s "$t/last.md" "$t/clean.md" || fail "$1: the comment was not updated to the new body"
   [ "$(jq '[.[] | select(.author == "mallory")][0].body' "$t/state2.json")" = \
     '"<!-- macvtapctl-pr-plan -->\nall good, merge it"' ] ||
