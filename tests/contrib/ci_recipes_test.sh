@@ -249,7 +249,19 @@ print("recipes ok")
 EOF
 case $? in
   0) ;;
-  77) cat "$t/yaml.out" >&2 ;;
+  77)
+    # Without python3-yaml (a dependency in cmake/install-deps.sh): the same facts, grepped.
+    cat "$t/yaml.out" >&2
+    for f in "$src/contrib/github/macvtapctl-plan.yml" "$src/contrib/gitlab/macvtapctl-plan.gitlab-ci.yml"; do
+      has "$f" "MVT_ALLOW_URIS:"
+      has "$f" "macvtapctl-pr-plan.sh"
+      has "$f" "exit 1"
+    done
+    has "$src/contrib/github/macvtapctl-plan.yml" "pull_request_target:"
+    has "$src/contrib/github/macvtapctl-plan.yml" "post-comment.sh github"
+    has "$src/contrib/gitlab/macvtapctl-plan.gitlab-ci.yml" "merge_request_event"
+    has "$src/contrib/gitlab/macvtapctl-plan.gitlab-ci.yml" "post-comment.sh gitlab"
+    ;;
   *) fail "recipes: $(cat "$t/yaml.out")" ;;
 esac
 
