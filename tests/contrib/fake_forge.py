@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -122,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_any("PUT")
 
 
+# Never outlive a test that was killed before it could stop the server.
+threading.Timer(300, lambda: os._exit(0)).start()
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 with open(PORT_FILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
