@@ -107,11 +107,19 @@ write_comment() {
     if [ $((head_size + plan_size)) -le "$max_bytes" ]; then
       cat "$work/plan.md" >>"$work/body"
     else
-      note="*The plan was cut here: it is $plan_size bytes and a comment holds $max_bytes. The whole plan is in the job log.*"
-      keep=$((max_bytes - head_size - ${#note} - 4))
+      note="*The plan was cut here: the whole comment would be $((head_size + plan_size)) bytes, and one holds $max_bytes. The whole plan is in the job log.*"
+      keep=$((max_bytes - head_size - ${#note} - 64))  # 64: the closing lines
       if [ "$keep" -gt 0 ]; then
-        # whole lines only, so that no line (nor a multi-byte character) is split
-        head -c "$keep" "$work/plan.md" | sed '$d' >>"$work/body"
+        # whole lines only, so that no line (nor a multi-byte character) is split; then
+        # close a code fence and <details> blocks the cut left open
+        head -c "$keep" "$work/plan.md" | sed '$d' | awk '
+          { print }
+          /^```/ { run = $0; sub(/[^`].*$/, "", run)
+                   if (fence == "") fence = run
+                   else if ($0 ~ /^`+[ \t]*$/ && length(run) >= length(fence)) fence = "" }
+          fence == "" && /<details>/ { open++ }
+          fence == "" && /<\/details>/ { open-- }
+          END { if (fence != "") print fence; while (open-- > 0) print "</details>" }' >>"$work/body"
       fi
       printf '\n\n%s\n' "$note" >>"$work/body"
     fi

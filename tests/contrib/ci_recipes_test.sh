@@ -138,12 +138,19 @@ env -u MVT_ALLOW_URIS sh "$pr_plan" -o "$t/unpinned.md" "$t/clean" >/dev/null 2>
 has "$t/unpinned.md" "MVT_ALLOW_URIS"
 lacks "$t/unpinned.md" "no changes"
 
-# Over the size limit: the plan is cut on a line boundary, with a note; still exit 0.
-MVT_PR_MAX_BYTES=900 run cut 0 "$src/specs/seed.yaml" "$lab/seed-lab.yaml"
-size=$(wc -c <"$t/cut.md")
-[ "$size" -le 900 ] || fail "cut: the comment is $size bytes, over 900"
-has "$t/cut.md" "The plan was cut here"
-has "$t/cut.md" "changes pending"
+# Over the size limit: the plan is cut on a line boundary, with a note, its code fences and
+# folded blocks closed; still exit 0. 900 cuts in the table, 3000 in a folded diff.
+for limit in 900 3000; do
+  MVT_PR_MAX_BYTES=$limit run "cut$limit" 0 "$src/specs/seed.yaml" "$lab/seed-lab.yaml"
+  size=$(wc -c <"$t/cut$limit.md")
+  [ "$size" -le "$limit" ] || fail "cut$limit: the comment is $size bytes, over $limit"
+  has "$t/cut$limit.md" "The plan was cut here"
+  has "$t/cut$limit.md" "changes pending"
+  [ $(($(grep -c '^```' "$t/cut$limit.md") % 2)) = 0 ] || fail "cut$limit: a code fence is left open"
+  [ "$(grep -c '<details>' "$t/cut$limit.md")" = "$(grep -c '</details>' "$t/cut$limit.md")" ] ||
+    fail "cut$limit: a <details> block is left open"
+done
+grep -q '<details><summary>s0' "$t/cut3000.md" || fail "cut3000: no folded step kept (cut too early to test)"
 
 # A message holding a code fence cannot close the block it is quoted in.
 mkdir "$t/fence"
