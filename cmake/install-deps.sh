@@ -6,6 +6,7 @@ PKGS="build-essential cmake pkg-config git libyaml-cpp-dev libyaml-dev libvirt-d
 libboost-filesystem-dev libboost-dev doctest-dev nlohmann-json3-dev libcli11-dev libfmt-dev
 python3 python3-jsonschema python3-yaml libvirt-clients iproute2 scdoc ${MVT_EXTRA_PKGS:-}"
 missing=""
+PKGS="$PKGS curl jq"  # contrib/ci/post-comment.sh and its test (contrib.ci_recipes)
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
