@@ -24,6 +24,20 @@ if [ -x "$promdir/usr/bin/promtool" ]; then
   MVT_PROMTOOL="$promdir/usr/bin/promtool"
   export MVT_PROMTOOL
 fi
+# ajv (draft 2020-12, strict mode) and the `yaml` package check the JSON Schemas as
+# JavaScript tooling reads them (tests/unit/schema_ajv_test.cpp), from npm into build/tools/ajv
+# with the machine's node. Idempotent; offline or without npm the test says so (and fails
+# under CI).
+ajvdir="$PWD/build/tools/ajv"
+if [ ! -f "$ajvdir/node_modules/ajv/dist/2020.js" ] || [ ! -f "$ajvdir/node_modules/yaml/package.json" ]; then
+  mkdir -p "$ajvdir"
+  if command -v npm >/dev/null 2>&1 &&
+     npm install --prefix "$ajvdir" --no-audit --no-fund --silent ajv@8 yaml@2 >/dev/null 2>&1; then :; else
+    echo "test.sh: could not install ajv and yaml from npm into build/tools/ajv: the schemas are not checked with ajv" >&2
+  fi
+fi
+MVT_AJV_DIR="$ajvdir"
+export MVT_AJV_DIR
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j"$(nproc)"
 if [ -x tests/system/lab.sh ] && [ "$(id -u)" = 0 ]; then

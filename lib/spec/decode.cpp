@@ -50,10 +50,11 @@ class Decoder : public ValueReader {
       d_.error(root.pos, "spec.version", "missing 'version: 1' (the only spec version)");
       return;
     }
-    if (v->scalar_kind() != ScalarKind::Int) {
+    const ScalarKind k = v->scalar_kind();
+    if (k != ScalarKind::Int && k != ScalarKind::Float) {
       d_.error(v->pos, "spec.version", "'version' must be the number 1, got " + v->describe() +
                                            (v->is_scalar() ? " " + quote(v->text) : ""));
-    } else if (v->text != "1") {
+    } else if (!is_portable_one(v->text)) {
       d_.error(v->pos, "spec.version",
                "unsupported spec version " + (v->is_scalar() ? quote(v->text) : v->describe()) +
                    " (this macvtapctl reads version 1 only)");
@@ -87,7 +88,10 @@ class Decoder : public ValueReader {
     if (auto* v = n.find("nics"); v && !v->is_null()) {
       h.pos["nics"] = v->pos;
       if (expect_map(*v, "'nics'"))
-        for (const auto& ne : v->entries) h.nics[ne.key] = nic(ne);
+        for (const auto& ne : v->entries) {
+          key_is_string(ne, "NIC");
+          h.nics[ne.key] = nic(ne);
+        }
     }
     if (auto* v = n.find("guests"); v && !v->is_null()) {
       h.pos["guests"] = v->pos;
@@ -263,8 +267,9 @@ class Decoder : public ValueReader {
     if (!r) return;
     pos["verify.reach"] = r->pos;
     bool b = false;
-    if (r->is_scalar() && !r->quoted && parse_yaml_bool(r->text, &b)) {
+    if (r->is_scalar() && !r->quoted && parse_portable_bool(r->text, &b)) {
       out.reach = b ? ReachPolicy::Check : ReachPolicy::Skip;
+    } else if (yaml11_only_bool(*r, "verify.reach")) {
     } else if (r->is_scalar() && r->scalar_kind() == ScalarKind::String && r->text == "warn") {
       out.reach = ReachPolicy::Warn;
     } else {

@@ -12,10 +12,14 @@
 
 namespace mvt::spec {
 
-// The YAML 1.1 meaning of a plain (unquoted) scalar, as PyYAML and editors resolve it. A
-// quoted scalar is always a String. Used to refuse `defroute: "yes"` or `name: 12` the same
-// way the JSON schema does.
-enum class ScalarKind { Null, Bool, Int, Float, String };
+// What a plain (unquoted) scalar is to the YAML readers a spec meets: YAML 1.1 (PyYAML, the
+// `yaml` package's 1.1 mode) and YAML 1.2 (core schema: yaml-language-server, ruamel.yaml).
+// It is a String only when every one of them reads a string; otherwise the first of Null,
+// Bool, Int, Float, Timestamp that any of them reads. `yes` (a YAML 1.1 boolean, a 1.2
+// string), 52:54:00:12:34:56 (a YAML 1.1 sexagesimal integer), 1e3 (a YAML 1.2 number),
+// 2024-01-01 (a YAML 1.1 date) are not strings. A quoted scalar is always a String. Used to
+// refuse `defroute: "yes"` or `name: 12` the same way the JSON schema does under any reader.
+enum class ScalarKind { Null, Bool, Int, Float, Timestamp, String };
 
 struct SpecNode {
   enum class Kind { Null, Scalar, Map, Seq };
@@ -45,10 +49,24 @@ struct SpecNode::Entry {
   std::string key;
   SourcePos key_pos;
   SpecNode value;
+  bool key_quoted = false;  // the key was written with quotes
+  // The key as a scalar node (for scalar_kind(): a `yes:` or `010:` key is not a string).
+  SpecNode key_node() const {
+    SpecNode n;
+    n.kind = SpecNode::Kind::Scalar;
+    n.text = key;
+    n.quoted = key_quoted;
+    n.pos = key_pos;
+    return n;
+  }
 };
 
-// Parses a YAML 1.1 boolean spelling (true/false/yes/no/on/off, three casings).
+// Parses a YAML 1.1 boolean spelling (true/false/yes/no/on/off in three casings, y/n/Y/N).
 bool parse_yaml_bool(const std::string& text, bool* out);
+// Parses a boolean every YAML reader agrees on: true/false, True/False, TRUE/FALSE.
+bool parse_portable_bool(const std::string& text, bool* out);
+// Whether a plain scalar is the number 1 to every YAML reader (1, 01, +1, 0x1, 1.0, ...).
+bool is_portable_one(const std::string& text);
 
 // Netplan-style merge of `from` (a later file) into `into`: maps merge key by key
 // (recursively), anything else - lists, scalars, a change of kind - is replaced whole by the

@@ -56,7 +56,17 @@ void ValueReader::check_keys(const SpecNode& n, const Keys& allowed, const std::
   }
 }
 
+bool ValueReader::key_is_string(const SpecNode::Entry& e, const std::string& what) {
+  const SpecNode k = e.key_node();
+  if (k.scalar_kind() == ScalarKind::String) return true;
+  d_.error(e.key_pos, "spec.name", what + " name " + quote(e.key) + " is " + k.describe() +
+                                       ", not a string, to some YAML readers: quote it (\"" +
+                                       e.key + "\":)");
+  return false;
+}
+
 bool ValueReader::name_ok(const SpecNode::Entry& e, const std::string& what) {
+  if (!key_is_string(e, what)) return false;
   if (auto why = object_name_problem(e.key)) {
     d_.error(e.key_pos, "spec.name", what + " name " + quote(e.key) + " " + *why);
     return false;
@@ -66,20 +76,42 @@ bool ValueReader::name_ok(const SpecNode::Entry& e, const std::string& what) {
 
 std::optional<std::string> ValueReader::str(const SpecNode& n, const std::string& field) {
   if (n.is_scalar() && n.scalar_kind() == ScalarKind::String) return n.text;
+  // An unquoted 0644, 1e3 or 2024-01-01 is a number or a date to some YAML reader.
+  const bool quotable = n.is_scalar() && n.scalar_kind() != ScalarKind::Null;
   d_.error(n.pos, "spec.type", quote(field) + " must be a string, got " + n.describe() +
-                                   (n.is_scalar() && !n.text.empty() ? " (" + n.text + ")" : ""));
+                                   (n.is_scalar() && !n.text.empty() ? " (" + n.text + ")" : "") +
+                                   (quotable ? ": quote it if it is meant as text (\"" + n.text + "\")" : ""));
   return std::nullopt;
 }
 
 std::optional<bool> ValueReader::boolean(const SpecNode& n, const std::string& field) {
   bool b = false;
-  if (n.is_scalar() && !n.quoted && parse_yaml_bool(n.text, &b)) return b;
+  if (n.is_scalar() && !n.quoted && parse_portable_bool(n.text, &b)) return b;
+  if (yaml11_only_bool(n, field)) return std::nullopt;
   d_.error(n.pos, "spec.type", quote(field) + " must be true or false, got " + n.describe() +
                                    (n.is_scalar() ? " " + quote(n.text) : ""));
   return std::nullopt;
 }
 
+bool ValueReader::yaml11_only_bool(const SpecNode& n, const std::string& field) {
+  bool b = false;
+  if (!n.is_scalar() || n.quoted || !parse_yaml_bool(n.text, &b)) return false;
+  d_.error(n.pos, "spec.type",
+           quote(field) + " must be true or false, got " + quote(n.text) +
+               ", a boolean only to YAML 1.1 readers (YAML 1.2 readers and schema-driven "
+               "editors read the string " + quote(n.text) + "): write true/false (here: " +
+               (b ? "true" : "false") + ")");
+  return true;
+}
+
 std::optional<MacAddress> ValueReader::mac(const SpecNode& n, const std::string& field) {
+  // 52:54:00:12:34:56 unquoted is a sexagesimal (base 60) integer to YAML 1.1 readers.
+  if (n.is_scalar() && n.scalar_kind() != ScalarKind::String && MacAddress::parse(n.text)) {
+    d_.error(n.pos, "spec.mac", "MAC address " + n.text + " in " + quote(field) +
+                                    " is " + n.describe() + " to YAML 1.1 readers (base 60, "
+                                    "all its octets are digits): quote the MAC (\"" + n.text + "\")");
+    return std::nullopt;
+  }
   auto s = str(n, field);
   if (!s) return std::nullopt;
   if (auto m = MacAddress::parse(*s)) return m;

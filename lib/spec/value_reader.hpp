@@ -36,6 +36,11 @@ class ValueReader {
   void check_keys(const SpecNode& n, const Keys& allowed, const std::string& where);
   // Host/guest names (map keys): names.hpp object_name_problem, reported as spec.name.
   bool name_ok(const SpecNode::Entry& e, const std::string& what);
+  // A map key that is a string to every YAML reader (not `yes:`, `010:`); else spec.name.
+  bool key_is_string(const SpecNode::Entry& e, const std::string& what);
+  // A boolean only to YAML 1.1 (yes/no/on/off/y/n): reports "write true/false" and returns
+  // true; false (nothing reported) for anything else.
+  bool yaml11_only_bool(const SpecNode& n, const std::string& field);
   // Scalar readers: nullopt (with a diagnostic at the value) when `n` has the wrong type or
   // a malformed value. `field` is the key path used in messages ("ipv4.gateway").
   std::optional<std::string> str(const SpecNode& n, const std::string& field);

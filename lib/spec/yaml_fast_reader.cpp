@@ -125,7 +125,8 @@ class Reader {
           if (key.e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
               (is_null_spelling(k) || k == "<<"))
             return false;  // null keys, YAML 1.1 merge keys: yaml-cpp's reader handles them
-          out.entries.push_back({std::move(k), pos(key.e.start_mark), SpecNode{}});
+          out.entries.push_back({std::move(k), pos(key.e.start_mark), SpecNode{},
+                                 key.e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE});
           auto& entry = out.entries.back();
           Event value;
           if (!next(value) || !node(value, entry.value, depth + 1)) return false;

@@ -66,7 +66,8 @@ SpecNode convert(const YAML::Node& n, const FileName& file, const SourcePos& fal
           diags.error(key_pos, "yaml.duplicate-key", "duplicate key '" + key + "'");
           continue;
         }
-        out.entries.push_back({key, key_pos, convert(kv.second, file, key_pos, diags, depth + 1)});
+        out.entries.push_back({key, key_pos, convert(kv.second, file, key_pos, diags, depth + 1),
+                               kv.first.Tag() == "!"});
       }
       // Keys written in the mapping win over merged ones; earlier merges win over later ones.
       for (auto& m : merges)

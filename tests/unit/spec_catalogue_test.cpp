@@ -3,6 +3,7 @@
 //   # kind: structural | yaml | semantic     (structural: the JSON schema rejects it too)
 //   # expect: LINE:COL: message fragment      (one line per expected error)
 // Each case runs the real binary and must exit 1 with every expected error at its position.
+// The YAML-subtleties catalogue (tests/data/yaml-subtleties) is checked the same way.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "spec_cases.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -34,12 +36,27 @@ std::vector<Expect> expectations(const std::string& text) {
   return out;
 }
 
-std::vector<fs::path> bad_cases() {
-  std::vector<fs::path> v;
-  for (const auto& e : fs::directory_iterator(source_dir() / "tests/data/spec-bad"))
-    if (e.path().extension() == ".yaml") v.push_back(e.path());
-  std::sort(v.begin(), v.end());
-  return v;
+std::vector<fs::path> bad_cases() { return yaml_files(source_dir() / "tests/data/spec-bad"); }
+
+// `macvtapctl validate -f p` exits 1 with each of the file's `# expect:` errors.
+void check_rejected(const fs::path& p) {
+  const auto expects = expectations(read_file(p));
+  INFO("case ", p.filename().string());
+  REQUIRE_FALSE(expects.empty());
+  const auto r = run_tool({"validate", "-f", p.string()});
+  INFO("output:\n", r.out, r.err);
+  CHECK(r.exit_code == 1);
+  std::istringstream in(r.out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  for (const auto& e : expects) {
+    const std::string prefix = p.string() + ":" + std::to_string(e.line) + ":" +
+                               std::to_string(e.column) + ": error: ";
+    const bool found = std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.rfind(prefix, 0) == 0 && l.find(e.fragment) != std::string::npos;
+    });
+    CHECK_MESSAGE(found, "expected '" << prefix << "..." << e.fragment << "'");
+  }
 }
 
 }  // namespace
@@ -48,24 +65,25 @@ TEST_CASE("bad-input catalogue: each case exits 1 with its messages at their pos
           doctest::test_suite("spec")) {
   const auto cases = bad_cases();
   CHECK(cases.size() >= 40);
-  for (const auto& p : cases) {
-    const auto expects = expectations(read_file(p));
-    INFO("case ", p.filename().string());
-    REQUIRE_FALSE(expects.empty());
-    const auto r = run_tool({"validate", "-f", p.string()});
-    INFO("output:\n", r.out, r.err);
-    CHECK(r.exit_code == 1);
-    std::istringstream in(r.out);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    for (const auto& e : expects) {
-      const std::string prefix = p.string() + ":" + std::to_string(e.line) + ":" +
-                                 std::to_string(e.column) + ": error: ";
-      const bool found = std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
-        return l.rfind(prefix, 0) == 0 && l.find(e.fragment) != std::string::npos;
-      });
-      CHECK_MESSAGE(found, "expected '" << prefix << "..." << e.fragment << "'");
+  for (const auto& p : cases) check_rejected(p);
+}
+
+TEST_CASE("YAML subtleties: the loader gives each case its catalogue verdict, rejections with "
+          "their messages at their positions" * doctest::test_suite("spec")) {
+  // The same cases get the same verdicts from the schema in schema_ajv_test.cpp.
+  const auto cases = yaml_subtleties();
+  CHECK(cases.size() >= 30);
+  for (const auto& c : cases) {
+    if (!c.accept) {
+      check_rejected(c.path);
+      continue;
     }
+    INFO("case ", c.path.filename().string());
+    CHECK(expectations(read_file(c.path)).empty());
+    const auto r = run_tool({"validate", "-f", c.path.string()});
+    INFO("output:\n", r.out, r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(contains(r.out, ": error: "));
   }
 }
 

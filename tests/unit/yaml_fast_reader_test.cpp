@@ -29,7 +29,8 @@ void dump(const SpecNode& n, std::ostream& o, int indent) {
     case SpecNode::Kind::Map:
       o << "map\n";
       for (const auto& e : n.entries) {
-        o << pad << " key " << e.key << " @" << e.key_pos.line << ":" << e.key_pos.column << "\n";
+        o << pad << (e.key_quoted ? " quoted" : "") << " key " << e.key << " @" << e.key_pos.line
+          << ":" << e.key_pos.column << "\n";
         dump(e.value, o, indent + 2);
       }
       break;
