@@ -1,4 +1,6 @@
-// `macvtapctl apply -f PATH... [PLANFILE] [--yes] [--try[=SECONDS]] [--no-rollback]`:
+// `macvtapctl apply -f PATH... [PLANFILE] [--yes] [--try[=SECONDS]] [--no-rollback]
+//  [--format text|json] [--progress auto|always|never]`: one path per -f, PLANFILE before or
+// after them;
 // re-reads the live state over read-write connections, shows the plan, asks for
 // confirmation on a terminal (refuses to run unattended without --yes), then executes it
 // journaled (lib/apply/executor.hpp), verifies by re-planning, and rolls back on failure.
@@ -43,6 +45,10 @@
 //    when a host file changed). A check that waits for an activation the spec left out (`activate: none`) is a
 //    "pending activation" line and does not fail the apply; `verify: {reach: warn}` makes a
 //    silent gateway a WARNING, `reach: false` skips the ping (verify.hpp).
+//  - Output: each step's progress on stderr when it is a terminal (--progress, apply_output.hpp);
+//    --format json prints the result as one document (schemas/apply-result.schema.json) on
+//    stdout, the text report on stderr. "verified" is said only when every check ran
+//    (apply::tally_verification): skipped or pending checks are named as such.
 // Exit 0: every selected host applied (or had nothing to do: "No changes."); 1: refused, or
 // any host failed, was not observed, or (--try) was not confirmed.
 #include <signal.h>
@@ -61,6 +67,7 @@
 
 #include "apply/executor.hpp"
 #include "apply/live_session.hpp"
+#include "apply_output.hpp"
 #include "commands.hpp"
 #include "plan_common.hpp"
 #include "plan/batches.hpp"
@@ -83,6 +90,8 @@ struct ApplyCliOptions {
   int try_seconds = 0;  // 0: no --try
   bool no_rollback = false;
   int batch = 0;  // --batch N; 0: not batched (or the plan file's)
+  std::string format = "text";    // text | json (apply_output.hpp)
+  std::string progress = "auto";  // auto | always | never
 };
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -90,8 +99,8 @@ extern "C" void on_signal(int) {
   g_interrupted = 1;
 }
 
-void print(const Diagnostics& d) {
-  for (const auto& x : d.items()) std::cerr << format_diagnostic(x) << "\n";
+void print(const Diagnostics& d, std::ostream& err) {
+  for (const auto& x : d.items()) err << format_diagnostic(x) << "\n";
 }
 
 std::optional<std::string> read_text(const std::string& path) {
@@ -108,8 +117,8 @@ std::optional<std::string> read_text(const std::string& path) {
 }
 
 // Asks on the terminal. False when the answer is not yes.
-bool confirm_on_terminal() {
-  std::cout << "\nDo you want to apply these changes? Only 'yes' is accepted.\n  Enter a value: "
+bool confirm_on_terminal(std::ostream& out) {
+  out << "\nDo you want to apply these changes? Only 'yes' is accepted.\n  Enter a value: "
             << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
@@ -121,32 +130,34 @@ void print_list(const char* head, const std::vector<std::string>& items, std::os
 }
 
 // The guest checks, one line each; failures go to stderr as well (with the error).
-void print_verification(const std::vector<apply::VerifyLine>& lines) {
+void print_verification(const std::vector<apply::VerifyLine>& lines, std::ostream& out,
+                        std::ostream& err) {
   if (lines.empty()) return;
-  std::cout << "\nVerification:\n";
-  for (const auto& l : lines) std::cout << "  " << terminal_safe(l.str()) << "\n";
-  std::cout.flush();
+  out << "\nVerification:\n";
+  for (const auto& l : lines) out << "  " << terminal_safe(l.str()) << "\n";
+  out.flush();
   for (const auto& l : lines)
-    if (l.status == apply::CheckStatus::Warning) std::cerr << "warning: " << terminal_safe(l.str()) << "\n";
+    if (l.status == apply::CheckStatus::Warning) err << "warning: " << terminal_safe(l.str()) << "\n";
 }
 
-void print_rollback(const apply::RollbackReport& rep) {
+void print_rollback(const apply::RollbackReport& rep, std::ostream& err) {
   if (rep.ok()) {
-    std::cerr << "Rolled back: " << rep.undone.size() << " step"
+    err << "Rolled back: " << rep.undone.size() << " step"
               << (rep.undone.size() == 1 ? "" : "s")
               << " undone; the previous state is restored.\n";
   } else {
-    std::cerr << "Rollback incomplete (" << rep.undone.size() << " steps undone):\n";
-    print_list("  could not undo ", rep.errors, std::cerr);
-    std::cerr << "Fix the cause and run `macvtapctl rollback`.\n";
+    err << "Rollback incomplete (" << rep.undone.size() << " steps undone):\n";
+    print_list("  could not undo ", rep.errors, err);
+    err << "Fix the cause and run `macvtapctl rollback`.\n";
   }
-  print_list("  pending: ", rep.pending, std::cerr);
-  print_list("note: ", rep.notes, std::cerr);
+  print_list("  pending: ", rep.pending, err);
+  print_list("note: ", rep.notes, err);
 }
 
-int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
+int run_apply(const ApplyCliOptions& o, const GlobalOptions& g, std::ostream& out, std::ostream& err,
+              ApplyRecord& rec) {
   if (o.paths.empty()) {
-    std::cerr << "macvtapctl: error: apply needs the spec: -f PATH..."
+    err << "macvtapctl: error: apply needs the spec: -f PATH..."
               << (o.plan_file.empty()
                       ? ""
                       : " (a saved plan is checked against the live state the spec names)")
@@ -154,35 +165,35 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     return 1;
   }
   auto spec = spec::load(o.paths);
-  print(spec.diagnostics);
+  print(spec.diagnostics, err);
   if (spec.diagnostics.has_errors()) return 1;
   Topology topo = std::move(spec.topology);
-  if (!narrow_topology(topo, g, std::cerr)) return 1;
+  if (!narrow_topology(topo, g, err)) return 1;
   {
     // First an expired, unconfirmed --try of these hosts is rolled back (try_cli.hpp).
     std::vector<std::string> hosts;
     for (const auto& [h, _] : topo.hosts) hosts.push_back(h);
-    if (!settle_tries_before_apply(g, hosts, std::cerr)) return 1;
+    if (!settle_tries_before_apply(g, hosts, err)) return 1;
   }
 
   std::optional<plan::Plan> saved;
   if (!o.plan_file.empty()) {
     auto text = read_text(o.plan_file);
     if (!text) {
-      std::cerr << "macvtapctl: error: cannot read plan file " << terminal_safe(o.plan_file)
+      err << "macvtapctl: error: cannot read plan file " << terminal_safe(o.plan_file)
                 << " (a plan file is a readable regular file of at most "
                 << plan::kMaxPlanFileBytes << " bytes)\n";
       return 1;
     }
     Diagnostics pd;
     saved = plan::load_plan(*text, o.plan_file, pd);
-    print(pd);
+    print(pd, err);
     if (!saved || pd.has_errors()) {
-      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file) << "\n";
+      err << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file) << "\n";
       return 1;
     }
     if (saved->spec_digest != spec.digest) {
-      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
+      err << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": it was made for another spec (digest " << saved->spec_digest
                 << ", the spec given has " << spec.digest << "); run `macvtapctl plan` again\n";
       return 1;
@@ -195,7 +206,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     lo.file_parallel = g.parallel;
     live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest, std::move(lo));
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
+    err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   Diagnostics diags;
@@ -204,7 +215,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   try {
     fresh_changes = live->changes();
     diags.append(fresh_changes.diagnostics);
-    print(diags);
+    print(diags, err);
     // A host's own errors (a guest not defined there, unsafe files) make that host fail alone
     // (diff::compute marks it not observed, like an unreachable one): the others are applied.
     // An error that belongs to no failed host is bad input for the whole run.
@@ -213,14 +224,14 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     if (diags.has_errors() && !any_failed) return 1;
     fresh = live->plan_of(fresh_changes);
   } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
+    err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
   // Hosts that could not be reached or observed: named now, never touched, exit 1 at the end.
   const std::vector<std::string> unobserved = fresh.unobserved_hosts();
   for (const auto& h : unobserved) {
     const plan::HostStatus& st = fresh.hosts.at(h);
-    std::cerr << "macvtapctl: error: host " << terminal_safe(h)
+    err << "macvtapctl: error: host " << terminal_safe(h)
               << " could not be observed; it is not applied:\n"
               << "  uri:   " << terminal_safe(st.uri) << "\n"
               << "  error: " << terminal_safe(st.error) << "\n";
@@ -231,7 +242,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     int size = o.batch;
     if (saved) {
       if (o.batch > 0 && saved->batch_size != o.batch) {
-        std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
+        err << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                   << ": it was made "
                   << (saved->batch_size > 0 ? "with --batch " + std::to_string(saved->batch_size)
                                             : std::string("without --batch"))
@@ -249,8 +260,8 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   if (saved) {
     auto moved = apply::stale_facts(*saved, fresh_changes.fingerprint);
     if (!moved.empty()) {
-      for (const auto& m : moved) std::cerr << "macvtapctl: error: stale plan: " << terminal_safe(m) << "\n";
-      std::cerr << "macvtapctl: the live state moved since " << terminal_safe(o.plan_file)
+      for (const auto& m : moved) err << "macvtapctl: error: stale plan: " << terminal_safe(m) << "\n";
+      err << "macvtapctl: the live state moved since " << terminal_safe(o.plan_file)
                 << " was made; run `macvtapctl plan` again\n";
       return 1;
     }
@@ -258,38 +269,43 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
     // Then the file must equal what the spec produces now; the recomputed plan is what runs,
     // never a byte of the file.
     if (auto diff = plan::first_step_difference(*saved, fresh)) {
-      std::cerr << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
+      err << "macvtapctl: error: refusing plan file " << terminal_safe(o.plan_file)
                 << ": plan file does not match what the spec produces: " << *diff << "\n";
       return 1;
     }
-    std::cout << "Plan file " << terminal_safe(o.plan_file) << " matches what the spec produces ("
+    out << "Plan file " << terminal_safe(o.plan_file) << " matches what the spec produces ("
               << fresh.steps.size() << " steps).\n";
   }
+  rec.steps_planned = static_cast<long long>(to_run.steps.size());
   if (!to_run.has_changes()) {
-    for (const auto& w : to_run.warnings) std::cerr << "warning: " << terminal_safe(w) << "\n";
+    for (const auto& w : to_run.warnings) err << "warning: " << terminal_safe(w) << "\n";
     if (unobserved.empty()) {
-      std::cout << "No changes. The live state matches the spec.\n";
+      rec.outcome = "no_changes";
+      out << "No changes. The live state matches the spec.\n";
       return 0;
     }
-    std::cout << "No changes on the hosts observed; " << unobserved.size() << " host"
+    out << "No changes on the hosts observed; " << unobserved.size() << " host"
               << (unobserved.size() == 1 ? "" : "s") << " could not be observed.\n";
-    std::cout << "\nSummary:\n";
-    for (const auto& h : apply::ApplySession({}, {}).apply_hosts(to_run).hosts)
-      std::cout << "  " << terminal_safe(apply::outcome_line(h)) << "\n";
+    out << "\nSummary:\n";
+    rec.outcome = "failed";
+    rec.fleet = apply::ApplySession({}, {}).apply_hosts(to_run);
+    for (const auto& h : rec.fleet.hosts) out << "  " << terminal_safe(summary_line(h, rec)) << "\n";
     return 1;
   }
 
-  const bool colour = render::colour_wanted(g.color, ::isatty(1) == 1, std::getenv("NO_COLOR"));
-  std::cout << render::render_text(render::make_view(to_run, render::Mode::Plan), {colour});
-  std::cout.flush();
+  const bool colour = render::colour_wanted(g.color, ::isatty(o.format == "json" ? 2 : 1) == 1,
+                                            std::getenv("NO_COLOR"));
+  out << render::render_text(render::make_view(to_run, render::Mode::Plan), {colour});
+  out.flush();
   if (!o.yes) {
     if (::isatty(0) != 1) {
-      std::cerr << "macvtapctl: error: refusing to apply unattended: stdin is not a terminal "
+      err << "macvtapctl: error: refusing to apply unattended: stdin is not a terminal "
                    "(review the plan above and pass --yes)\n";
       return 1;
     }
-    if (!confirm_on_terminal()) {
-      std::cout << "Apply cancelled.\n";
+    if (!confirm_on_terminal(out)) {
+      rec.outcome = "cancelled";
+      out << "Apply cancelled.\n";
       return 1;
     }
   }
@@ -320,106 +336,141 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
   };
   ao.interrupted = [] { return g_interrupted != 0; };
   if (o.try_seconds > 0) ao.try_timer = try_timer_config(g);
-  if (g.verbose) ao.progress = [](const std::string& line) { std::cerr << "  " << terminal_safe(line) << "\n"; };
+  // The step progress (apply_output.hpp): on a terminal, or forced by --progress always.
+  std::set<std::string> planned_hosts;
+  for (const auto& st : to_run.steps) planned_hosts.insert(st.host);
+  ProgressPrinter progress(err, planned_hosts.size() > 1);
+  if (progress_wanted(o.progress, ::isatty(2) == 1, o.format == "json"))
+    ao.step_event = [&progress](const apply::StepEvent& e) { progress.step(e); };
+  if (g.verbose) ao.progress = [&progress](const std::string& line) { progress.line(line); };
   // Each host's block as soon as it is done.
-  ao.host_done = [](const apply::HostResult& h) {
+  ao.host_done = [&out, &err, &progress](const apply::HostResult& h) {
+    progress.close();
     if (h.outcome == apply::HostOutcome::Unobserved || h.outcome == apply::HostOutcome::NoChanges)
       return;  // named above / in the summary
     const apply::ApplyResult& r = h.result;
-    std::cout << "\nHost " << terminal_safe(h.host) << ":\n";
-    print_list("note: ", r.notes, std::cerr);
-    print_verification(r.verification);
+    out << "\nHost " << terminal_safe(h.host) << ":\n";
+    print_list("note: ", r.notes, err);
+    print_verification(r.verification, out, err);
     if (!r.batch_lines.empty()) {
-      std::cout << "\nBatches:\n";
-      for (const auto& l : r.batch_lines) std::cout << "  " << terminal_safe(l) << "\n";
+      out << "\nBatches:\n";
+      for (const auto& l : r.batch_lines) out << "  " << terminal_safe(l) << "\n";
     }
     if (!r.ok) {
-      std::cout.flush();
+      out.flush();
       if (r.nothing_ran) {
-        std::cerr << "macvtapctl: error: host " << terminal_safe(h.host)
+        err << "macvtapctl: error: host " << terminal_safe(h.host)
                   << " not applied: " << terminal_safe(r.error) << "\n";
         return;
       }
-      std::cerr << "macvtapctl: error: host " << terminal_safe(h.host) << ": apply failed at step "
+      err << "macvtapctl: error: host " << terminal_safe(h.host) << ": apply failed at step "
                 << terminal_safe(r.failed_step) << ": " << terminal_safe(r.error) << "\n";
       if (r.rollback && r.stopped_at_batch > 1 && r.rollback->ok()) {
         // A batch rolled back alone: the batches before it stay (not "the previous state").
-        std::cerr << "Rolled back batch " << r.stopped_at_batch << " of " << r.batches << ": "
+        err << "Rolled back batch " << r.stopped_at_batch << " of " << r.batches << ": "
                   << r.rollback->undone.size() << " step" << (r.rollback->undone.size() == 1 ? "" : "s")
                   << " undone; batches 1-" << (r.stopped_at_batch - 1)
                   << " stay applied (`macvtapctl --host " << terminal_safe(h.host)
                   << " rollback` undoes them).\n";
-        print_list("  pending: ", r.rollback->pending, std::cerr);
-        print_list("note: ", r.rollback->notes, std::cerr);
+        print_list("  pending: ", r.rollback->pending, err);
+        print_list("note: ", r.rollback->notes, err);
       } else if (r.rollback) {
-        print_rollback(*r.rollback);
+        print_rollback(*r.rollback, err);
       } else
-        std::cerr << "Finished steps were left in place (--no-rollback); `macvtapctl --host "
+        err << "Finished steps were left in place (--no-rollback); `macvtapctl --host "
                   << terminal_safe(h.host) << " rollback` undoes them.\n";
       return;
     }
-    const auto pending_checks =
-        std::count_if(r.verification.begin(), r.verification.end(),
-                      [](const apply::VerifyLine& l) { return l.status == apply::CheckStatus::Pending; });
-    std::cout << "Applied " << r.steps_done << " step" << (r.steps_done == 1 ? "" : "s")
-              << (pending_checks == 0
-                      ? "; verified: the live state matches the spec.\n"
-                      : "; verified: the persistent state matches the spec; " +
-                            std::to_string(pending_checks) + " live check" +
-                            (pending_checks == 1 ? "" : "s") +
-                            " pending activation (activate: none).\n");
-    print_list("pending: ", r.pending, std::cout);
-    std::cout.flush();
+    // "verified" only about what was checked (issue 16): skipped checks are said as such.
+    const apply::VerifyTally t = apply::tally_verification(r);
+    auto checks = [](int n) { return std::to_string(n) + " guest check" + (n == 1 ? "" : "s"); };
+    out << "Applied " << r.steps_done << " step" << (r.steps_done == 1 ? "" : "s");
+    if (t.complete())
+      out << "; verified: the live state matches the spec.\n";
+    else if (t.replan_skipped)
+      out << "; NOT verified: the verification was skipped.\n";
+    else if (t.guest_checks_skipped || t.skipped > 0)
+      out << "; the re-plan matches the spec, but "
+          << (t.guest_checks_skipped ? std::string("the guest checks were not run")
+                                     : checks(t.skipped) + (t.skipped == 1 ? " was" : " were") +
+                                           " skipped (see Verification)")
+          << ": not verified live"
+          << (t.pending ? "; " + checks(t.pending) + " pending activation (activate: none)" : "")
+          << ".\n";
+    else
+      out << "; verified: the persistent state matches the spec; " << t.pending << " live check"
+          << (t.pending == 1 ? "" : "s") << " pending activation (activate: none).\n";
+    print_list("pending: ", r.pending, out);
+    out.flush();
   };
   apply::ApplySession session(live->backends(), ao);
-  apply::FleetResult fleet = session.apply_hosts(to_run);
+  rec.fleet = session.apply_hosts(to_run);
+  const apply::FleetResult& fleet = rec.fleet;
   bool ok = fleet.ok();
 
   // --try: the hosts applied wait for `confirm`; each unconfirmed one is rolled back alone.
-  std::map<std::string, std::string> after_try;  // host -> what the try did to it
   std::vector<std::string> applied;
   for (const auto& h : fleet.hosts)
     if (h.outcome == apply::HostOutcome::Applied) applied.push_back(h.host);
   if (o.try_seconds > 0 && !applied.empty()) {
     // The deadline into each journal, the timers (try_cli.hpp): a killed wait is reverted too.
-    std::cout.flush();
-    print_list("note: ", session.start_try(std::chrono::seconds(o.try_seconds)), std::cerr);
-    std::cout << "\nWaiting " << o.try_seconds << " s for `macvtapctl confirm` of host"
+    out.flush();
+    print_list("note: ", session.start_try(std::chrono::seconds(o.try_seconds)), err);
+    out << "\nWaiting " << o.try_seconds << " s for `macvtapctl confirm` of host"
               << (applied.size() == 1 ? " " : "s ");
     for (std::size_t i = 0; i < applied.size(); ++i)
-      std::cout << (i ? ", " : "") << terminal_safe(applied[i]);
-    std::cout << " (`macvtapctl --host NAME confirm` confirms one; Ctrl-C rolls back now)...\n"
+      out << (i ? ", " : "") << terminal_safe(applied[i]);
+    out << " (`macvtapctl --host NAME confirm` confirms one; Ctrl-C rolls back now)...\n"
               << std::flush;
     const std::set<std::string> kept =
         session.wait_for_confirm_hosts(std::chrono::seconds(o.try_seconds));
-    print_list("note: ", session.try_notes(), std::cerr);
+    print_list("note: ", session.try_notes(), err);
     for (const auto& h : applied) {
       if (kept.count(h)) {
-        std::cout << "Confirmed: host " << terminal_safe(h) << " keeps its changes.\n";
-        after_try[h] = "confirmed";
+        out << "Confirmed: host " << terminal_safe(h) << " keeps its changes.\n";
+        rec.try_text[h] = rec.try_outcome[h] = "confirmed";
         continue;
       }
-      std::cerr << (g_interrupted ? "Interrupted" : "No confirmation in time") << ": host "
+      err << (g_interrupted ? "Interrupted" : "No confirmation in time") << ": host "
                 << terminal_safe(h) << ": rolling back.\n";
       apply::RollbackReport rep = session.rollback(h);
-      print_rollback(rep);
-      after_try[h] = rep.ok() ? "not confirmed: rolled back (" + std::to_string(rep.undone.size()) +
-                                    " steps undone)"
-                              : "not confirmed: rollback INCOMPLETE";
+      print_rollback(rep, err);
+      rec.try_text[h] = rep.ok() ? "not confirmed: rolled back (" +
+                                       std::to_string(rep.undone.size()) + " steps undone)"
+                                 : "not confirmed: rollback INCOMPLETE";
+      rec.try_outcome[h] = rep.ok() ? "rolled_back" : "rollback_incomplete";
       ok = false;
     }
   } else {
     session.commit();
   }
 
-  std::cout << "\nSummary:\n";
-  for (const auto& h : fleet.hosts) {
-    std::string line = apply::outcome_line(h);
-    if (auto t = after_try.find(h.host); t != after_try.end()) line += ", " + t->second;
-    std::cout << "  " << terminal_safe(line) << "\n";
-  }
-  std::cout.flush();
+  rec.outcome = ok ? "applied" : "failed";
+  out << "\nSummary:\n";
+  for (const auto& h : fleet.hosts) out << "  " << terminal_safe(summary_line(h, rec)) << "\n";
+  out.flush();
   return ok ? 0 : 1;
+}
+
+// The text report (stdout, stderr), or with --format json the result document alone on
+// stdout: the text report then goes to stderr, and the errors and warnings said there are
+// repeated in the document.
+int run_apply(const ApplyCliOptions& o, const GlobalOptions& g) {
+  ApplyRecord rec;
+  rec.plan_file = o.plan_file;
+  if (o.format != "json") return run_apply(o, g, std::cout, std::cerr, rec);
+  TeeLines tee(std::cerr);
+  std::ostream err(&tee);
+  int rc = 1;
+  if (!o.yes)
+    err << "macvtapctl: error: apply --format json needs --yes (the output is for a program: "
+           "nothing is asked)\n";
+  else
+    rc = run_apply(o, g, std::cerr, err, rec);  // the plan text is not scanned for errors
+  err.flush();
+  std::cout << apply_result_json(rec, rc, tee.lines_with("error: "), tee.lines_with("warning: "))
+            << std::flush;
+  return rc;
 }
 
 }  // namespace
@@ -432,11 +483,27 @@ void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
       "one at a time in order of name, each with its own lock, journal, verification and "
       "rollback; a failed or unreachable host does not stop the others (exit 1, summary per "
       "host)");
+  // One path per -f (repeat -f for more): `apply -f spec PLAN` and `apply PLAN -f spec` both
+  // give PLAN to the plan file, not to the spec list.
   sub->add_option("-f,--file", opts->paths,
-                  "spec file or directory (every *.yaml inside, lexical order); repeatable");
+                  "spec file or directory (every *.yaml inside, lexical order); one per -f, "
+                  "repeatable")
+      ->allow_extra_args(false);
   sub->add_option("planfile", opts->plan_file,
-                  "a plan saved by `plan -o`: runs only if its steps equal what the spec produces "
-                  "now (refused when stale, corrupted, for another spec or different)");
+                  "a plan saved by `plan -o` (before or after the -f options): runs only if its "
+                  "steps equal what the spec produces now (refused when stale, corrupted, for "
+                  "another spec or different)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const std::filesystem::path p(v);
+            std::error_code ec;
+            if (p.extension() == ".yaml" || p.extension() == ".yml" ||
+                std::filesystem::is_directory(p, ec))
+              return v + " looks like a spec, not a plan file: give each spec with its own -f "
+                         "(-f A -f B)";
+            return "";
+          },
+          "PLANFILE"));
   sub->add_flag("-y,--yes", opts->yes, "do not ask for confirmation (needed when unattended)");
   sub->add_flag("--try{120}", opts->try_seconds,
                 "--try[=SECONDS]: roll back by itself unless `macvtapctl confirm` comes within "
@@ -449,6 +516,16 @@ void add_apply(CLI::App& app, GlobalOptions& g, int* rc) {
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--no-rollback", opts->no_rollback,
                 "leave finished steps in place when a step or the verification fails");
+  sub->add_option("--format", opts->format,
+                  "text, or json: the result as one JSON document on stdout "
+                  "(schemas/apply-result.schema.json; the text report goes to stderr; needs --yes)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->add_option("--progress", opts->progress,
+                  "step progress on stderr (\"[3/8] s03 TARGET ... 0.4 s\"): auto shows it when "
+                  "stderr is a terminal and the format is text")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   sub->callback([opts, rc, &g] { *rc = run_apply(*opts, g); });
 }
 

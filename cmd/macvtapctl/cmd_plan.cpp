@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli_habits.hpp"
 #include "commands.hpp"
 #include "plan/batches.hpp"
 #include "plan/plan_file.hpp"
@@ -82,7 +83,9 @@ void add_plan(CLI::App& app, GlobalOptions& g, int* rc) {
       "plan", "show the ordered changes that would bring live state to the topology (read-only)");
   add_spec_and_format_options(sub, opts->paths, opts->format);
   sub->add_option("-o,--out", opts->out,
-                  "also save the plan (with a fingerprint of the live state) for `apply`");
+                  "also save the plan (with a fingerprint of the live state) for `apply`; a bare "
+                  "format name (json, text, markdown, md) is refused: use --format, or ./NAME")
+      ->check(plan_file_not_a_format());
   sub->add_flag("--detailed-exitcode", opts->detailed,
                 "exit 0 when there is nothing to do, 2 when there are changes, 1 on error");
   sub->add_option("--batch", opts->batch,

@@ -5,7 +5,10 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
+#include "cli_habits.hpp"
 #include "commands.hpp"
 #include "util/diagnostics.hpp"
 #include "util/errors.hpp"
@@ -59,6 +62,13 @@ int main(int argc, char** argv) {
   add_apply(app, g, &rc);
   add_confirm_rollback(app, g, &rc);
 
+  // Habits CLI11 would misread (`-out=x.plan` as `-o ut=x.plan`): refused before parsing.
+  if (const std::string msg =
+          single_dash_long_option(app, std::vector<std::string>(argv + 1, argv + argc));
+      !msg.empty()) {
+    std::cerr << "macvtapctl: error: " << mvt::terminal_safe(msg) << "\n";
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

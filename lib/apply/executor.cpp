@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <set>
 #include <thread>
@@ -61,6 +63,37 @@ std::vector<std::string> describe_remaining(const plan::Plan& p) {
   return out;
 }
 
+VerifyTally tally_verification(const ApplyResult& r) {
+  VerifyTally t;
+  t.replan_skipped = r.replan_skipped;
+  t.guest_checks_skipped = r.guest_checks_skipped;
+  for (const auto& l : r.verification) switch (l.status) {
+      case CheckStatus::Ok: ++t.ok; break;
+      case CheckStatus::Skipped: ++t.skipped; break;
+      case CheckStatus::Pending: ++t.pending; break;
+      case CheckStatus::Warning: ++t.warnings; break;
+      case CheckStatus::Failed: ++t.failed; break;
+    }
+  return t;
+}
+
+std::string verification_phrase(const VerifyTally& t) {
+  if (t.complete()) return "verified";
+  if (t.replan_skipped) return "NOT verified (verification skipped)";
+  std::string s = "re-plan clean; guest checks: ";
+  if (t.guest_checks_skipped) return s + "not run (not verified live)";
+  std::string parts;
+  auto add = [&](int n, const char* what) {
+    if (n > 0) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(t.ok, "ok");
+  add(t.warnings, t.warnings == 1 ? "warning" : "warnings");
+  add(t.failed, "failed");
+  add(t.skipped, "skipped");
+  add(t.pending, "pending activation");
+  return s + parts + " (not verified live)";
+}
+
 bool FleetResult::ok() const {
   for (const auto& h : hosts)
     if (h.outcome != HostOutcome::Applied && h.outcome != HostOutcome::NoChanges) return false;
@@ -73,11 +106,18 @@ std::string outcome_line(const HostResult& h) {
   switch (h.outcome) {
     case HostOutcome::NoChanges:
       return h.host + ": no changes";
-    case HostOutcome::Applied:
-      return h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done)) +
-             (r.batches > 0 ? " in " + std::to_string(r.batches) +
-                                  (r.batches == 1 ? " batch" : " batches") + ", each verified"
-                            : ", verified");
+    case HostOutcome::Applied: {
+      const VerifyTally t = tally_verification(r);
+      std::string line = h.host + ": applied " + steps(static_cast<std::size_t>(r.steps_done));
+      if (r.batches > 0)
+        line += " in " + std::to_string(r.batches) + (r.batches == 1 ? " batch" : " batches");
+      // "verified" only about checks that ran (issue 16): else what ran and what did not.
+      if (t.complete()) return line + (r.batches > 0 ? ", each verified" : ", verified") +
+                               (t.warnings ? "; " + std::to_string(t.warnings) + " check warning" +
+                                                 (t.warnings == 1 ? "" : "s")
+                                           : "");
+      return line + ", " + verification_phrase(t);
+    }
     case HostOutcome::Unobserved:
       return h.host + ": not applied: not observed (" + h.uri + "): " + h.error;
     case HostOutcome::Failed:
@@ -157,6 +197,7 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string
     }
   if (!options_.replan_host && !options_.replan) {
     r.notes.push_back("verification skipped: no re-plan available");
+    r.replan_skipped = true;
   } else {
     const int attempts = std::max(1, options_.verify_attempts);
     bool empty = false;
@@ -183,6 +224,7 @@ void ApplySession::verify(ApplyResult& r, const plan::Plan& p, const std::string
   }
   if (!options_.verify_guests) {
     r.notes.push_back("guest checks skipped: no guest verification available");
+    r.guest_checks_skipped = true;
     return;
   }
   std::vector<std::string> failed;
@@ -244,6 +286,9 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
   r.batches = static_cast<int>(batch_info.size());
   int batch = 0;
   std::map<int, int> batch_first_seq;
+  const int host_total =
+      static_cast<int>(std::count_if(p.steps.begin(), p.steps.end(),
+                                     [&](const plan::Step& s) { return s.host == h; }));
   auto batch_name = [&](int k) {
     const auto& bi = batch_info[k];
     std::string g;
@@ -279,6 +324,13 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
       r.error = "interrupted before this step";
       break;
     }
+    const auto step_start = std::chrono::steady_clock::now();
+    auto step_event = [&](bool done, bool ok) {
+      if (!options_.step_event) return;
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - step_start;
+      options_.step_event(StepEvent{h, label(step), seq, host_total, done, ok, done ? took.count() : 0});
+    };
+    step_event(false, false);
     JournalStep js;
     const bool started_journal = [&] {
       try {
@@ -299,7 +351,10 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
         return false;
       }
     }();
-    if (!started_journal) break;
+    if (!started_journal) {
+      step_event(true, false);
+      break;
+    }
     if (options_.progress) options_.progress(label(step) + ": " + plan::to_string(step.op.kind));
     try {
       if (step.op.kind == plan::OpKind::Verify) {
@@ -319,6 +374,7 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
         jw.step_failed(seq, e.what());
       } catch (const std::exception&) {
       }
+      step_event(true, false);
       break;
     }
     try {
@@ -326,8 +382,10 @@ ApplyResult ApplySession::apply_host(const plan::Plan& p, const std::string& h) 
     } catch (const std::exception& e) {  // the step ran; its "started" record makes it undoable
       r.failed_step = label(step);
       r.error = std::string("the step ran but its completion could not be journaled: ") + e.what();
+      step_event(true, false);
       break;
     }
+    step_event(true, true);
     ++r.steps_done;
     if (++executed_ == fault) ::_exit(99);
   }

@@ -70,6 +70,18 @@ namespace mvt::apply {
 
 struct HostResult;
 
+// A step of one host starting (done = false) or ended (done = true: ok, seconds it took).
+// index is 1-based among the host's steps in the order they run, total their number.
+struct StepEvent {
+  std::string host;
+  std::string label;  // "s03 guest/web1/file/ifcfg-ens9"
+  int index = 0;
+  int total = 0;
+  bool done = false;
+  bool ok = false;
+  double seconds = 0;
+};
+
 struct ApplyOptions {
   std::filesystem::path state_dir = "/var/lib/macvtapctl";
   bool rollback_on_failure = true;  // --no-rollback clears it
@@ -88,6 +100,9 @@ struct ApplyOptions {
   std::function<VerifyReport(const std::string& host)> verify_guests;
   // Progress lines for people ("s03 update guest/web1/file/ifcfg-ens9 ... done").
   std::function<void(const std::string&)> progress;
+  // One event when a step starts and one when it ends (a progress display: `apply` on a
+  // terminal shows "[3/8] s03 guest/web1/file/ifcfg-ens9 ... 0.4 s").
+  std::function<void(const StepEvent&)> step_event;
   std::string apply_id;  // default: UTC time + pid
   // Polled before each step and while waiting for confirm: true (e.g. SIGINT seen) stops
   // the apply before its next step (a failure, rolled back) or ends the wait unconfirmed.
@@ -118,7 +133,25 @@ struct ApplyResult {
   int batches = 0;
   int stopped_at_batch = 0;
   std::vector<std::string> batch_lines;  // "batch 1 of 3 (web1, web2): applied and verified"
+  // What of the verification did not run (notes say why): the re-plan, the guest checks.
+  bool replan_skipped = false;
+  bool guest_checks_skipped = false;
 };
+
+// How much of a host's verification ran and what it found: the guest check lines by status,
+// and whether the re-plan or the guest checks were skipped altogether. complete(): every
+// part ran and nothing was skipped or left pending - only then does an apply say "verified".
+struct VerifyTally {
+  int ok = 0, skipped = 0, pending = 0, warnings = 0, failed = 0;
+  bool replan_skipped = false, guest_checks_skipped = false;
+  bool complete() const {
+    return !replan_skipped && !guest_checks_skipped && skipped == 0 && pending == 0 && failed == 0;
+  }
+};
+VerifyTally tally_verification(const ApplyResult& r);
+// For people: "verified" when complete(), else what ran and what did not, e.g.
+// "re-plan clean; guest checks: 2 ok, 3 skipped, 1 pending activation (not verified live)".
+std::string verification_phrase(const VerifyTally& t);
 
 // What happened to one host of an apply.
 enum class HostOutcome {
@@ -142,7 +175,8 @@ struct FleetResult {
 };
 
 // One line per host for the summary, e.g.
-//   "kvm1: applied 5 steps, verified"
+//   "kvm1: applied 5 steps, verified"   (only when every check ran: verification_phrase)
+//   "kvm1: applied 5 steps, re-plan clean; guest checks: 1 skipped (not verified live)"
 //   "kvm2: no changes"
 //   "kvm3: FAILED at step s09 guest/web2/...: MESSAGE; rolled back (3 steps undone)"
 //   "kvm4: not applied: not observed (test:///...): cannot connect to ..."
