@@ -7,6 +7,7 @@
 #include <string>
 
 #include "diff/interface_xml.hpp"
+#include "e2e_lab.hpp"
 #include "system_support.hpp"
 #include "util/errors.hpp"
 #include "xml/domain_xml.hpp"

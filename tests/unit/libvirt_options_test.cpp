@@ -268,7 +268,7 @@ TEST_CASE("libvirt options: the desired <interface> XML carries them and reads b
   want.mtu = 9000;
   // A fresh element and one edited from the observed element: both read back with the
   // options, compare equal to the spec, and keep the PCI address of the observed one.
-  for (const std::string base : {std::string(), std::string(kPlainElement)}) {
+  for (const std::string& base : {std::string(), std::string(kPlainElement)}) {
     CAPTURE(base);
     const std::string x = diff::build_interface_xml(want, *want.mac, base);
     CHECK(contains(x, "<interface type=\"direct\" trustGuestRxFilters=\"yes\">"));
