@@ -40,6 +40,8 @@ std::vector<plan::FieldChange> element_fields(const DomainInterface& d, bool rem
     kv.emplace_back("source.bridge", d.source_bridge);
   }
   if (!d.model.empty()) kv.emplace_back("model", d.model);
+  if (d.trust_guest_rx_filters) kv.emplace_back("trustGuestRxFilters", "yes");
+  if (d.mtu) kv.emplace_back("mtu", std::to_string(*d.mtu));
   std::vector<plan::FieldChange> out;
   for (auto& [k, v] : kv) {
     if (removal)
@@ -61,6 +63,10 @@ std::vector<plan::FieldChange> wanted_fields(const GuestInterface& w, const MacA
     out.push_back({"source.network", std::nullopt, w.network});
   }
   if (w.model) out.push_back({"model", std::nullopt, *w.model});
+  if (w.kind == InterfaceKind::Direct) {
+    if (w.trust_guest_rx_filters == true) out.push_back({"trustGuestRxFilters", std::nullopt, "yes"});
+    if (w.mtu) out.push_back({"mtu", std::nullopt, std::to_string(*w.mtu)});
+  }
   return out;
 }
 
@@ -474,6 +480,16 @@ std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
   }
   if (want.model && have.model != *want.model)
     out.push_back({"model", opt(have.model), *want.model});
+  if (want.kind == InterfaceKind::Direct) {
+    // Absent trustGuestRxFilters is libvirt's `no`: `false` in the spec matches it.
+    if (want.trust_guest_rx_filters && have.trust_guest_rx_filters != *want.trust_guest_rx_filters)
+      out.push_back({"trustGuestRxFilters", have.trust_guest_rx_filters ? "yes" : "no",
+                     *want.trust_guest_rx_filters ? "yes" : "no"});
+    if (want.mtu && have.mtu != want.mtu)
+      out.push_back({"mtu", have.mtu ? std::optional<std::string>(std::to_string(*have.mtu))
+                                     : std::nullopt,
+                     std::to_string(*want.mtu)});
+  }
   return out;
 }
 

@@ -5,8 +5,9 @@
 //  - a spec interface is matched to a live <interface> by MAC (effective_mac derives one when
 //    the spec has none); a `network` interface without a MAC in the spec is matched by
 //    position among the domain's network interfaces (same network first);
-//  - interfaces are compared by type, source (dev+mode, or network) and model (when the spec
-//    names one); libvirt's volatile fields (target dev, alias, PCI address) never differ;
+//  - interfaces are compared by type, source (dev+mode, or network), model (when the spec
+//    names one) and a direct interface's trustGuestRxFilters and mtu (when the spec sets
+//    them; an absent trustGuestRxFilters is libvirt's `no`); libvirt's volatile fields (target dev, alias, PCI address) never differ;
 //  - a guest's `direct` interfaces are exactly the listed ones: an unlisted direct interface
 //    is removed (with the ifcfg/route files macvtapctl created for it); other unlisted
 //    interfaces are left alone;
@@ -51,8 +52,9 @@ ChangeSet compute(const Topology& desired, const Observation& observed,
                   const DiffOptions& options = {});
 
 // Field-level differences between an observed element and the wanted interface
-// ("type", "source.dev", "source.mode", "source.network", "model"); empty when they mean
-// the same.
+// ("type", "source.dev", "source.mode", "source.network", "model", and for a direct
+// interface "trustGuestRxFilters" (yes | no) and "mtu" when the spec manages them); empty
+// when they mean the same.
 std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
                                                  const GuestInterface& want);
 

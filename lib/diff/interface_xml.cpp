@@ -4,6 +4,7 @@
 #include <libxml/tree.h>
 
 #include <memory>
+#include <string>
 #include <stdexcept>
 
 namespace mvt::diff {
@@ -113,6 +114,21 @@ std::string build_interface_xml(const GuestInterface& want, const MacAddress& ma
     xmlNode* md = xmlNewNode(nullptr, X("model"));
     xmlSetProp(md, X("type"), X(want.model->c_str()));
     place(root, md, {"mac", "source"});
+  }
+
+  // libvirt options of a direct interface, each only when the spec manages it. `false` drops
+  // the attribute (libvirt's default is no), so a definition libvirt echoes back compares equal.
+  if (direct && want.trust_guest_rx_filters) {
+    if (*want.trust_guest_rx_filters)
+      xmlSetProp(root, X("trustGuestRxFilters"), X("yes"));
+    else
+      xmlUnsetProp(root, X("trustGuestRxFilters"));
+  }
+  if (direct && want.mtu) {
+    remove_children(root, "mtu");
+    xmlNode* mt = xmlNewNode(nullptr, X("mtu"));
+    xmlSetProp(mt, X("size"), X(std::to_string(*want.mtu).c_str()));
+    place(root, mt, {"mac", "source", "model"});
   }
 
   BufPtr buf(xmlBufferCreate());

@@ -21,6 +21,8 @@ struct DomainInterface {
   std::string source_network;       // network
   std::string source_bridge;        // bridge
   std::string model;                // <model type=...>, "" when absent
+  bool trust_guest_rx_filters = false;  // trustGuestRxFilters='yes' (absent: libvirt's no)
+  std::optional<unsigned> mtu;          // <mtu size=...>, nullopt when absent
   // Volatile: assigned by libvirt, never a reason for a change.
   std::string target_dev;
   std::string alias;

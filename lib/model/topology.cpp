@@ -137,4 +137,6 @@ MacAddress effective_mac(const std::string& host, const std::string& guest, cons
   return i.mac ? *i.mac : derive_mac(host, guest, i.name);
 }
 
+bool interface_uses_ipv6(const GuestInterface&) { return false; }
+
 }  // namespace mvt

@@ -97,6 +97,10 @@ struct GuestInterface {
   std::string network;     // kind == Network: libvirt network name
   std::string source_dev;  // kind == Direct: host NIC
   MacvtapMode mode = MacvtapMode::Vepa;  // kind == Direct
+  // kind == Direct, libvirt options of the macvtap device (`direct: {trust_guest_rx_filters,
+  // mtu}`); nullopt = not managed (the observed value stays).
+  std::optional<bool> trust_guest_rx_filters;  // <interface trustGuestRxFilters='yes'>
+  std::optional<unsigned> mtu;                 // <mtu size='N'/>
   std::optional<MacAddress> mac;         // nullopt in a spec = derive (derive_mac)
   std::optional<std::string> model;      // nullopt = libvirt's default / not managed
   std::optional<Ipv4Config> ipv4;        // nullopt = guest IP config not managed
@@ -153,6 +157,12 @@ struct Topology {
   std::map<std::string, Host> hosts;
   std::vector<std::string> files;  // spec files it was loaded from, in merge order
 };
+
+// Whether the spec gives the interface IPv6 (`static` or `auto`): the input of the rule
+// iface.ipv6-needs-trust-rx-filters (spec/rules_libvirt.hpp). The model has no IPv6 yet, so
+// this is false for every interface; it is the one place to change when GuestInterface gets
+// its IPv6 configuration (issue 14, point 4), and the rule then fires by itself.
+bool interface_uses_ipv6(const GuestInterface& i);
 
 // Where network-scripts keep ifcfg/route files, relative to a root.
 inline constexpr const char* kNetworkScriptsDir = "etc/sysconfig/network-scripts";

@@ -12,7 +12,8 @@ namespace {
 bool same_interface(const DomainInterface& a, const DomainInterface& b) {
   return a.type == b.type && a.mac == b.mac && a.source_dev == b.source_dev &&
          a.source_mode == b.source_mode && a.source_network == b.source_network &&
-         a.source_bridge == b.source_bridge && a.model == b.model;
+         a.source_bridge == b.source_bridge && a.model == b.model &&
+         a.trust_guest_rx_filters == b.trust_guest_rx_filters && a.mtu == b.mtu;
 }
 
 // `verify: {reach: ...}`: a spec-only policy (nothing live shows it), emitted when the
@@ -39,6 +40,9 @@ void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
     y << YAML::Key << "direct" << YAML::Value << YAML::Flow << YAML::BeginMap;
     y << YAML::Key << "dev" << YAML::Value << i.source_dev;
     y << YAML::Key << "mode" << YAML::Value << to_string(i.mode);
+    if (i.trust_guest_rx_filters)
+      y << YAML::Key << "trust_guest_rx_filters" << YAML::Value << *i.trust_guest_rx_filters;
+    if (i.mtu) y << YAML::Key << "mtu" << YAML::Value << *i.mtu;
     y << YAML::EndMap;
   }
   if (i.mac) y << YAML::Key << "mac" << YAML::Value << YAML::DoubleQuoted << i.mac->str();

@@ -155,6 +155,15 @@ Guest make_guest(const DomainState& d, const GuestObservation* go, Diagnostics& 
       gi.source_dev = i.source_dev;
       gi.mode = parse_macvtap_mode(i.source_mode).value_or(MacvtapMode::Vepa);
       gi.pos["direct"] = at(origin);
+      // libvirt options, when the definition has them (absent: libvirt's default, not shown).
+      if (i.trust_guest_rx_filters) {
+        gi.trust_guest_rx_filters = true;
+        gi.pos["direct.trust_guest_rx_filters"] = at(origin);
+      }
+      if (i.mtu) {
+        gi.mtu = i.mtu;
+        gi.pos["direct.mtu"] = at(origin);
+      }
     } else {
       gi.kind = InterfaceKind::Network;
       gi.network = i.source_network;

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "plan/live_change.hpp"
 #include "util/hash.hpp"
 
 namespace mvt::plan {
@@ -43,8 +44,15 @@ std::optional<std::string> summarize(const std::vector<FieldChange>& f, bool bef
 std::optional<plan::FieldChange> model_change(const diff::InterfaceDiff& i) {
   if (!i.listed || !i.live || !i.live_differs) return std::nullopt;
   for (const auto& f : i.live_fields)
-    if (f.field == "model" && f.after && f.before != f.after) return f;
+    if (live_change_of(f.field) == LiveChange::ColdRestart && f.after && f.before != f.after)
+      return f;
   return std::nullopt;
+}
+
+bool changes_field(const std::vector<FieldChange>& fields, std::string_view name) {
+  for (const auto& f : fields)
+    if (f.field == name) return true;
+  return false;
 }
 
 bool dep_matches(const Draft& a, const Draft& dep, DepScope scope) {
@@ -206,6 +214,8 @@ class Planner {
       s.reason = i.listed ? "the running guest's device differs in " + join_fields(i.live_fields) +
                                 ": it is detached and attached anew"
                           : "the running guest still has the unlisted device: it is detached";
+      if (i.listed && changes_field(i.live_fields, "trustGuestRxFilters"))
+        s.reason += " (" + std::string(kTrustReplaceReason) + ")";
       add(StepKind::LiveDetach, i.guest, i.mac, std::move(s));
     }
     if (i.listed) {

@@ -8,6 +8,8 @@
 //    persistent definition is replaced and the guest's activation is raised to cold-restart
 //    (kModelChangeReason); its other live differences are then carried by that restart too
 //    (no hot-plug steps into a guest about to be restarted);
+//  - which live field changes are a hot-plug replace and which a cold restart is one table,
+//    live_change.hpp (with what was measured on libvirt 9.0 for trustGuestRxFilters and mtu);
 //  - a shut-off guest gets config steps only and no activation;
 //  - each running guest with changes gets one activation (its spec's `activate`, raised to
 //    cold-restart when needed; `activate: none` -> no step and a warning);

@@ -19,7 +19,7 @@ const Keys kGuestKeys = {"guest_files", "activate", "verify", "interfaces"};
 const Keys kIfaceKeys = {"name", "network", "direct", "mac", "model", "ipv4",
                          "defroute", "peerdns", "dns", "routes", "verify"};
 const Keys kVerifyKeys = {"reach"};
-const Keys kDirectKeys = {"dev", "mode"};
+const Keys kDirectKeys = {"dev", "mode", "trust_guest_rx_filters", "mtu"};
 const Keys kIpv4Keys = {"address", "gateway"};
 const Keys kRouteKeys = {"to", "via"};
 
@@ -215,6 +215,14 @@ class Decoder : public ValueReader {
                                                {"vepa", "bridge", "private", "passthrough"},
                                                parse_macvtap_mode))
             i.mode = *m;
+        }
+        if (auto* v = dir->find("trust_guest_rx_filters")) {
+          i.pos["direct.trust_guest_rx_filters"] = v->pos;
+          i.trust_guest_rx_filters = boolean(*v, "direct.trust_guest_rx_filters");
+        }
+        if (auto* v = dir->find("mtu")) {
+          i.pos["direct.mtu"] = v->pos;
+          i.mtu = decimal(*v, "direct.mtu");
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spec/names.hpp"
+#include "spec/rules_libvirt.hpp"
 #include "spec/suggest.hpp"
 
 namespace mvt::spec {
@@ -282,6 +283,7 @@ void check_rules(const Topology& t, Diagnostics& d) {
     check_passthrough(h, uses, d);
     check_address_unique(h, d);
   }
+  check_libvirt_options(t, d);
 }
 
 }  // namespace mvt::spec

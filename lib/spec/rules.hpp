@@ -42,6 +42,9 @@
 //                           `defroute: true` on a static address without a gateway
 //   guest.name-swap-risk    two or more interfaces of a guest without a pinned `mac:` - the
 //                           eth0/eth1 name instability the procedure describes
+// And the rules on a direct interface's libvirt options (direct.mtu-range,
+// direct.mtu-unsupported, iface.ipv6-needs-trust-rx-filters, direct.trust-rx-filters-security):
+// spec/rules_libvirt.hpp.
 #include "model/topology.hpp"
 #include "util/diagnostics.hpp"
 

@@ -44,6 +44,7 @@ void ValueReader::check_keys(const SpecNode& n, const Keys& allowed, const std::
       {"peerdns", "in an interface"},  {"dns", "in an interface"},
       {"routes", "in an interface"},   {"dev", "in 'direct'"},
       {"mode", "in 'direct'"},         {"address", "in 'ipv4'"},
+      {"trust_guest_rx_filters", "in 'direct'"}, {"mtu", "in 'direct'"},
       {"gateway", "in 'ipv4'"},        {"to", "in a route"},
       {"via", "in a route"},          {"verify", "in a guest or an interface"},
       {"reach", "in 'verify'"}};
@@ -102,6 +103,23 @@ bool ValueReader::yaml11_only_bool(const SpecNode& n, const std::string& field) 
                "editors read the string " + quote(n.text) + "): write true/false (here: " +
                (b ? "true" : "false") + ")");
   return true;
+}
+
+std::optional<unsigned> ValueReader::decimal(const SpecNode& n, const std::string& field) {
+  if (n.is_scalar() && n.scalar_kind() == ScalarKind::Int) {
+    const std::string& t = n.text;
+    const bool digits = t.find_first_not_of("0123456789") == std::string::npos;
+    if (digits && (t.size() == 1 || t.front() != '0') && t.size() <= 10) {
+      const unsigned long long v = std::stoull(t);
+      if (v <= 4294967295ULL) return static_cast<unsigned>(v);
+    }
+    d_.error(n.pos, "spec.value", quote(field) + " must be a plain decimal number, got " +
+                                      quote(t));
+    return std::nullopt;
+  }
+  d_.error(n.pos, "spec.type", quote(field) + " must be a number, got " + n.describe() +
+                                   (n.is_scalar() ? " " + quote(n.text) : ""));
+  return std::nullopt;
 }
 
 std::optional<MacAddress> ValueReader::mac(const SpecNode& n, const std::string& field) {

@@ -45,6 +45,9 @@ class ValueReader {
   // a malformed value. `field` is the key path used in messages ("ipv4.gateway").
   std::optional<std::string> str(const SpecNode& n, const std::string& field);
   std::optional<bool> boolean(const SpecNode& n, const std::string& field);
+  // A plain decimal number (digits only, no sign, no leading zero, at most 4294967295): YAML
+  // 1.1's other integer spellings (0x10, 0o17, 017, 1_500) are refused, not reinterpreted.
+  std::optional<unsigned> decimal(const SpecNode& n, const std::string& field);
   std::optional<MacAddress> mac(const SpecNode& n, const std::string& field);
   std::optional<Ipv4> ip(const SpecNode& n, const std::string& field);
   std::optional<Cidr> cidr(const SpecNode& n, const std::string& field);

@@ -30,8 +30,8 @@ std::string pci_address(const xmlNode* addr) {
 }
 
 DomainInterface read_interface(xmlDoc* doc, xmlNode* n, int index, std::string_view what) {
-  static const std::set<std::string> kKnown = {"mac", "source", "model", "target", "alias",
-                                               "address"};
+  static const std::set<std::string> kKnown = {"mac",   "source",  "model", "target",
+                                               "alias", "address", "mtu"};
   DomainInterface i;
   i.index = index;
   i.type = attr(n, "type");
@@ -55,6 +55,15 @@ DomainInterface read_interface(xmlDoc* doc, xmlNode* n, int index, std::string_v
     if (i.type == "bridge" && !i.source_network.empty()) i.type = "network";
   }
   i.model = attr(child(n, "model"), "type");
+  i.trust_guest_rx_filters = attr(n, "trustGuestRxFilters") == "yes";
+  if (xmlNode* mtu = child(n, "mtu")) {
+    const std::string text = attr(mtu, "size");
+    const long v = parse_num(text);
+    if (v < 1 || v > 65535 || text.find_first_not_of("0123456789") != std::string::npos)
+      throw XmlError("malformed " + std::string(what) + ": interface " + std::to_string(index) +
+                     " has an invalid <mtu size='" + text + "'>");
+    i.mtu = static_cast<unsigned>(v);
+  }
   i.target_dev = attr(child(n, "target"), "dev");
   i.alias = attr(child(n, "alias"), "name");
   i.pci_address = pci_address(child(n, "address"));
