@@ -209,23 +209,17 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g, std::ostream& ou
     err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
-  Diagnostics diags;
   diff::ChangeSet fresh_changes;
   plan::Plan fresh;
-  try {
-    fresh_changes = live->changes();
-    diags.append(fresh_changes.diagnostics);
-    print(diags, err);
-    // A host's own errors (a guest not defined there, unsafe files) make that host fail alone
-    // (diff::compute marks it not observed, like an unreachable one): the others are applied.
-    // An error that belongs to no failed host is bad input for the whole run.
-    bool any_failed = false;
-    for (const auto& [n, st] : fresh_changes.hosts) any_failed = any_failed || !st.observed;
-    if (diags.has_errors() && !any_failed) return 1;
-    fresh = live->plan_of(fresh_changes);
-  } catch (const Error& e) {
-    err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
-    return 1;
+  {
+    // The pipeline (reconcile.hpp) over the session's connections. A host's own errors (a
+    // guest not defined there, unsafe files) make that host fail alone, like an unreachable
+    // one: the others are applied. An error that belongs to no failed host is fatal.
+    reconcile::Result r = live->reconcile_all();
+    print(r.diagnostics, err);
+    if (!r.ok) return 1;
+    fresh_changes = std::move(r.changes);
+    fresh = std::move(r.plan);
   }
   // Hosts that could not be reached or observed: named now, never touched, exit 1 at the end.
   const std::vector<std::string> unobserved = fresh.unobserved_hosts();

@@ -14,11 +14,10 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "observe/observe.hpp"
-#include "observe/parallel_observe.hpp"
 #include "observe/show_yaml.hpp"
 #include "observe/to_topology.hpp"
 #include "plan_common.hpp"
+#include "reconcile/reconcile.hpp"
 #include "spec/loader.hpp"
 #include "util/diagnostics.hpp"
 #include "util/errors.hpp"
@@ -118,14 +117,11 @@ bool want_from_connect(const GlobalOptions& g, const ShowOptions& o, Topology& w
     host.guests[guest.name] = guest;
   }
   want.hosts[host.name] = host;
-  Diagnostics diags;
-  check_guard(want, guard_for(g), diags);
-  for (const auto& d : diags.items()) std::cerr << format_diagnostic(d) << "\n";
-  return !diags.has_errors();
+  return true;
 }
 
-// The hosts of a spec (-f), narrowed by --host/--connect and checked by the trust guard.
-bool want_from_spec(const GlobalOptions& g, const ShowOptions& o, Topology& want) {
+// The hosts of a spec (-f); the pipeline narrows them by --host/--connect.
+bool want_from_spec(const ShowOptions& o, Topology& want) {
   if (!o.host_files.empty() || !o.guest_files.empty()) {
     std::cerr << "macvtapctl: error: show -f takes the file sources from the spec: "
                  "--host-files and --guest-files do not apply\n";
@@ -135,25 +131,28 @@ bool want_from_spec(const GlobalOptions& g, const ShowOptions& o, Topology& want
   for (const auto& d : spec.diagnostics.items()) std::cerr << format_diagnostic(d) << "\n";
   if (spec.diagnostics.has_errors()) return false;
   want = std::move(spec.topology);
-  return narrow_topology(want, g, std::cerr);
+  return true;
 }
 
 int run_show(const GlobalOptions& g, const ShowOptions& o) {
   Topology want;
-  if (!(o.paths.empty() ? want_from_connect(g, o, want) : want_from_spec(g, o, want))) return 1;
+  if (!(o.paths.empty() ? want_from_connect(g, o, want) : want_from_spec(o, want))) return 1;
 
-  ObserveOptions opts;
-  opts.read_only = true;
-  opts.file_parallel = g.parallel;
-  ParallelOptions po;
-  po.parallel = g.parallel;
-  Observation obs;
-  try {
-    obs = observe_parallel(want, opts, po);
-  } catch (const Error& e) {
-    std::cerr << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
-    return 1;
+  // The pipeline up to the observation: the trust guard (and, for -f, --host/--connect),
+  // then every host observed read-only.
+  reconcile::Selection sel = selection_for(g);
+  if (o.paths.empty()) {  // --connect and --host made `want` already: the guard only
+    sel.hosts.clear();
+    sel.connect.clear();
   }
+  reconcile::Options ro;
+  ro.until = reconcile::Until::Observe;
+  ro.parallel = g.parallel;
+  ro.keep_domain_xml = true;
+  reconcile::Result r = reconcile::run(std::move(want), sel, ro);
+  for (const auto& d : r.diagnostics.items()) std::cerr << format_diagnostic(d) << "\n";
+  if (!r.ok) return 1;
+  const Observation& obs = r.observation;
   Diagnostics diags;
   std::map<std::string, std::string> failed;
   Topology live = to_topology(obs, diags, &failed);
@@ -163,9 +162,7 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   std::string block;
   for (const auto& [name, why] : failed) {
     auto it = obs.hosts.find(name);
-    const std::string uri = it != obs.hosts.end() && !it->second.uri.empty()
-                                ? it->second.uri
-                                : want.hosts.count(name) ? want.hosts.at(name).uri : "";
+    const std::string uri = it != obs.hosts.end() ? it->second.uri : "";
     const std::string line = "host " + terminal_safe(name) + ": NOT OBSERVED (" +
                              terminal_safe(uri) + "): " + terminal_safe(why);
     std::cerr << "macvtapctl: error: " << line << "\n";

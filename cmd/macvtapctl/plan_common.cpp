@@ -4,16 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
-#include "diff/diff.hpp"
-#include "observe/observe.hpp"
-#include "observe/parallel_observe.hpp"
-#include "plan/planner.hpp"
+#include "reconcile/reconcile.hpp"
 #include "render/text.hpp"
 #include "spec/guard.hpp"
 #include "spec/loader.hpp"
@@ -32,39 +28,19 @@ bool stdout_colour(const GlobalOptions& g) {
   return render::colour_wanted(g.color, ::isatty(1) == 1, std::getenv("NO_COLOR"));
 }
 
+reconcile::Selection selection_for(const GlobalOptions& g) {
+  reconcile::Selection sel;
+  sel.hosts = g.hosts;
+  sel.connect = g.connect;
+  sel.guard = guard_for(g);
+  return sel;
+}
+
 bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err) {
-  // --host: keep only the named hosts.
-  if (!g.hosts.empty()) {
-    bool bad = false;
-    for (const auto& h : g.hosts)
-      if (!topo.hosts.count(h)) {
-        std::string known;
-        for (const auto& [n, _] : topo.hosts) known += (known.empty() ? "" : ", ") + n;
-        err << "macvtapctl: error: --host " << h << ": no such host in the spec (hosts: " << known
-            << ")\n";
-        bad = true;
-      }
-    if (bad) return false;
-    for (auto it = topo.hosts.begin(); it != topo.hosts.end();)
-      if (std::find(g.hosts.begin(), g.hosts.end(), it->first) == g.hosts.end())
-        it = topo.hosts.erase(it);
-      else
-        ++it;
-  }
-  // --connect: only for a one-host spec (after --host).
-  if (!g.connect.empty()) {
-    if (topo.hosts.size() != 1) {
-      err << "macvtapctl: error: --connect needs exactly one host (the spec has "
-          << topo.hosts.size() << "; use --host NAME)\n";
-      return false;
-    }
-    topo.hosts.begin()->second.uri = g.connect;
-    topo.hosts.begin()->second.pos["uri"] = SourcePos{"--connect"};
-  }
-  Diagnostics gd;
-  check_guard(topo, guard_for(g), gd);
-  print(err, gd);
-  return !gd.has_errors();
+  Diagnostics d;
+  const bool ok = reconcile::select(topo, selection_for(g), d);
+  print(err, d);
+  return ok;
 }
 
 Guard guard_for(const GlobalOptions& g) {
@@ -82,48 +58,27 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
   auto spec = spec::load(paths);
   print(err, spec.diagnostics);
   if (spec.diagnostics.has_errors()) return run;
-  Topology topo = std::move(spec.topology);
 
-  if (!narrow_topology(topo, g, err)) return run;
-
-  ObserveOptions oo;
-  oo.read_only = true;
-  oo.file_parallel = g.parallel;
-  oo.keep_domain_xml = false;  // only their SHA-256 (the fingerprints) is used from here on
-  // Hosts in parallel (--parallel, one connection each); per-host progress on a terminal.
-  ParallelOptions po;
-  po.parallel = g.parallel;
-  if (topo.hosts.size() > 1 && ::isatty(2) == 1)
-    po.progress = [&err](const HostProgress& p) {
-      if (p.event != HostProgress::Event::Started) err << format_progress(p) << "\n";
+  reconcile::Options o;
+  o.parallel = g.parallel;
+  o.spec_digest = spec.digest;
+  // Per-host progress on a terminal, for a fleet.
+  if (::isatty(2) == 1)
+    o.progress = [&err](const HostProgress& p) {
+      if (p.total > 1 && p.event != HostProgress::Event::Started) err << format_progress(p) << "\n";
     };
-  Observation obs;
-  try {
-    obs = observe_parallel(topo, oo, po);
-  } catch (const Error& e) {
-    err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";
-    return run;
-  }
-  run.changes = diff::compute(topo, obs);
-  // The changes hold all that is needed from here on: free the observation and the topology
-  // before the plan is built, so that their memory is reused (at 10,000 guests ~100 MB).
-  obs = Observation{};
-  topo = Topology{};
-  print(err, run.changes.diagnostics);
-  bool any_failed = false;
-  for (const auto& [n, st] : run.changes.hosts) {
+  reconcile::Result r = reconcile::run(std::move(spec.topology), selection_for(g), o);
+  print(err, r.diagnostics);
+  run.changes = std::move(r.changes);
+  for (const auto& [n, st] : r.hosts) {
     run.host_observed[n] = st.observed;
     if (st.observed) continue;
-    any_failed = true;
     err << "macvtapctl: error: host " << terminal_safe(n) << ": not observed ("
         << terminal_safe(st.uri) << "): " << terminal_safe(st.error)
         << "; it is left out, the other hosts are planned\n";
   }
-  // Every error of the diff belongs to a host that failed (diff::compute); an error without
-  // one would be a bug, and is fatal rather than silently planned past.
-  if (run.changes.diagnostics.has_errors() && !any_failed) return run;
-  run.plan = plan::make_plan(run.changes, spec.digest);
-  run.ok = true;
+  run.plan = std::move(r.plan);
+  run.ok = r.ok;
   return run;
 }
 

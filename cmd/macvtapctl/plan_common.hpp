@@ -1,7 +1,7 @@
 #pragma once
-// What `plan` and `drift` share: load the spec, apply --host/--connect and the trust guard,
-// observe (read-only), diff, plan. Diagnostics go to `err` as they are found; nothing is
-// written and no command runs in a guest.
+// What `plan` and `drift` share: load the spec, then the one pipeline of lib/reconcile
+// (--host/--connect and the trust guard, observe read-only, diff, plan), and print its
+// diagnostics on `err`; nothing is written and no command runs in a guest.
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -11,6 +11,7 @@
 #include "diff/change_set.hpp"
 #include "model/topology.hpp"
 #include "plan/plan.hpp"
+#include "reconcile/reconcile.hpp"
 #include "spec/guard.hpp"
 
 namespace mvt::cli {
@@ -31,8 +32,12 @@ struct PlanRun {
   bool hosts_failed() const { return !plan.unobserved_hosts().empty(); }
 };
 
-// --host (keep only the named hosts), --connect (a one-host spec's URI) and the trust guard
-// (--allow-uri/--allow-root, MVT_ALLOW_*): false, with the reason on `err`, when any refuses.
+// --host, --connect and the trust guard (--allow-uri/--allow-root/..., MVT_ALLOW_*) as the
+// pipeline's selection.
+reconcile::Selection selection_for(const GlobalOptions& g);
+
+// reconcile::select() with selection_for(g): false, with the reason on `err`, when any
+// refuses (apply selects before it opens its connections).
 bool narrow_topology(Topology& topo, const GlobalOptions& g, std::ostream& err);
 
 // The trust guard of the command line and the environment (--allow-*, MVT_ALLOW_*).

@@ -1,10 +1,10 @@
 #include "apply/live_session.hpp"
 
-#include "diff/diff.hpp"
 #include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/observe.hpp"
+#include "observe/parallel_observe.hpp"
 #include "plan/planner.hpp"
 #include "util/errors.hpp"
 
@@ -37,14 +37,49 @@ LiveSession::LiveSession(Topology topology, std::string spec_digest, LiveSession
 }
 
 diff::ChangeSet LiveSession::changes() {
-  return compute({});
+  return run({}, reconcile::Until::Diff).changes;
 }
 
 diff::ChangeSet LiveSession::changes(const std::string& host) {
-  return compute({host});
+  return run({host}, reconcile::Until::Diff).changes;
 }
 
-diff::ChangeSet LiveSession::compute(const std::vector<std::string>& only) {
+reconcile::Result LiveSession::reconcile_all() {
+  return run({}, reconcile::Until::Plan);
+}
+
+HostObservation LiveSession::observe(const Host& host) {
+  if (auto u = unreachable_.find(host.name); u != unreachable_.end())
+    throw Error(u->second.error);  // recorded as the host's error, with its URI
+  Hypervisor& hv = *owned_.view.at(host.name).hypervisor;
+  ObserveOptions oo;
+  oo.read_only = true;
+  oo.keep_domain_xml = false;  // the diff needs only their SHA-256; steps fetch their own
+  // Only directory sources (the default factory opens them read-only, as below): their
+  // files are read by several threads while the domains are fetched. Other sources go
+  // through the session's factory, one guest after the other.
+  auto plain = [](const FileSourceSpec& f) {
+    return is_dir_source(f) || f.kind == FileSourceKind::None;
+  };
+  bool dirs_only = plain(host.files);
+  for (const auto& [_, g] : host.guests) dirs_only = dirs_only && plain(g.guest_files);
+  if (dirs_only) {
+    oo.file_parallel = options_.file_parallel;
+  } else {
+    oo.files = [this, &hv](const std::string&, const std::string& guest,
+                           const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
+      if (is_dir_source(spec)) return open_dir_source(spec, /*read_only=*/true);
+      // The agent is read as plan, drift and show read it (read-only: named files, no
+      // guest-exec), so apply recomputes exactly the plan a read-only run showed.
+      if (spec.kind == FileSourceKind::Agent && !guest.empty())
+        return open_agent_source(hv, guest, /*read_only=*/true);
+      return options_.files(spec, &hv, guest);
+    };
+  }
+  return observe_host(host, hv, oo);
+}
+
+reconcile::Result LiveSession::run(const std::vector<std::string>& only, reconcile::Until until) {
   Topology wanted;
   const Topology* desired = &topology_;
   if (!only.empty()) {
@@ -55,74 +90,22 @@ diff::ChangeSet LiveSession::compute(const std::vector<std::string>& only) {
         wanted.hosts.emplace(h, it->second);
     desired = &wanted;
   }
-  Observation obs;
-  diff::DiffOptions dopts;
-  for (const auto& [name, host] : desired->hosts) {
-    if (auto u = unreachable_.find(name); u != unreachable_.end()) {
-      HostObservation ho;
-      ho.host = name;
-      ho.uri = u->second.uri;
-      ho.reachable = false;
-      ho.error = u->second.error;
-      obs.hosts.emplace(name, std::move(ho));
-      continue;
-    }
-    HostBackends& b = owned_.view.at(name);
-    Hypervisor& hv = *b.hypervisor;
-    ObserveOptions oo;
-    oo.read_only = true;
-    oo.keep_domain_xml = false;  // the diff needs only their SHA-256; steps fetch their own
-    // Only directory sources (the default factory opens them read-only, as below): their
-    // files are read by several threads while the domains are fetched. Other sources go
-    // through the session's factory, one guest after the other.
-    auto plain = [](const FileSourceSpec& f) {
-      return is_dir_source(f) || f.kind == FileSourceKind::None;
-    };
-    bool dirs_only = plain(host.files);
-    for (const auto& [_, g] : host.guests) dirs_only = dirs_only && plain(g.guest_files);
-    if (dirs_only) {
-      oo.file_parallel = options_.file_parallel;
-    } else {
-      oo.files = [this, &hv](const std::string&, const std::string& guest,
-                             const FileSourceSpec& spec) -> std::unique_ptr<FileAccess> {
-        if (is_dir_source(spec)) return open_dir_source(spec, /*read_only=*/true);
-        // The agent is read as plan, drift and show read it (read-only: named files, no
-        // guest-exec), so apply recomputes exactly the plan a read-only run showed.
-        if (spec.kind == FileSourceKind::Agent && !guest.empty())
-          return open_agent_source(hv, guest, /*read_only=*/true);
-        return options_.files(spec, &hv, guest);
-      };
-    }
-    // A host whose observation fails (libvirt error mid-way, malformed XML) is recorded as
-    // not observed; the other hosts are observed all the same.
-    try {
-      obs.hosts.emplace(name, observe_host(host, hv, oo));
-    } catch (const std::exception& e) {
-      HostObservation ho;
-      ho.host = name;
-      ho.uri = host.uri;
-      ho.reachable = false;
-      ho.error = e.what();
-      obs.hosts.emplace(name, std::move(ho));
-      continue;
-    }
-    dopts.hotplug[name] = hv.supports_hotplug();
-  }
-  diff::ChangeSet cs = diff::compute(*desired, obs, dopts);
-  // The status of each host is in cs.hosts; the diff's own diagnostics for it would refuse
-  // every host for one host's trouble.
-  Diagnostics kept;
-  for (const auto& d : cs.diagnostics.items())
-    if (d.rule != "host.unreachable" && d.rule != "host.unobserved") kept.add(d);
-  cs.diagnostics = std::move(kept);
-  return cs;
+  reconcile::Options ro;
+  ro.until = until;
+  ro.parallel = options_.file_parallel;
+  ro.spec_digest = digest_;
+  // Over this session's connections (no time limit: the observer uses them in place).
+  ro.observe = [this](const Host& host) { return observe(host); };
+  for (const auto& [name, b] : owned_.view)
+    if (desired->hosts.count(name)) ro.diff.hotplug[name] = b.hypervisor->supports_hotplug();
+  return reconcile::reconcile(*desired, ro);
 }
 
 plan::Plan LiveSession::plan(Diagnostics& diags) {
-  auto cs = changes();
-  diags.append(cs.diagnostics);
-  if (cs.diagnostics.has_errors()) return plan::Plan{};
-  return plan_of(cs);
+  auto r = reconcile_all();
+  diags.append(r.changes.diagnostics);
+  if (r.changes.diagnostics.has_errors()) return plan::Plan{};
+  return std::move(r.plan);
 }
 
 plan::Plan LiveSession::plan_of(const diff::ChangeSet& cs) const {
@@ -131,25 +114,25 @@ plan::Plan LiveSession::plan_of(const diff::ChangeSet& cs) const {
 
 namespace {
 
-// The plan of `cs`, throwing Error when it has errors or a host could not be observed.
-plan::Plan checked_plan(const diff::ChangeSet& cs, const std::string& digest) {
+// The plan of `r`, throwing Error when it has errors or a host could not be observed.
+plan::Plan checked_plan(reconcile::Result r) {
   std::string msg;
-  for (const auto& x : cs.diagnostics.items())
+  for (const auto& x : r.diagnostics.items())
     if (x.severity == Severity::Error) msg += "\n  " + x.message;
-  for (const auto& [h, st] : cs.hosts)
+  for (const auto& [h, st] : r.hosts)
     if (!st.observed) msg += "\n  host " + h + " could not be observed (" + st.uri + "): " + st.error;
   if (!msg.empty()) throw Error("re-planning failed:" + msg);
-  return plan::make_plan(cs, digest);
+  return std::move(r.plan);
 }
 
 }  // namespace
 
 plan::Plan LiveSession::replan() {
-  return checked_plan(changes(), digest_);
+  return checked_plan(run({}, reconcile::Until::Plan));
 }
 
 plan::Plan LiveSession::replan(const std::string& host) {
-  return checked_plan(changes(host), digest_);
+  return checked_plan(run({host}, reconcile::Until::Plan));
 }
 
 std::vector<std::string> stale_facts(const plan::Plan& saved,

@@ -1,8 +1,9 @@
 #pragma once
 // LiveSession: the read-write side of `apply` for one topology. It opens one libvirt
 // connection per host (read-write) and the host's and guests' file sources once, and then
-// observes, diffs and plans over those same connections, so that apply and the verification
-// re-plan see one world. (libvirt's test:/// driver forgets defines when its connection
+// observes, diffs and plans over those same connections - through the tool's one pipeline,
+// reconcile::reconcile() with this session as the observer of each host - so that apply and
+// the verification re-plan see one world, and the plan `plan` showed. (libvirt's test:/// driver forgets defines when its connection
 // closes: a second connection would verify against the unchanged fixture.)
 //
 // Observation itself stays read-only: file sources are reopened read-only for reading
@@ -23,6 +24,7 @@
 #include "model/topology.hpp"
 #include "observe/parallel_observe.hpp"
 #include "plan/plan.hpp"
+#include "reconcile/reconcile.hpp"
 #include "util/diagnostics.hpp"
 
 namespace mvt::apply {
@@ -30,8 +32,8 @@ namespace mvt::apply {
 struct LiveSessionOptions {
   HypervisorFactory hypervisor;  // empty: LibvirtHypervisor::connect(uri, read_only=false)
   FileSourceFactory files = default_file_source;
-  // Guests whose `dir:`/local files are read at once while the domains are fetched
-  // (`--parallel`); other sources are read one guest after the other.
+  // Hosts observed at once, and guests whose `dir:`/local files are read at once while the
+  // domains are fetched (`--parallel`); other sources are read one guest after the other.
   int file_parallel = kDefaultParallel;
 };
 
@@ -42,6 +44,9 @@ class LiveSession {
   // nothing is thrown for it.
   LiveSession(Topology topology, std::string spec_digest, LiveSessionOptions options = {});
 
+  // The pipeline over every host up to the plan (reconcile.hpp): ok, diagnostics, changes,
+  // plan and each host's status - what `apply` shows and runs.
+  reconcile::Result reconcile_all();
   // Observe + diff of every host. Problems (undefined guest, unreadable files) are in
   // .diagnostics; a host that could not be opened or observed is in .hosts (observed=false).
   diff::ChangeSet changes();
@@ -69,7 +74,9 @@ class LiveSession {
  private:
   Topology topology_;
   std::string digest_;
-  diff::ChangeSet compute(const std::vector<std::string>& only);  // empty: every host
+  reconcile::Result run(const std::vector<std::string>& only,  // empty: every host
+                        reconcile::Until until);
+  HostObservation observe(const Host& host);  // one host over its open connection
   LiveSessionOptions options_;
   OwnedBackends owned_;
   std::map<std::string, plan::HostStatus> unreachable_;

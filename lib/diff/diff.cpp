@@ -1,7 +1,6 @@
 #include "diff/diff.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <set>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "diff/nic_checks.hpp"
 #include "ifcfg/ifcfg_file.hpp"
 #include "util/hash.hpp"
+#include "util/thread_pool.hpp"
 #include "xml/xml_handles.hpp"
 
 namespace mvt::diff {
@@ -170,7 +170,7 @@ class Differ {
         failed[k] = std::current_exception();
       }
     };
-    run_parallel(guests.size(), threads(guests.size()), one);
+    parallel_for(guests.size(), static_cast<int>(threads(guests.size())), one);
     for (std::size_t k = 0; k < parts.size(); ++k) {
       if (failed[k]) std::rethrow_exception(failed[k]);
       merge(std::move(parts[k]));
@@ -186,24 +186,6 @@ class Differ {
     std::size_t n = opts_.parallel > 0 ? static_cast<std::size_t>(opts_.parallel)
                                        : std::min(8u, std::thread::hardware_concurrency());
     return std::max<std::size_t>(1, std::min(n, guests / (kParallelFrom / 2)));
-  }
-
-  // body(0..n-1) on `threads` threads (the caller's included), each index exactly once.
-  template <class F>
-  static void run_parallel(std::size_t n, std::size_t threads, F& body) {
-    if (threads <= 1) {
-      for (std::size_t k = 0; k < n; ++k) body(k);
-      return;
-    }
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t k = next.fetch_add(1); k < n; k = next.fetch_add(1)) body(k);
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
   }
 
   void merge(ChangeSet&& p) {

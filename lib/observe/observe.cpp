@@ -4,16 +4,15 @@
 #include <exception>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "files/agent_source.hpp"
 #include "files/dir_source.hpp"
 #include "files/ssh_source.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/nic_info.hpp"
-#include "observe/parallel_observe.hpp"
 #include "util/errors.hpp"
 #include "util/hash.hpp"
+#include "util/thread_pool.hpp"
 #include "xml/domain_xml.hpp"
 #include "xml/xml_handles.hpp"
 
@@ -278,53 +277,38 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
   // are read while the domains are fetched and parsed; an injected factory or an agent
   // source keeps the one-after-the-other order.
   const bool overlap = !agent && !opts.files && opts.file_parallel > 1 && !guests.empty();
-  std::thread files_thread;
-  std::exception_ptr files_failed;
-  if (overlap)
-    files_thread = std::thread([&] {
-      try {
-        read_guests();
-      } catch (...) {
-        files_failed = std::current_exception();
-      }
-    });
-  struct Join {
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
-    }
-  } join{files_thread};
+  // The host side: domains, the host's files and NICs.
+  auto read_host = [&] {
+    read_domains(hv, opts.keep_domain_xml, h.domains);
 
-  read_domains(hv, opts.keep_domain_xml, h.domains);
+    std::unique_ptr<FileAccess> host_fa =
+        open_source(opts, hv, host.name, "", host.files, &h.files_error);
+    h.files_read = read_scripts(host_fa.get(), h.files, h.files_error);
 
-  std::unique_ptr<FileAccess> host_fa =
-      open_source(opts, hv, host.name, "", host.files, &h.files_error);
-  h.files_read = read_scripts(host_fa.get(), h.files, h.files_error);
-
-  // NIC names worth asking the files about: declared, used by a guest, or with an ifcfg.
-  std::set<std::string> names;
-  for (const auto& [n, _] : host.nics) names.insert(n);
-  for (const auto& [_, d] : h.domains) {
-    for (const auto& i : d.config)
-      if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
-    if (d.live)
-      for (const auto& i : *d.live)
+    // NIC names worth asking the files about: declared, used by a guest, or with an ifcfg.
+    std::set<std::string> names;
+    for (const auto& [n, _] : host.nics) names.insert(n);
+    for (const auto& [_, d] : h.domains) {
+      for (const auto& i : d.config)
         if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
-  }
-  for (const auto& [file, _] : h.files)
-    if (file.rfind("ifcfg-", 0) == 0 && file != "ifcfg-lo") names.insert(file.substr(6));
-  // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
-  // against these (diff/nic_checks.hpp), so how they were read is kept too.
-  NicReading nics = read_host_nics(hv, host_fa.get(), host.files.kind, names);
-  h.nics = std::move(nics.nics);
-  h.nics_source = nics.source;
-  h.nics_complete = nics.complete;
-  h.nics_error = std::move(nics.why_not);
-
+      if (d.live)
+        for (const auto& i : *d.live)
+          if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
+    }
+    for (const auto& [file, _] : h.files)
+      if (file.rfind("ifcfg-", 0) == 0 && file != "ifcfg-lo") names.insert(file.substr(6));
+    // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
+    // against these (diff/nic_checks.hpp), so how they were read is kept too.
+    NicReading nics = read_host_nics(hv, host_fa.get(), host.files.kind, names);
+    h.nics = std::move(nics.nics);
+    h.nics_source = nics.source;
+    h.nics_complete = nics.complete;
+    h.nics_error = std::move(nics.why_not);
+  };
   if (overlap) {
-    files_thread.join();
-    if (files_failed) std::rethrow_exception(files_failed);
+    parallel_for(2, 2, [&](std::size_t k) { k == 0 ? read_host() : read_guests(); });
   } else {
+    read_host();
     read_guests();
   }
   for (std::size_t k = 0; k < guests.size(); ++k)

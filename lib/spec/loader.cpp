@@ -14,13 +14,13 @@
 #include <map>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "spec/decode.hpp"
 #include "spec/rules.hpp"
 #include "spec/yaml_reader.hpp"
 #include "util/hash.hpp"
 #include "util/path_parts.hpp"
+#include "util/thread_pool.hpp"
 
 namespace mvt::spec {
 namespace {
@@ -230,23 +230,22 @@ LoadResult load(const std::vector<std::string>& paths) {
     }
     return h.hex();
   };
-  std::thread digest;
-  if (total >= 64 * 1024)
-    digest = std::thread([&r, &digest_of] { r.digest = digest_of(); });
-  else
-    r.digest = digest_of();
-  struct Join {
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
-    }
-  } join{digest};
-  if (merged) {
+  auto decode = [&] {
+    if (!merged) return;
     // Decoding consumes the tree (each guest's part is freed once decoded): the tree and the
     // topology are never both whole in memory (at 10,000 guests, 63 and 40 MB).
     r.topology = decode_topology(std::move(*merged), d);
     r.topology.files = files;
     check_rules(r.topology, d);
+  };
+  if (total >= 64 * 1024) {
+    parallel_for(2, 2, [&](std::size_t k) {
+      if (k == 0) r.digest = digest_of();
+      else decode();
+    });
+  } else {
+    r.digest = digest_of();
+    decode();
   }
   Diagnostics out;
   std::map<std::string, LineTable> tables;  // built once per file that has a diagnostic
@@ -263,7 +262,6 @@ LoadResult load(const std::vector<std::string>& paths) {
   // The file copies are done with: give their memory back now, so that what the caller
   // allocates next (observation, often on other threads' malloc arenas, which cannot reuse
   // it) does not add to the peak.
-  if (digest.joinable()) digest.join();
   contents.clear();
   ::malloc_trim(0);
   return r;
