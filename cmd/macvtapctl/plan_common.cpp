@@ -17,13 +17,21 @@
 #include "render/text.hpp"
 #include "spec/guard.hpp"
 #include "spec/loader.hpp"
+#include "util/diagnostic_groups.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
 namespace {
 
-void print(std::ostream& err, const Diagnostics& d) {
-  for (const auto& x : d.items()) err << format_diagnostic(x) << "\n";
+// Errors one by one; warnings one line per finding (group_diagnostics) unless -v (issue 16:
+// 3,000 identical warnings with carets before).
+void print(std::ostream& err, const Diagnostics& d, bool verbose = false) {
+  err << format_diagnostics(d.items(), verbose);
+}
+
+void keep_warnings(std::vector<Diagnostic>& into, const Diagnostics& d) {
+  for (const auto& x : d.items())
+    if (x.severity == Severity::Warning) into.push_back(x);
 }
 
 }  // namespace
@@ -80,7 +88,8 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
                      std::ostream& err) {
   PlanRun run;
   auto spec = spec::load(paths);
-  print(err, spec.diagnostics);
+  print(err, spec.diagnostics, g.verbose > 0);
+  keep_warnings(run.spec_warnings, spec.diagnostics);
   if (spec.diagnostics.has_errors()) return run;
   Topology topo = std::move(spec.topology);
 
@@ -109,7 +118,8 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
   // before the plan is built, so that their memory is reused (at 10,000 guests ~100 MB).
   obs = Observation{};
   topo = Topology{};
-  print(err, run.changes.diagnostics);
+  print(err, run.changes.diagnostics, g.verbose > 0);
+  keep_warnings(run.spec_warnings, run.changes.diagnostics);
   bool any_failed = false;
   for (const auto& [n, st] : run.changes.hosts) {
     run.host_observed[n] = st.observed;
@@ -174,6 +184,15 @@ void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
       ->required();
   sub->add_option("--format", format, "output format")
       ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+}
+
+void add_max_bytes_option(CLI::App* sub, std::size_t& max_bytes) {
+  sub->add_option("--max-bytes", max_bytes,
+                  "size limit of --format markdown, for a PR comment (GitHub: 65536 characters "
+                  "with its wrapper): guests' details, then the topology diagram, are left out "
+                  "to fit; the summary rows never are")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{100000000}))
       ->capture_default_str();
 }
 
