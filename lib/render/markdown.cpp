@@ -397,7 +397,7 @@ std::string details_of(const HostView& h, const GuestGroup& g, bool batched) {
 }  // namespace
 
 std::string mermaid_label(const std::string& raw) {
-  static constexpr std::string_view kPlain = " ._/:+-=,()";
+  static constexpr std::string_view kPlain = " ._/:+-=,()~";
   std::string out;
   for (char c : terminal_safe(raw)) {
     const auto u = static_cast<unsigned char>(c);
@@ -474,7 +474,7 @@ std::string render_markdown(const PlanView& v, const MarkdownOptions& o) {
     std::string what;
     if (ndetails < details.size())
       what = "the details of " + std::to_string(details.size() - ndetails) + " of " +
-             plural(details.size(), "guest", "guests") + " (from the end of the summary)";
+             plural(details.size(), "summary row", "summary rows") + " (the last ones)";
     if (!with_diagram && !diagram.empty())
       what += (what.empty() ? "" : " and ") + std::string("the topology diagram");
     return n + what + " left out; every summary row is here. " + everything;

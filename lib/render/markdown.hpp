@@ -33,7 +33,7 @@ struct MarkdownOptions {
 std::string render_markdown(const PlanView& v, const MarkdownOptions& o = {});
 
 // A label for a Mermaid node: every ASCII character other than letters, digits, space and
-// ._/:+-=,() written as an entity code (#34; for '"', #96; for '`', ...), controls escaped
+// ._/:+-=,()~ written as an entity code (#34; for '"', #96; for '`', ...), controls escaped
 // first (terminal_safe): a hostile name can neither end the label, the node, the line nor
 // the code fence. Exposed for tests.
 std::string mermaid_label(const std::string& raw);
