@@ -1,4 +1,4 @@
-// `macvtapctl drift -f PATH... [--format text|json|markdown] [--prometheus FILE]`: the plan's
+// `macvtapctl drift -f PATH... [--format text|json|markdown] [--max-bytes N] [--prometheus FILE]`: the plan's
 // comparison, reported as drift (nightly, from a systemd timer). Read-only: writes nothing
 // but the metrics FILE (atomically, for node_exporter's textfile collector), runs no command
 // in a guest. Exit 0 in sync, 2 drift found, 1 error - also when any host could not be
@@ -29,6 +29,7 @@ struct DriftOptions {
   std::vector<std::string> paths;
   std::string format = "text";
   std::string prometheus;
+  std::size_t max_bytes = render::kMarkdownMaxBytes;  // --max-bytes N (markdown)
 };
 
 // The previous run's metrics FILE (the one the operator named, nothing else), read for its
@@ -78,12 +79,13 @@ int run_drift(const DriftOptions& o, const GlobalOptions& g) {
   std::optional<render::PlanView> view;
   if (run.ok) {
     view = render::make_view(run.plan, render::Mode::Drift);
+    view->spec_warnings = run.spec_warnings;
     if (o.format == "json")
       std::cout << render::render_json(*view);
     else if (o.format == "markdown")
-      std::cout << render::render_markdown(*view);
+      std::cout << render::render_markdown(*view, {o.max_bytes});
     else
-      std::cout << render::render_text(*view, {stdout_colour(g)});
+      std::cout << render::render_text(*view, {stdout_colour(g), g.verbose > 0});
     std::cout.flush();
     rc = failed ? 1 : run.plan.has_changes() ? 2 : 0;
   }
@@ -145,6 +147,7 @@ void add_drift(CLI::App& app, GlobalOptions& g, int* rc) {
   sub->add_option("--prometheus", opts->prometheus,
                   "write metrics for node_exporter's textfile collector (atomically); the "
                   "last-success time is carried over from the previous FILE");
+  add_max_bytes_option(sub, opts->max_bytes);
   sub->callback([opts, rc, &g] { *rc = run_drift(*opts, g); });
 }
 

@@ -1,5 +1,5 @@
 // `macvtapctl plan -f PATH... [--format text|json|markdown] [-o PLANFILE]
-//  [--detailed-exitcode] [--batch N]`: what apply would do, in order, and why. Read-only: writes nothing
+//  [--detailed-exitcode] [--batch N] [--max-bytes N]`: what apply would do, in order, and why. Read-only: writes nothing
 // but PLANFILE, runs no command in a guest. Exit 0 (1 on error); with --detailed-exitcode
 // 0 no changes, 1 error, 2 changes. A host that cannot be observed is reported in every
 // format while the other hosts are planned, and the exit code is 1 (detailed or not).
@@ -29,6 +29,7 @@ struct PlanOptions {
   std::string out;
   bool detailed = false;
   int batch = 0;  // --batch N (plan/batches.hpp); 0 = not batched
+  std::size_t max_bytes = render::kMarkdownMaxBytes;  // --max-bytes N (markdown)
 };
 
 int run_plan(const PlanOptions& o, const GlobalOptions& g) {
@@ -41,13 +42,14 @@ int run_plan(const PlanOptions& o, const GlobalOptions& g) {
   }
   if (!run.ok) return 1;
   plan::apply_batches(run.plan, o.batch);
-  const auto view = render::make_view(run.plan, render::Mode::Plan);
+  auto view = render::make_view(run.plan, render::Mode::Plan);
+  view.spec_warnings = run.spec_warnings;
   if (o.format == "json")
     std::cout << render::render_json(view);
   else if (o.format == "markdown")
-    std::cout << render::render_markdown(view);
+    std::cout << render::render_markdown(view, {o.max_bytes});
   else
-    std::cout << render::render_text(view, {stdout_colour(g)});
+    std::cout << render::render_text(view, {stdout_colour(g), g.verbose > 0});
   std::cout.flush();
   if (!o.out.empty()) {
     // With a host not observed the plan is still saved (its hosts' statuses recorded): it
@@ -92,6 +94,7 @@ void add_plan(CLI::App& app, GlobalOptions& g, int* rc) {
                   "restart at most N guests at a time per host: the disruptive guests are cut into "
                   "batches, each verified before the next starts (0: no batches)")
       ->check(CLI::NonNegativeNumber);
+  add_max_bytes_option(sub, opts->max_bytes);
   sub->callback([opts, rc, &g] { *rc = run_plan(*opts, g); });
 }
 

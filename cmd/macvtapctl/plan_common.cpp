@@ -13,13 +13,21 @@
 #include "render/text.hpp"
 #include "spec/guard.hpp"
 #include "spec/loader.hpp"
+#include "util/diagnostic_groups.hpp"
 #include "util/errors.hpp"
 
 namespace mvt::cli {
 namespace {
 
-void print(std::ostream& err, const Diagnostics& d) {
-  for (const auto& x : d.items()) err << format_diagnostic(x) << "\n";
+// Errors one by one; warnings one line per finding (group_diagnostics) unless -v (issue 16:
+// 3,000 identical warnings with carets before).
+void print(std::ostream& err, const Diagnostics& d, bool verbose = false) {
+  err << format_diagnostics(d.items(), verbose);
+}
+
+void keep_warnings(std::vector<Diagnostic>& into, const Diagnostics& d) {
+  for (const auto& x : d.items())
+    if (x.severity == Severity::Warning) into.push_back(x);
 }
 
 }  // namespace
@@ -56,7 +64,8 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
                      std::ostream& err) {
   PlanRun run;
   auto spec = spec::load(paths);
-  print(err, spec.diagnostics);
+  print(err, spec.diagnostics, g.verbose > 0);
+  keep_warnings(run.spec_warnings, spec.diagnostics);
   if (spec.diagnostics.has_errors()) return run;
 
   reconcile::Options o;
@@ -68,7 +77,8 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
       if (p.total > 1 && p.event != HostProgress::Event::Started) err << format_progress(p) << "\n";
     };
   reconcile::Result r = reconcile::run(std::move(spec.topology), selection_for(g), o);
-  print(err, r.diagnostics);
+  print(err, r.diagnostics, g.verbose > 0);
+  keep_warnings(run.spec_warnings, r.diagnostics);
   run.changes = std::move(r.changes);
   for (const auto& [n, st] : r.hosts) {
     run.host_observed[n] = st.observed;
@@ -129,6 +139,15 @@ void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
       ->required();
   sub->add_option("--format", format, "output format")
       ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+}
+
+void add_max_bytes_option(CLI::App* sub, std::size_t& max_bytes) {
+  sub->add_option("--max-bytes", max_bytes,
+                  "size limit of --format markdown, for a PR comment (GitHub: 65536 characters "
+                  "with its wrapper): guests' details, then the topology diagram, are left out "
+                  "to fit; the summary rows never are")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{100000000}))
       ->capture_default_str();
 }
 

@@ -20,6 +20,10 @@ namespace mvt::cli {
 void add_spec_and_format_options(CLI::App* sub, std::vector<std::string>& paths,
                                  std::string& format);
 
+// `--max-bytes N` (plan and drift): the size limit of `--format markdown`
+// (render/markdown.hpp); at least 1024.
+void add_max_bytes_option(CLI::App* sub, std::size_t& max_bytes);
+
 // A host that cannot be observed (unreachable, or errors of its own: an undefined guest,
 // unreadable or unsafe files) is not fatal: the run is `ok`, the plan covers the other hosts,
 // and plan.hosts says which host failed and why (a line on `err` too). The caller renders
@@ -29,6 +33,9 @@ struct PlanRun {
   plan::Plan plan;                  // meaningful when ok
   diff::ChangeSet changes;          // guests and warnings, even when !ok
   std::map<std::string, bool> host_observed;  // every host considered
+  // The warnings of the spec and the diff (printed on `err` too): markdown and JSON carry
+  // them (PlanView::spec_warnings).
+  std::vector<Diagnostic> spec_warnings;
   bool hosts_failed() const { return !plan.unobserved_hosts().empty(); }
 };
 

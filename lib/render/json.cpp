@@ -1,5 +1,7 @@
 #include "render/json.hpp"
 
+#include "util/diagnostic_groups.hpp"
+
 namespace mvt::render {
 
 plan::Json view_to_json(const PlanView& v) {
@@ -29,6 +31,19 @@ plan::Json view_to_json(const PlanView& v) {
   j["summary"] = std::move(summary);
   for (const auto& [k, val] : body.items())
     if (k != "format_version") j[k] = val;
+  // After the plan's own warnings (strings, as plan files keep them): the spec's, one object
+  // per finding (group_diagnostics) with its rule, first position and count (issue 16).
+  for (const auto& g : group_diagnostics(v.spec_warnings)) {
+    Json w;
+    w["rule"] = g.first.rule;
+    w["message"] = g.first.message;
+    if (!g.first.pos.file.empty()) w["file"] = g.first.pos.file.str();
+    if (g.first.pos.line > 0) w["line"] = g.first.pos.line;
+    if (g.first.pos.column > 0) w["column"] = g.first.pos.column;
+    w["count"] = g.count;
+    w["guests"] = g.guests;
+    j["warnings"].push_back(std::move(w));
+  }
   return j;
 }
 

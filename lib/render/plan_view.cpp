@@ -1,5 +1,7 @@
 #include "render/plan_view.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -89,6 +91,36 @@ PlanView make_view(const plan::Plan& p, Mode mode) {
     const std::string& g = resource_guest[key];
     if (!g.empty()) ++h.guests[g];
   }
+  // Per guest: its steps, and its resources counted as above.
+  for (auto& [name, h] : hosts) {
+    std::map<std::string, std::size_t> at;  // guest -> index in h.groups
+    if (std::any_of(h.steps.begin(), h.steps.end(),
+                    [](const StepView& sv) { return sv.step->op.guest.empty(); })) {
+      at.emplace("", 0);
+      h.groups.push_back({});
+    }
+    for (std::size_t k = 0; k < h.steps.size(); ++k) {
+      const plan::Step& s = *h.steps[k].step;
+      auto [it, fresh] = at.emplace(s.op.guest, h.groups.size());
+      if (fresh) h.groups.push_back({s.op.guest, {}, 0, 0, 0, false, {}});
+      GuestGroup& g = h.groups[it->second];
+      g.steps.push_back(k);
+      g.disruptive = g.disruptive || s.disruptive;
+      if (s.action == plan::Action::Activate) g.activation = plan::to_string(s.op.method);
+    }
+    for (const auto& [key, actions] : resources) {
+      if (key.first != name) continue;
+      auto it = at.find(resource_guest[key]);
+      if (it == at.end()) continue;
+      GuestGroup& g = h.groups[it->second];
+      if (actions == std::set<plan::Action>{plan::Action::Create})
+        ++g.add;
+      else if (actions == std::set<plan::Action>{plan::Action::Delete})
+        ++g.remove;
+      else
+        ++g.change;
+    }
+  }
   for (auto& [name, h] : hosts) v.hosts.push_back(std::move(h));
   v.hosts_considered = static_cast<int>(p.hosts.size());
   for (const auto& [name, st] : p.hosts)
@@ -123,6 +155,50 @@ std::string summary_line(const PlanView& v) {
           (s.reboot_guests == 1 ? " guest needs a reboot." : " guests need a reboot.");
   if (!failed.empty()) line += " " + failed;
   return line;
+}
+
+std::vector<std::string> plan_warning_lines(const std::vector<std::string>& warnings,
+                                            bool verbose) {
+  if (verbose) return warnings;
+  // "host H: guest G" then ": ..." or " ...": the guest's name ends at the first ':' or ' '.
+  struct Split {
+    std::string host, guest, rest;
+  };
+  auto split = [](const std::string& w) -> std::optional<Split> {
+    static constexpr std::string_view kHost = "host ", kGuest = ": guest ";
+    if (w.rfind(kHost, 0) != 0) return std::nullopt;
+    const std::size_t g = w.find(kGuest);
+    if (g == std::string::npos) return std::nullopt;
+    const std::size_t b = g + kGuest.size();
+    const std::size_t e = w.find_first_of(": ", b);
+    if (e == std::string::npos || e == b) return std::nullopt;
+    return Split{w.substr(kHost.size(), g - kHost.size()), w.substr(b, e - b), w.substr(e)};
+  };
+  std::vector<std::string> out;
+  std::vector<std::vector<std::string>> others;  // per line of out: the guests merged into it
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  for (const auto& w : warnings) {
+    const auto sp = split(w);
+    if (sp) {
+      auto [it, fresh] = index.emplace(std::make_pair(sp->host, sp->rest), out.size());
+      if (!fresh) {
+        others[it->second].push_back(sp->guest);
+        continue;
+      }
+    }
+    out.push_back(w);
+    others.emplace_back();
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const auto& o = others[k];
+    if (o.empty()) continue;
+    std::string names;
+    for (std::size_t i = 0; i < o.size() && i < 3; ++i) names += (i ? ", " : "") + o[i];
+    if (o.size() > 3) names += ", ...";
+    out[k] += " (also " + std::to_string(o.size()) + (o.size() == 1 ? " more guest: " : " more guests: ") +
+              names + "; -v lists all)";
+  }
+  return out;
 }
 
 }  // namespace mvt::render

@@ -110,7 +110,8 @@ std::string render_text(const PlanView& v, const TextOptions& o) {
   }
   if (!v.warnings.empty()) {
     s += "\n" + out.paint("Warnings:", "\x1b[1;33m") + "\n";
-    for (const auto& w : v.warnings) s += "  - " + terminal_safe(w) + "\n";
+    for (const auto& w : plan_warning_lines(v.warnings, o.verbose))
+      s += "  - " + terminal_safe(w) + "\n";
   }
   if (v.summary.steps != 0) s += "\n" + out.paint(terminal_safe(summary_line(v)), "\x1b[1m") + "\n";
   return s;

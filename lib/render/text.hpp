@@ -11,6 +11,7 @@ namespace mvt::render {
 
 struct TextOptions {
   bool color = false;
+  bool verbose = false;  // -v: every warning, not merged (plan_warning_lines)
 };
 
 std::string render_text(const PlanView& v, const TextOptions& o = {});

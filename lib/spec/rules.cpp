@@ -170,9 +170,8 @@ void check_direct(const Host& h, const Guest& g, const GuestInterface& i, Diagno
   }
   if (nic->second.config == NicConfig::Host && i.mode != MacvtapMode::Passthrough)
     d.warning(pos_of(i.pos, "direct.dev"), "nic.host-shared-no-host-reach",
-              iface_label(g, i) + " shares NIC " + q(i.source_dev) +
-                  " with the host (config: host): over macvtap the guest cannot reach the host "
-                  "itself");
+              iface_label(g, i) + " shares NIC " + q(i.source_dev) + " with host " + q(h.name) +
+                  " (config: host): over macvtap the guest cannot reach the host itself");
 }
 
 struct DirectUse {

@@ -223,8 +223,10 @@ TEST_CASE("fleet: plan markdown shows the failure before the steps" *
   CHECK(caution < steps);
   CHECK(row < steps);
   CHECK(has(r.out.substr(row, r.out.find('\n', row) - row), "Connection refused"));
-  CHECK(has(r.out, "| `guest/web1/interface/ens9` | kvm1 |"));
-  CHECK(has(r.out, "| `guest/web2/interface/ens10` | kvm2 |"));
+  CHECK(has(r.out, "\n| kvm1 | web1 | "));
+  CHECK(has(r.out, "\n| kvm2 | web2 | "));
+  CHECK(has(r.out, "| `guest/web1/interface/ens9` |"));
+  CHECK(has(r.out, "| `guest/web2/interface/ens10` |"));
   CHECK_FALSE(has(r.out, "web3"));
   CHECK(r.out.rfind("## macvtapctl plan\n\n**Plan: ", 0) == 0);
   CHECK(has(r.out, "1 host NOT OBSERVED: kvm3.**"));

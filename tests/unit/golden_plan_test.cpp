@@ -106,7 +106,9 @@ TEST_CASE("golden: plan of every case folder" * doctest::test_suite("golden")) {
       REQUIRE(r.exit_code != 1);
       if (exit_code >= 0) CHECK(r.exit_code == exit_code);  // same in every format
       exit_code = r.exit_code;
-      expect_file(dir / name, r.out);
+      // Spec warnings name their file as given (here under the source tree): made relative,
+      // so that the goldens do not depend on where the tree is checked out.
+      expect_file(dir / name, replace_all(r.out, source_dir().string() + "/", ""));
     }
     expect_file(dir / "exitcode", std::to_string(exit_code) + "\n");
   }

@@ -13,6 +13,7 @@
 #include "render/plan_view.hpp"
 #include "render/prometheus.hpp"
 #include "render/text.hpp"
+#include "schema_check.hpp"
 #include "test_support.hpp"
 
 using namespace mvt;
@@ -28,17 +29,7 @@ plan::Plan seed_plan(bool hotplug = true) {
   return plan::make_plan(cs, "0123");
 }
 
-// Validates JSON text against schemas/plan.schema.json with python3-jsonschema.
-RunResult validate(const std::string& json) {
-  TempDir d;
-  write_file(d.path() / "doc.json", json);
-  return mvt::test::run({"/usr/bin/python3", "-c",
-              "import json,sys,jsonschema\n"
-              "s=json.load(open(sys.argv[1]))\n"
-              "jsonschema.Draft202012Validator.check_schema(s)\n"
-              "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n",
-              (source_dir() / "schemas/plan.schema.json").string(), (d.path() / "doc.json").string()});
-}
+RunResult validate(const std::string& json) { return validate_against_schema(json); }
 
 }  // namespace
 
@@ -109,34 +100,51 @@ TEST_CASE("render: JSON validates against schemas/plan.schema.json" *
   CHECK(validate(j.dump()).exit_code != 0);
 }
 
-TEST_CASE("render: markdown table, details, folding" * doctest::test_suite("render")) {
+TEST_CASE("render: markdown summary per guest, details folded per guest, folding" *
+          doctest::test_suite("render")) {
   const auto p = seed_plan();
   const auto v = render::make_view(p, render::Mode::Plan);
   const auto md = render::render_markdown(v);
   CHECK(md.find("## macvtapctl plan") == 0);
-  CHECK(md.find("| s01 | `~` | `host/kvm1/nic/em2` |") != std::string::npos);
-  CHECK(md.find("<details><summary>s01") != std::string::npos);
-  CHECK(md.find("```diff\n- BOOTPROTO = \"dhcp\"\n+ BOOTPROTO = \"no\"") != std::string::npos);
-  CHECK(md.find("\n- ONBOOT = \"yes\"\n+ ONBOOT = \"no\"\n") != std::string::npos);
-  CHECK(md.find("Folded") == std::string::npos);
-  // Folding: a small limit drops details and says so.
+  // One summary row per guest, and one for the host's own steps (em2's file, verify).
+  CHECK(contains(md, "| Host | Guest | Add | Change | Remove | Disruptive | Restart | Steps |"));
+  CHECK(contains(md, "| kvm1 | *(host)* | 0 | 1 | 0 | no |  | 2 |\n"));
+  CHECK(contains(md, "| kvm1 | web1 | 4 | 1 | 0 | **yes** | **yes** (cold-restart) | 6 |\n"));
+  // Details: per guest, its steps, each reason once, the field changes as a diff.
+  CHECK(contains(md, "<details><summary>guest web1: 4 to add, 1 to change (6 steps, disruptive)"));
+  CHECK(contains(md, "| s01 | `~` | `host/kvm1/nic/em2` | update file |  |"));
+  CHECK(contains(md, "```diff\n@@ s01 ~ host/kvm1/nic/em2 @@\n- BOOTPROTO = \"dhcp\"\n+ BOOTPROTO = \"no\""));
+  CHECK(contains(md, "\n- ONBOOT = \"yes\"\n+ ONBOOT = \"no\"\n"));
+  CHECK(contains(md, "- s05: interface ens9 is in the spec but not in the persistent definition"));
+  // The topology picture: em1 and em2 -> private -> the two added interfaces.
+  CHECK(contains(md, "```mermaid\nflowchart LR\n"));
+  CHECK(contains(md, "[\"+ web1/ens9\"]"));
+  CHECK_FALSE(contains(md, "Shortened"));
+  // Folding: a smaller limit drops details, then the diagram, never a summary row.
   render::MarkdownOptions small;
   small.limit = md.size() / 2;
   const auto folded = render::render_markdown(v, small);
   CHECK(folded.size() <= small.limit);
-  CHECK(folded.find("Folded to stay under") != std::string::npos);
-  CHECK(folded.find("| s01 |") != std::string::npos);
-  // Tiny limit: table rows go too, still within the limit.
-  small.limit = 700;
+  CHECK(contains(folded, "Shortened to stay under"));
+  CHECK(contains(folded, "| kvm1 | web1 | 4 |"));
+  CHECK(contains(folded, "| kvm1 | *(host)* |"));
+  small.limit = 1200;
   const auto tiny = render::render_markdown(v, small);
   CHECK(tiny.size() <= small.limit);
-  CHECK(tiny.find("table row(s)") != std::string::npos);
+  CHECK(contains(tiny, "the topology diagram left out"));
+  CHECK_FALSE(contains(tiny, "```mermaid"));
+  CHECK(contains(tiny, "| kvm1 | web1 | 4 |"));
+  // Below the summary itself: still every row, and the note says the limit is passed.
+  small.limit = 100;
+  const auto absurd = render::render_markdown(v, small);
+  CHECK(contains(absurd, "| kvm1 | web1 | 4 |"));
+  CHECK(contains(absurd, "The summary alone is over 100 characters"));
 }
 
-TEST_CASE("render: markdown of a huge plan stays under 65,536 characters" *
-          doctest::test_suite("render")) {
+TEST_CASE("render: markdown of a 1,000-guest plan keeps every summary row under the default "
+          "limit" * doctest::test_suite("render")) {
   plan::Plan p;
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     plan::Step s;
     s.id = "s" + std::to_string(1000 + i);
     s.host = "kvm1";
@@ -149,9 +157,10 @@ TEST_CASE("render: markdown of a huge plan stays under 65,536 characters" *
     p.steps.push_back(s);
   }
   const auto md = render::render_markdown(render::make_view(p, render::Mode::Plan));
-  CHECK(md.size() <= render::kMarkdownLimit);
-  CHECK(md.find("Folded to stay under 65536 characters") != std::string::npos);
-  CHECK(md.find("a \\| pipe and &lt;html&gt;") != std::string::npos);
+  CHECK(md.size() <= render::kMarkdownMaxBytes);
+  CHECK(contains(md, "Shortened to stay under 60000 characters"));
+  for (int i = 0; i < 1000; ++i) CHECK(contains(md, "| kvm1 | g" + std::to_string(i) + " | 0 | 1 | 0 |"));
+  CHECK(contains(md, "a \\| pipe and &lt;html&gt;"));
 }
 
 TEST_CASE("render: Prometheus textfile" * doctest::test_suite("render")) {
