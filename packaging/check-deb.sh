@@ -2,7 +2,7 @@
 # CI check of the Debian package (issue 16), as root on Debian 12:
 #  1. builds the .deb from a release build (build/deb: the release preset without tests) with
 #     `cpack -G DEB`;
-#  2. lints it: lintian with 0 errors and 0 warnings (overrides: packaging/debian/lintian-overrides);
+#  2. lints it: lintian with 0 errors and 0 warnings (and no override);
 #  3. installs it with `dpkg -i` into a clean root (an empty dpkg database in a temporary
 #     directory; the packages its Depends name are recorded there as the host has them, so
 #     dpkg checks the Depends line against Debian 12's versions) and checks what it installed:

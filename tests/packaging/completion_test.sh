@@ -66,11 +66,11 @@ cd - >/dev/null || exit 1
 
 # Every option and subcommand the binary lists is completed, and named by the zsh completion
 # and the man page.
-options_of() {  # the long and short options a --help lists, one per line
-  "$bin" "$@" --help | grep -E '^\s+-' | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' |
-    sed 's/^[ ,]//' | sort -u
+options_of() {  # the long and short options a --help lists (its first column), one per line
+  "$bin" "$@" --help | grep -E '^ +-' | awk '{ print $1 }' | sed 's/[{=].*//' | tr ',' '\n' |
+    sort -u
 }
-subcommands=$("$bin" --help | sed -n '/^SUBCOMMANDS:/,$p' | grep -oE '^\s+[a-z]+' | tr -d ' ')
+subcommands=$("$bin" --help | sed -n '/^subcommands:/I,/^$/p' | grep -oE '^ +[a-z]+' | tr -d ' ')
 [ -n "$subcommands" ] || fail "no SUBCOMMANDS in macvtapctl --help"
 for sub in $subcommands; do
   [ "$(complete_line macvtapctl "$sub")" = "$sub" ] || fail "subcommand $sub is not completed"
