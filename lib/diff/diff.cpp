@@ -64,7 +64,8 @@ std::vector<plan::FieldChange> wanted_fields(const GuestInterface& w, const MacA
   }
   if (w.model) out.push_back({"model", std::nullopt, *w.model});
   if (w.kind == InterfaceKind::Direct) {
-    if (w.trust_guest_rx_filters == true) out.push_back({"trustGuestRxFilters", std::nullopt, "yes"});
+    if (w.trust_guest_rx_filters == true)
+      out.push_back({"trustGuestRxFilters", std::nullopt, "yes"});
     if (w.mtu) out.push_back({"mtu", std::nullopt, std::to_string(*w.mtu)});
   }
   return out;

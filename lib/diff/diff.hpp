@@ -7,7 +7,8 @@
 //    position among the domain's network interfaces (same network first);
 //  - interfaces are compared by type, source (dev+mode, or network), model (when the spec
 //    names one) and a direct interface's trustGuestRxFilters and mtu (when the spec sets
-//    them; an absent trustGuestRxFilters is libvirt's `no`); libvirt's volatile fields (target dev, alias, PCI address) never differ;
+//    them; an absent trustGuestRxFilters is libvirt's `no`); libvirt's volatile fields
+//    (target dev, alias, PCI address) never differ;
 //  - a guest's `direct` interfaces are exactly the listed ones: an unlisted direct interface
 //    is removed (with the ifcfg/route files macvtapctl created for it); other unlisted
 //    interfaces are left alone;

@@ -7,9 +7,10 @@
 //    trustGuestRxFilters attribute and <mtu size> when the spec manages them (`false` drops
 //    the attribute: libvirt's default);
 //  - from an observed element (replace): a copy of it with type, <mac>, <source>,
-//    <model> and the managed options set, and libvirt's volatile children (<target>, <alias>) dropped; the PCI
-//    <address> and every other child (<vlan>, <virtualport>, ...) kept, so the guest sees
-//    the device in the same slot and keeps its name (ens9 is named after the slot).
+//    <model> and the managed options set, and libvirt's volatile children (<target>,
+//    <alias>) dropped; the PCI <address> and every other child (<vlan>, <virtualport>, ...)
+//    kept, so the guest sees the device in the same slot and keeps its name (ens9 is named
+//    after the slot).
 // Output: the element alone, no XML declaration, no trailing newline.
 #include <string>
 

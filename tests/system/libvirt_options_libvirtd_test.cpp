@@ -40,7 +40,7 @@ GuestInterface wanted(const std::string& mac) {
 
 }  // namespace
 
-TEST_CASE("libvirt 9.0: trustGuestRxFilters is no live update but hot-plugs; <mtu> on direct "
+TEST_CASE("libvirt 9.0: trustGuestRxFilters is no live update but hot-plugs, <mtu> on direct "
           "is refused" * doctest::test_suite("libvirt-options")) {
   MVT_REQUIRE_LAB_TOOL_AND_IMAGE(image);
   auto hv = lab::connect();

@@ -134,7 +134,8 @@ TEST_CASE("libvirt options: the loader reads them inside 'direct' with their pos
   // Not given: not managed.
   r = load_text(t, spec_text(""));
   REQUIRE_FALSE(r.diagnostics.has_errors());
-  CHECK_FALSE(r.topology.hosts.at("kvm1").guests.at("v6web").interfaces.at(0).trust_guest_rx_filters);
+  CHECK_FALSE(
+      r.topology.hosts.at("kvm1").guests.at("v6web").interfaces.at(0).trust_guest_rx_filters);
 
   // mtu is read (and then refused by a rule: see below).
   r = load_text(t, spec_text(", mtu: 9000"));
@@ -354,10 +355,9 @@ TEST_CASE("libvirt options: a trust change on a running guest is a hot-plug repl
   // Already trusted: nothing to do.
   want = virtio_direct();
   want.trust_guest_rx_filters = true;
-  const auto none = plan_for(
-      one_guest(want),
-      running_with(replace_all(kPlainElement, "type='direct'", "type='direct' trustGuestRxFilters='yes'")),
-      true);
+  const std::string trusted =
+      replace_all(kPlainElement, "type='direct'", "type='direct' trustGuestRxFilters='yes'");
+  const auto none = plan_for(one_guest(want), running_with(trusted), true);
   CHECK(none.steps.empty());
 }
 
