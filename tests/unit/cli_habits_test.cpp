@@ -155,7 +155,7 @@ TEST_CASE("cli habits: clusters of one-letter flags and attached values still wo
   CHECK_FALSE(contains(r.err, "two dashes"));
 }
 
-TEST_CASE("cli habits: plan -o with a format name is refused; -o ./json writes the file" *
+TEST_CASE("cli habits: plan -o with a format name is refused, -o ./json writes the file" *
           doctest::test_suite("cli")) {
   Lab lab;
   const fs::path cwd = lab.t.path() / "cwd";
