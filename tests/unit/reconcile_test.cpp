@@ -142,7 +142,7 @@ TEST_CASE("reconcile: an unreachable host is recorded by name and hides no other
   CHECK(json_of(applied.plan) == json_of(r.plan));
 }
 
-TEST_CASE("reconcile: a hung host times out alone; the others are planned" *
+TEST_CASE("reconcile: a hung host times out alone, the others are planned" *
           doctest::test_suite("reconcile")) {
   // kvm2 is a second reachable lab host whose observer hangs: the real observation for
   // kvm1, a sleep for kvm2 (a fake: a libvirt daemon that stops answering cannot be made
