@@ -21,7 +21,7 @@ TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupport
       "10.20.0.0/16 via 104.50.201.86\n"
       "\n"
       "  10.30.0.0/16 via 104.50.201.86 dev ens9\n"
-      "10.40.0.0/16 via 104.50.201.86 metric 5\n"
+      "10.40.0.0/16 via 104.50.201.86 src 10.0.0.1\n"
       "default via 104.50.201.86\n"
       "192.0.2.7 via 104.50.201.86";
   auto r = RouteFile::parse(text);
@@ -36,7 +36,7 @@ TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupport
   auto p = r.problems();
   REQUIRE(p.size() == 1);
   CHECK(p[0].line == 5);
-  CHECK(p[0].message.find("metric") != std::string::npos);
+  CHECK(p[0].message.find("src") != std::string::npos);
 }
 
 TEST_CASE("route file: ip-lines set_routes keeps comments and wanted lines verbatim" *

@@ -127,7 +127,7 @@ TEST_CASE("netconf ifcfg: an IPv6 config written into a new file reads back as t
   // Bash reads what the model says (network-scripts source the file).
   test::TempDir tmp;
   test::write_file(tmp.path() / "ifcfg-ens9", files["ifcfg-ens9"].bytes.value());
-  const auto r = test::run({"bash", "-c", ". \"$1\" && printf '%s|%s|%s|%s' \"$IPV6ADDR\" \"$IPV6_DEFAULTGW\" \"$DNS2\" \"$MTU\"",
+  const auto r = test::run({"/bin/bash", "-c", ". \"$1\" && printf '%s|%s|%s|%s' \"$IPV6ADDR\" \"$IPV6_DEFAULTGW\" \"$DNS2\" \"$MTU\"",
                             "x", (tmp.path() / "ifcfg-ens9").string()});
   CHECK(r.out == "2001:db8:0:9::84/64|2001:db8:0:9::1|2001:4860:4860::8888|9000");
 }

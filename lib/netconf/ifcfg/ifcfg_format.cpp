@@ -386,7 +386,7 @@ class IfcfgFormat final : public netconf::Format {
     const FileState* own = find(files, name);
     // The device's own file under another name (ifcfg-internal holding DEVICE=ens8 and the
     // pin): edited where it is.
-    if (!own && have && have->device == want.device && have->mac && *have->mac == want.mac) {
+    if (!own && have && have->device == want.device && (!have->mac || *have->mac == want.mac)) {
       name = have->files.front();
       own = find(files, name);
     }
@@ -442,9 +442,10 @@ class IfcfgFormat final : public netconf::Format {
     if (have && have->mac && *have->mac == want.mac) {
       if (have->device != want.device)
         out.insert(out.end(), have->files.begin(), have->files.end());
-      else if (have->files.front() != "ifcfg-" + want.device)
-        out.push_back(have->files.front());
     }
+    if (have && have->device == want.device && (!have->mac || *have->mac == want.mac) &&
+        have->files.front() != "ifcfg-" + want.device)
+      out.push_back(have->files.front());
     return out;
   }
 
