@@ -1,5 +1,7 @@
 #include "apply/step_runner.hpp"
 
+#include "netconf/format.hpp"
+
 #include <thread>
 
 #include "files/agent_source.hpp"
@@ -170,12 +172,15 @@ void activate_guest(const std::string& host, const std::string& guest,
                           " cannot run commands; restart its network by hand");
         return;
       }
-      // network-scripts' own init script: RHEL 7 and 8 (network-scripts package) have it, as
-      // does the lab guest's stand-in; an absolute path needs no PATH inside the guest.
-      auto r = fa->run({"/etc/init.d/network", "restart"}, t.command);
-      if (r.exit_code != 0)
-        throw Error("guest " + guest + ": '/etc/init.d/network restart' exited " +
-                    std::to_string(r.exit_code) + ": " + r.err);
+      // The format's command (ifcfg: network-scripts' own init script, an absolute path).
+      const auto argv = netconf::default_format().restart_network_argv();
+      auto r = fa->run(argv, t.command);
+      if (r.exit_code != 0) {
+        std::string cmd;
+        for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+        throw Error("guest " + guest + ": '" + cmd + "' exited " + std::to_string(r.exit_code) +
+                    ": " + r.err);
+      }
       return;
     }
     case M::Reboot: {

@@ -29,13 +29,13 @@ std::string mac_or_none(const std::optional<MacAddress>& m) {
 }
 
 bool is_static(const GuestInterface& i) {
-  return i.ipv4 && !i.ipv4->dhcp && i.ipv4->address;
+  return i.ip.ipv4 && !i.ip.ipv4->dhcp() && i.ip.ipv4->address();
 }
 
 bool is_default_route_interface(const GuestInterface& i) {
-  if (!i.ipv4) return false;
-  if (i.defroute) return *i.defroute;
-  return !i.ipv4->dhcp && i.ipv4->gateway.has_value();  // initscripts: DEFROUTE defaults to yes
+  if (!i.ip.ipv4) return false;
+  if (i.ip.defroute) return *i.ip.defroute;
+  return !i.ip.ipv4->dhcp() && i.ip.ipv4->gateway.has_value();  // initscripts: DEFROUTE defaults to yes
 }
 
 bool route_matches(const RouteEntry& want, const RouteEntry& got) {
@@ -94,16 +94,18 @@ std::vector<RouteEntry> parse_ip_routes(const std::string& json_text) {
 std::vector<RouteEntry> implied_routes(const Guest& g) {
   std::vector<RouteEntry> out;
   for (const auto& i : g.interfaces) {
-    if (is_static(i) && i.ipv4->address->prefix() < 32)
-      out.push_back({i.ipv4->address->network_cidr().str(), std::nullopt, false, i.name});
+    if (is_static(i) && i.ip.ipv4->address()->prefix() < 32)
+      out.push_back({i.ip.ipv4->address()->network_cidr().str(), std::nullopt, false, i.name});
     if (is_default_route_interface(i)) {
-      if (i.ipv4->dhcp)
+      if (i.ip.ipv4->dhcp())
         out.push_back({"default", std::nullopt, true, i.name});
-      else if (i.ipv4->gateway)
-        out.push_back({"default", i.ipv4->gateway, false, i.name});
+      else if (i.ip.ipv4->gateway)
+        out.push_back({"default", i.ip.ipv4->gateway, false, i.name});
     }
-    if (i.routes)
-      for (const auto& r : *i.routes) out.push_back({r.to.str(), r.via, false, i.name});
+    if (i.ip.routes)
+      for (const auto& r : *i.ip.routes)  // the IPv4 table (ip -4 route) only
+        if (auto via = r.via.v4(); via && r.to.v4())
+          out.push_back({r.to.str(), *via, false, i.name});
   }
   return out;
 }
@@ -111,7 +113,7 @@ std::vector<RouteEntry> implied_routes(const Guest& g) {
 RouteComparison compare_routes(const Guest& g, const std::vector<RouteEntry>& live) {
   std::set<std::string> managed;
   for (const auto& i : g.interfaces)
-    if (is_static(i) || (i.routes && !i.routes->empty())) managed.insert(i.name);
+    if (is_static(i) || (i.ip.routes && !i.ip.routes->empty())) managed.insert(i.name);
   RouteComparison c;
   const auto want = implied_routes(g);
   std::vector<bool> used(live.size(), false);
@@ -213,8 +215,8 @@ std::vector<std::pair<std::string, Ipv4>> reachability_targets(const Guest& g) {
   std::vector<std::pair<std::string, Ipv4>> out;
   std::set<Ipv4> seen;
   for (const auto& i : g.interfaces)
-    if (is_static(i) && i.ipv4->gateway && seen.insert(*i.ipv4->gateway).second)
-      out.emplace_back(i.name, *i.ipv4->gateway);
+    if (is_static(i) && i.ip.ipv4->gateway && seen.insert(*i.ip.ipv4->gateway).second)
+      out.emplace_back(i.name, *i.ip.ipv4->gateway);
   return out;
 }
 

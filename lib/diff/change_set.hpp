@@ -17,7 +17,8 @@
 
 #include "model/observed.hpp"
 #include "model/topology.hpp"
-#include "plan/plan.hpp"
+#include "netconf/format.hpp"
+#include "model/field_change.hpp"
 #include "util/diagnostics.hpp"
 
 namespace mvt::diff {
@@ -39,26 +40,23 @@ struct InterfaceDiff {
   bool config_differs = false;
   bool live_differs = false;  // only meaningful when the guest runs
   // Field-level differences for people (against config; against live when config matches).
-  std::vector<plan::FieldChange> config_fields;
-  std::vector<plan::FieldChange> live_fields;
+  std::vector<FieldChange> config_fields;
+  std::vector<FieldChange> live_fields;
   // No live change is made by updating in place (every compared field of a macvtap device
   // needs a new device): a live difference is a replace (detach + attach), or, when the
   // model differs, a cold restart of the guest (the planner decides: plan/planner.hpp).
 };
 
-enum class FileRole {
-  HostNic,     // a host NIC's ifcfg (config: unconfigured)
-  GuestIfcfg,  // ifcfg-<dev> of a guest interface
-  GuestRoute,  // route-<dev> of a guest interface
-};
+// Roles and actions of a file change are the format's (netconf/format.hpp).
+using FileRole = netconf::FileRole;
+using FileAction = netconf::FileAction;
 
-enum class FileAction { Create, Update, Remove };
-
-// A host or guest network-scripts file whose managed content differs.
+// A host or guest network-config file whose managed content differs (a netconf::FileEdit
+// with the host, guest and MAC it belongs to).
 struct FileDiff {
   std::string host;
   std::string guest;  // empty for host files
-  FileRole role = FileRole::GuestIfcfg;
+  FileRole role = FileRole::GuestConfig;
   FileAction action = FileAction::Update;
   std::string name;     // "ifcfg-ens9"
   std::string path;     // relative to the source root
@@ -66,10 +64,14 @@ struct FileDiff {
   std::string mac;      // the guest interface's MAC, "" for host files
   // The file belongs to an interface that is new in the guest (written before hot-plug).
   bool for_new_interface = false;
+  // Remove of the old name's file of a renamed device (same MAC): its config moved to
+  // `renamed_to`.
+  bool removed_for_rename = false;
+  std::string renamed_to;
   std::optional<std::string> before;  // observed bytes (nullopt: absent)
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
-  std::vector<plan::FieldChange> fields;  // decoded key values
+  std::vector<FieldChange> fields;  // decoded key values
 };
 
 // What the planner needs to know about each managed guest that has any difference.
@@ -89,7 +91,7 @@ struct ChangeSet {
   std::vector<std::string> warnings;  // sorted, unique
   Diagnostics diagnostics;            // errors: undefined guest, unreadable files (their host fails)
   // Every host of the desired topology: observed or not (with the URI and the reason).
-  std::map<std::string, plan::HostStatus> hosts;
+  std::map<std::string, HostStatus> hosts;
   bool empty() const { return interfaces.empty() && files.empty(); }
 };
 

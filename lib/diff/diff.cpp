@@ -7,9 +7,8 @@
 #include <tuple>
 
 #include "diff/interface_xml.hpp"
-#include "diff/managed_files.hpp"
 #include "diff/nic_checks.hpp"
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/format.hpp"
 #include "util/hash.hpp"
 #include "util/thread_pool.hpp"
 #include "xml/xml_handles.hpp"
@@ -27,7 +26,7 @@ std::optional<std::string> opt(const std::string& s) {
 }
 
 // The observed element's facts as fields (for additions and removals).
-std::vector<plan::FieldChange> element_fields(const DomainInterface& d, bool removal) {
+std::vector<FieldChange> element_fields(const DomainInterface& d, bool removal) {
   std::vector<std::pair<std::string, std::string>> kv;
   kv.emplace_back("type", d.type);
   if (d.mac) kv.emplace_back("mac", d.mac->str());
@@ -42,7 +41,7 @@ std::vector<plan::FieldChange> element_fields(const DomainInterface& d, bool rem
   if (!d.model.empty()) kv.emplace_back("model", d.model);
   if (d.trust_guest_rx_filters) kv.emplace_back("trustGuestRxFilters", "yes");
   if (d.mtu) kv.emplace_back("mtu", std::to_string(*d.mtu));
-  std::vector<plan::FieldChange> out;
+  std::vector<FieldChange> out;
   for (auto& [k, v] : kv) {
     if (removal)
       out.push_back({k, opt(v), std::nullopt});
@@ -52,8 +51,8 @@ std::vector<plan::FieldChange> element_fields(const DomainInterface& d, bool rem
   return out;
 }
 
-std::vector<plan::FieldChange> wanted_fields(const GuestInterface& w, const MacAddress& mac) {
-  std::vector<plan::FieldChange> out;
+std::vector<FieldChange> wanted_fields(const GuestInterface& w, const MacAddress& mac) {
+  std::vector<FieldChange> out;
   out.push_back({"type", std::nullopt, to_string(w.kind)});
   out.push_back({"mac", std::nullopt, mac.str()});
   if (w.kind == InterfaceKind::Direct) {
@@ -221,14 +220,13 @@ class Differ {
                                 spec.files.str() + "): " + ho.files_error);
       return;
     }
+    const netconf::Format& fmt = netconf::default_format();
     for (auto* nic : nics) {
-      const std::string name = "ifcfg-" + nic->name;
-      const FileState* have = find_file(ho.files, name);
-      cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(have);
-      auto d = host_nic_file(spec.name, *nic, have);
-      if (!check_sourced_file("host " + spec.name + ": " + name, have, d, false, cs_.diagnostics))
-        continue;
-      if (d) cs_.files.push_back(std::move(*d));
+      const std::string name = fmt.file_names(nic->name).front();
+      cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(find_file(ho.files, name));
+      for (auto& e : fmt.host_nic_edits({spec.name, nic->name, nic->mac}, nullptr, ho.files,
+                                        "host " + spec.name, cs_.diagnostics))
+        cs_.files.push_back(file_diff(std::move(e), spec.name, ""));
     }
   }
 
@@ -338,7 +336,7 @@ class Differ {
     const std::string& h = hspec.name;
     bool manages = !removed.empty();
     for (const auto& r : resolved)
-      if (manages_ifcfg(*r.want) || r.want->routes) manages = true;
+      if (r.want->ip.any()) manages = true;
     if (!manages) return;
     if (g.guest_files.kind == FileSourceKind::None) {
       cs_.warnings.push_back("host " + h + ": guest " + g.name +
@@ -363,77 +361,70 @@ class Differ {
     if (!go->second.listed)
       cs_.warnings.push_back("host " + h + ": guest " + g.name + ": " + kUnlistedNote);
     const std::string fp = h + "/guest/" + g.name + "/file/";
+    const std::string who = "host " + h + ": guest " + g.name;
+    const netconf::Format& fmt = netconf::default_format();
+    // The same reader as `show`; only its "one MAC, two files" errors matter here (unsafe
+    // values the spec manages are replaced, others reported by the sourcing check).
+    Diagnostics read_diags;
+    const auto devs = fmt.read(files, who, read_diags);
+    for (const auto& d : read_diags.items())
+      if (d.rule == "netconf.mac-claimed-twice") cs_.diagnostics.add(d);
     for (const auto& r : resolved) {
       const auto& w = *r.want;
-      if (manages_ifcfg(w)) {
-        const std::string name = "ifcfg-" + w.name;
-        const FileState* have = find_file(files, name);
-        cs_.fingerprint[fp + name] = fact_digest(have);
-        auto d = guest_ifcfg_file(h, g.name, w, r.mac, have);
-        if (check_sourced_file("host " + h + ": guest " + g.name + ": " + name, have, d, false,
-                               cs_.diagnostics) &&
-            d) {
-          d->for_new_interface = fresh.count(r.mac) > 0;
-          cs_.files.push_back(std::move(*d));
+      if (!w.ip.any()) continue;
+      const netconf::DeviceConfig* have = netconf::by_mac(devs, r.mac);
+      if (!have) have = netconf::by_device(devs, w.name);
+      netconf::GuestWant gw{h, g.name, w.name, r.mac, pin_mac(w), &w.ip};
+      for (const auto& n : fmt.watched(gw, have, files))
+        cs_.fingerprint[fp + n] = fact_digest(find_file(files, n));
+      for (auto& e : fmt.guest_edits(gw, have, files, who, cs_.diagnostics)) {
+        FileDiff d = file_diff(std::move(e), h, g.name);
+        d.mac = r.mac.str();
+        d.for_new_interface = fresh.count(r.mac) > 0;
+        if (d.action == FileAction::Remove && d.subject != w.name) {
+          d.removed_for_rename = true;
+          d.renamed_to = w.name;
         }
-      }
-      if (w.routes) {
-        const std::string name = "route-" + w.name;
-        const FileState* have = find_file(files, name);
-        cs_.fingerprint[fp + name] = fact_digest(have);
-        auto d = guest_route_file(h, g.name, w, have);
-        if (check_sourced_file("host " + h + ": guest " + g.name + ": " + name, have, d, true,
-                               cs_.diagnostics) &&
-            d) {
-          d->mac = r.mac.str();
-          d->for_new_interface = fresh.count(r.mac) > 0;
-          cs_.files.push_back(std::move(*d));
-        }
+        cs_.files.push_back(std::move(d));
       }
     }
     if (removed.empty()) return;
-    // Files macvtapctl created (header) for a removed interface (HWADDR) go with it.
+    // Files macvtapctl created (header) for a removed interface (its MAC pin) go with it.
     std::set<std::string> listed_names;
     for (const auto& r : resolved) listed_names.insert(r.want->name);
-    for (const auto& [name, st] : files) {
-      if (name.rfind("ifcfg-", 0) != 0 || !st.bytes || !is_managed_file(*st.bytes)) continue;
-      const auto f = ifcfg::File::parse(*st.bytes);
-      const auto hw = f.get("HWADDR");
-      const auto mac = hw ? MacAddress::parse(*hw) : std::nullopt;
-      const std::string dev = name.substr(6);
-      if (!mac || !removed.count(*mac) || listed_names.count(dev)) continue;
-      cs_.fingerprint[fp + name] = fact_digest(&st);
-      cs_.files.push_back(removal(h, g.name, FileRole::GuestIfcfg, st, name, dev, *mac));
-      const std::string route = "route-" + dev;
-      if (const FileState* rs = find_file(files, route); rs && rs->bytes &&
-                                                         is_managed_file(*rs->bytes)) {
-        cs_.fingerprint[fp + route] = fact_digest(rs);
-        cs_.files.push_back(removal(h, g.name, FileRole::GuestRoute, *rs, route, dev, *mac));
+    for (const auto& dc : devs) {
+      if (!dc.created_by_tool || !dc.mac || !removed.count(*dc.mac) || listed_names.count(dc.device))
+        continue;
+      for (auto& e : fmt.removal(dc, files)) {
+        cs_.fingerprint[fp + e.name] = fact_digest(find_file(files, e.name));
+        FileDiff d = file_diff(std::move(e), h, g.name);
+        d.mac = dc.mac->str();
+        cs_.files.push_back(std::move(d));
       }
     }
   }
 
-  static FileDiff removal(const std::string& h, const std::string& g, FileRole role,
-                          const FileState& st, const std::string& name, const std::string& dev,
-                          const MacAddress& mac) {
+  // Whether the device's config must pin its MAC (point 7: the eth0/eth1 swap protection):
+  // when the spec gives the MAC, and for every direct interface (its MAC is the tool's); not
+  // a `network` interface without one (its MAC is libvirt's, e.g. eth0 on the default
+  // network). A pin already in the file is kept right in any case.
+  static bool pin_mac(const GuestInterface& w) {
+    return w.mac.has_value() || w.kind == InterfaceKind::Direct;
+  }
+
+  static FileDiff file_diff(netconf::FileEdit&& e, const std::string& h, const std::string& g) {
     FileDiff d;
     d.host = h;
     d.guest = g;
-    d.role = role;
-    d.action = FileAction::Remove;
-    d.name = name;
-    d.path = std::string(kNetworkScriptsDir) + "/" + name;
-    d.subject = dev;
-    d.mac = mac.str();
-    d.before = st.bytes;
-    d.mode = st.mode;
-    if (role == FileRole::GuestIfcfg) {
-      const auto f = ifcfg::File::parse(*st.bytes);
-      for (const auto& k : f.keys()) d.fields.push_back({k, f.get(k), std::nullopt});
-    } else {
-      d.fields.push_back({"content", "(" + std::to_string(st.bytes->size()) + " bytes)",
-                          std::nullopt});
-    }
+    d.role = e.role;
+    d.action = e.action;
+    d.name = std::move(e.name);
+    d.path = std::move(e.path);
+    d.subject = std::move(e.subject);
+    d.before = std::move(e.before);
+    d.after = std::move(e.after);
+    d.mode = e.mode;
+    d.fields = std::move(e.fields);
     return d;
   }
 
@@ -445,9 +436,9 @@ class Differ {
 
 bool uri_supports_hotplug(const std::string& uri) { return uri.rfind("test:", 0) != 0; }
 
-std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
+std::vector<FieldChange> compare_interface(const DomainInterface& have,
                                                  const GuestInterface& want) {
-  std::vector<plan::FieldChange> out;
+  std::vector<FieldChange> out;
   const std::string type = to_string(want.kind);
   const bool type_differs = have.type != type;
   if (type_differs) out.push_back({"type", opt(have.type), type});
@@ -481,7 +472,7 @@ ChangeSet compute(const Topology& desired, const Observation& observed,
   ChangeSet cs;
   for (const auto& [name, spec] : desired.hosts) {
     auto it = observed.hosts.find(name);
-    plan::HostStatus& st = cs.hosts[name];
+    HostStatus& st = cs.hosts[name];
     st.uri = spec.uri;
     // A host that could not be observed is reported through its status (cs.hosts), never as
     // an error of the whole change set: the other hosts are compared and planned (issue 13).

@@ -10,11 +10,13 @@
 //    them; an absent trustGuestRxFilters is libvirt's `no`); libvirt's volatile fields
 //    (target dev, alias, PCI address) never differ;
 //  - a guest's `direct` interfaces are exactly the listed ones: an unlisted direct interface
-//    is removed (with the ifcfg/route files macvtapctl created for it); other unlisted
+//    is removed (with the config files macvtapctl created for it); other unlisted
 //    interfaces are left alone;
 //  - persistent (inactive XML) and live definitions are compared separately; live only when
 //    the guest runs;
-//  - files: see managed_files.hpp. A source that is `none` is not compared (a warning says
+//  - files: the network-config format reads them into InterfaceConfig values, compared with
+//    the spec's, and computes the edits (netconf/format.hpp; ifcfg: netconf/ifcfg/). A
+//    source that is `none` is not compared (a warning says
 //    so); a source that could not be read is an error; a source that could not list its
 //    directory (the agent source: GuestObservation::listed false) gets kUnlistedNote as a
 //    warning, since files of devices nothing names (e.g. of a removed interface the guest no
@@ -56,7 +58,7 @@ ChangeSet compute(const Topology& desired, const Observation& observed,
 // ("type", "source.dev", "source.mode", "source.network", "model", and for a direct
 // interface "trustGuestRxFilters" (yes | no) and "mtu" when the spec manages them); empty
 // when they mean the same.
-std::vector<plan::FieldChange> compare_interface(const DomainInterface& have,
+std::vector<FieldChange> compare_interface(const DomainInterface& have,
                                                  const GuestInterface& want);
 
 }  // namespace mvt::diff

@@ -1,6 +1,10 @@
 #include "model/net_types.hpp"
 
+#include <arpa/inet.h>
+
 #include <cstdio>
+#include <algorithm>
+#include <cstring>
 
 namespace mvt {
 namespace {
@@ -133,5 +137,115 @@ bool Cidr::contains(Ipv4 a) const {
 }
 
 std::string Cidr::str() const { return addr_.str() + "/" + std::to_string(prefix_); }
+
+IpAddress::IpAddress(Ipv4 a) {
+  const std::uint32_t v = a.value();
+  for (int i = 0; i < 4; ++i) bytes_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
+
+IpAddress IpAddress::v6(const std::array<std::uint8_t, 16>& bytes) {
+  IpAddress a;
+  a.family_ = IpFamily::V6;
+  a.bytes_ = bytes;
+  return a;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view t) {
+  if (t.find(':') == std::string_view::npos) {
+    auto a = Ipv4::parse(t);
+    if (!a) return std::nullopt;
+    return IpAddress(*a);
+  }
+  if (t.size() > 45) return std::nullopt;  // INET6_ADDRSTRLEN - 1
+  char buf[46];
+  std::memcpy(buf, t.data(), t.size());
+  buf[t.size()] = '\0';
+  std::array<std::uint8_t, 16> b{};
+  if (inet_pton(AF_INET6, buf, b.data()) != 1) return std::nullopt;
+  return v6(b);
+}
+
+std::optional<Ipv4> IpAddress::v4() const {
+  if (!is_v4()) return std::nullopt;
+  return Ipv4((std::uint32_t{bytes_[0]} << 24) | (std::uint32_t{bytes_[1]} << 16) |
+              (std::uint32_t{bytes_[2]} << 8) | std::uint32_t{bytes_[3]});
+}
+
+std::string IpAddress::str() const {
+  if (is_v4()) return v4()->str();
+  char buf[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf)) return "::";
+  return buf;
+}
+
+bool IpAddress::is_unspecified() const {
+  const std::size_t n = is_v4() ? 4 : 16;
+  for (std::size_t i = 0; i < n; ++i)
+    if (bytes_[i]) return false;
+  return true;
+}
+
+bool IpAddress::is_loopback() const {
+  if (is_v4()) return bytes_[0] == 127;
+  for (std::size_t i = 0; i < 15; ++i)
+    if (bytes_[i]) return false;
+  return bytes_[15] == 1;
+}
+
+bool IpAddress::is_multicast() const {
+  return is_v4() ? (bytes_[0] & 0xf0) == 0xe0 : bytes_[0] == 0xff;
+}
+
+bool IpAddress::is_link_local() const {
+  return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254)
+                 : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
+}
+
+IpPrefix::IpPrefix(const Cidr& c) : addr_(c.address()), prefix_(c.prefix()) {}
+
+std::optional<IpPrefix> IpPrefix::parse(std::string_view t) {
+  if (t.find(':') == std::string_view::npos) {
+    auto c = Cidr::parse(t);
+    if (!c) return std::nullopt;
+    return IpPrefix(*c);
+  }
+  const auto slash = t.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto a = IpAddress::parse(t.substr(0, slash));
+  if (!a) return std::nullopt;
+  const auto p = t.substr(slash + 1);
+  if (p.empty() || p.size() > 3 || (p.size() > 1 && p[0] == '0')) return std::nullopt;
+  int prefix = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return std::nullopt;
+    prefix = prefix * 10 + (c - '0');
+  }
+  if (prefix > 128) return std::nullopt;
+  return IpPrefix(*a, prefix);
+}
+
+IpAddress IpPrefix::network() const {
+  if (auto c = v4()) return IpAddress(c->network());
+  std::array<std::uint8_t, 16> b = addr_.bytes();
+  for (int i = 0; i < 16; ++i) {
+    const int keep = std::max(0, std::min(8, prefix_ - 8 * i));
+    const auto mask = static_cast<std::uint8_t>(keep == 0 ? 0 : (0xff00 >> keep) & 0xff);
+    b[static_cast<std::size_t>(i)] &= mask;
+  }
+  return IpAddress::v6(b);
+}
+
+bool IpPrefix::contains(const IpAddress& a) const {
+  if (a.family() != family()) return false;
+  return IpPrefix(a, prefix_).network() == network();
+}
+
+std::optional<Cidr> IpPrefix::v4() const {
+  auto a = addr_.v4();
+  if (!a) return std::nullopt;
+  return Cidr(*a, prefix_);
+}
+
+std::string IpPrefix::str() const { return addr_.str() + "/" + std::to_string(prefix_); }
 
 }  // namespace mvt

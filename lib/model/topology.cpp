@@ -137,6 +137,9 @@ MacAddress effective_mac(const std::string& host, const std::string& guest, cons
   return i.mac ? *i.mac : derive_mac(host, guest, i.name);
 }
 
-bool interface_uses_ipv6(const GuestInterface&) { return false; }
+bool interface_uses_ipv6(const GuestInterface& i) {
+  return i.ip.ipv6 &&
+         (i.ip.ipv6->method == Ipv6Method::Static || i.ip.ipv6->method == Ipv6Method::Auto);
+}
 
 }  // namespace mvt

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "model/interface_config.hpp"
 #include "model/net_types.hpp"
 #include "util/diagnostics.hpp"
 
@@ -77,22 +78,8 @@ struct VerifyPolicy {
   bool empty() const { return !reach; }
 };
 
-struct Route {
-  Cidr to;  // a network (host bits clear)
-  Ipv4 via;
-  auto operator<=>(const Route&) const = default;
-};
-
-// ipv4: dhcp | {address: CIDR, gateway: IP}
-struct Ipv4Config {
-  bool dhcp = false;
-  std::optional<Cidr> address;  // static only
-  std::optional<Ipv4> gateway;  // static only, optional
-  bool operator==(const Ipv4Config&) const = default;
-};
-
 struct GuestInterface {
-  std::string name;  // guest device name (ifcfg DEVICE=)
+  std::string name;  // guest device name (as the guest names it)
   InterfaceKind kind = InterfaceKind::Direct;
   std::string network;     // kind == Network: libvirt network name
   std::string source_dev;  // kind == Direct: host NIC
@@ -103,11 +90,9 @@ struct GuestInterface {
   std::optional<unsigned> mtu;                 // <mtu size='N'/>
   std::optional<MacAddress> mac;         // nullopt in a spec = derive (derive_mac)
   std::optional<std::string> model;      // nullopt = libvirt's default / not managed
-  std::optional<Ipv4Config> ipv4;        // nullopt = guest IP config not managed
-  std::optional<bool> defroute;
-  std::optional<bool> peerdns;
-  std::optional<std::vector<Ipv4>> dns;      // nullopt = not managed
-  std::optional<std::vector<Route>> routes;  // nullopt = not managed
+  // The guest's IP setup of this device (ipv4, defroute, peerdns, dns, routes, ...): each
+  // field nullopt = not managed. Observed: what the device's config files say.
+  InterfaceConfig ip;
   VerifyPolicy verify;                       // overrides the guest's
   Positions pos;
 };
@@ -158,14 +143,9 @@ struct Topology {
   std::vector<std::string> files;  // spec files it was loaded from, in merge order
 };
 
-// Whether the spec gives the interface IPv6 (`static` or `auto`): the input of the rule
-// iface.ipv6-needs-trust-rx-filters (spec/rules_libvirt.hpp). The model has no IPv6 yet, so
-// this is false for every interface; it is the one place to change when GuestInterface gets
-// its IPv6 configuration (issue 14, point 4), and the rule then fires by itself.
+// Whether the interface's IP setup gives it IPv6 (`static` or `auto`): the input of the
+// rule iface.ipv6-needs-trust-rx-filters (spec/rules_libvirt.hpp).
 bool interface_uses_ipv6(const GuestInterface& i);
-
-// Where network-scripts keep ifcfg/route files, relative to a root.
-inline constexpr const char* kNetworkScriptsDir = "etc/sysconfig/network-scripts";
 
 // Stable MAC for an interface without one in the spec: 52:54:00 + 3 bytes of a hash of
 // "host/guest/name". Never multicast, never all-zero.

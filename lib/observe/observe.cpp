@@ -1,5 +1,7 @@
 #include "observe/observe.hpp"
 
+#include "netconf/format.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <map>
@@ -48,10 +50,8 @@ FileState file_state(FileAccess& fa, const std::string& rel, std::optional<FileI
   return f;
 }
 
-bool is_script(const std::string& name) {
-  return (name.rfind("ifcfg-", 0) == 0 && name.size() > 6) ||
-         (name.rfind("route-", 0) == 0 && name.size() > 6);
-}
+// A file of the network-config format (netconf/format.hpp) worth reading.
+bool is_script(const std::string& name) { return netconf::default_format().reads(name); }
 
 // One domain as Hypervisor::visit_all_domains() fetched it: each XML parsed once.
 DomainState read_domain(DomainXml&& x, bool keep_xml) {
@@ -155,9 +155,9 @@ NetworkScripts read_named_scripts(FileAccess& fa, const std::set<std::string>& d
   NetworkScripts out;
   for (const auto& dev : devices) {
     if (!plausible_device(dev)) continue;
-    for (const char* prefix : {"ifcfg-", "route-"}) {
-      const std::string name = prefix + dev;
-      const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
+    const netconf::Format& fmt = netconf::default_format();
+    for (const std::string& name : fmt.file_names(dev)) {
+      const std::string rel = std::string(fmt.dir()) + "/" + name;
       auto info = fa.read(rel);
       if (!info) continue;
       out.emplace(name, file_state(fa, rel, std::move(info)));
@@ -191,8 +191,9 @@ std::set<std::string> guest_device_names(const Guest& guest, const DomainState* 
 
 NetworkScripts read_network_scripts(FileAccess& fa) {
   NetworkScripts out;
-  for (auto& [name, info] : fa.read_dir(kNetworkScriptsDir, is_script)) {
-    const std::string rel = std::string(kNetworkScriptsDir) + "/" + name;
+  const std::string dir(netconf::default_format().dir());
+  for (auto& [name, info] : fa.read_dir(dir, is_script)) {
+    const std::string rel = dir + "/" + name;
     out.emplace(name, file_state(fa, rel, std::move(info)));
   }
   return out;
@@ -295,8 +296,11 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
         for (const auto& i : *d.live)
           if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
     }
-    for (const auto& [file, _] : h.files)
-      if (file.rfind("ifcfg-", 0) == 0 && file != "ifcfg-lo") names.insert(file.substr(6));
+    {
+      Diagnostics ignored;  // to_topology reports the files' problems
+      for (const auto& dc : netconf::default_format().read(h.files, "", ignored))
+        if (dc.device != "lo" && plausible_device(dc.device)) names.insert(dc.device);
+    }
     // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
     // against these (diff/nic_checks.hpp), so how they were read is kept too.
     NicReading nics = read_host_nics(hv, host_fa.get(), host.files.kind, names);

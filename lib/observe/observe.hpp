@@ -62,7 +62,7 @@ Observation observe(const Topology& desired, const ObserveOptions& opts = {});
 // verification). `host` supplies the name, the file sources and which guests' files to read.
 HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOptions& opts);
 
-// Reads every ifcfg-* and route-* file of kNetworkScriptsDir through `fa`.
+// Reads every file of the network-config format's directory that it reads, through `fa`.
 NetworkScripts read_network_scripts(FileAccess& fa);
 
 // For a source that cannot list (FileAccess::can_list() false: the agent source, which would

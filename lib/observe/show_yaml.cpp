@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "diff/diff.hpp"
@@ -47,33 +48,78 @@ void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
   }
   if (i.mac) y << YAML::Key << "mac" << YAML::Value << YAML::DoubleQuoted << i.mac->str();
   if (i.model) y << YAML::Key << "model" << YAML::Value << *i.model;
-  if (i.ipv4) {
-    y << YAML::Key << "ipv4" << YAML::Value;
-    if (i.ipv4->dhcp) {
-      y << "dhcp";
+  // What the spec can say is printed as spec values; what it cannot (yet) as comments, so that
+  // a plan of the printed spec leaves those settings as they are (issue 14, point 6).
+  std::vector<std::string> notes;
+  const InterfaceConfig& c = i.ip;
+  if (c.ipv4) {
+    const Ipv4Config& v4 = *c.ipv4;
+    if (v4.method == Ipv4Method::Dhcp) {
+      y << YAML::Key << "ipv4" << YAML::Value << "dhcp";
+      std::string extra;
+      for (const auto& a : v4.addresses) extra += (extra.empty() ? "" : ", ") + a.str();
+      if (!extra.empty()) notes.push_back("static addresses beside the DHCP lease: " + extra);
+      if (v4.gateway) notes.push_back("gateway beside the DHCP lease: " + v4.gateway->str());
+    } else if (v4.method == Ipv4Method::Static && !v4.addresses.empty()) {
+      y << YAML::Key << "ipv4" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      y << YAML::Key << "address" << YAML::Value << v4.addresses.front().str();
+      if (v4.gateway) y << YAML::Key << "gateway" << YAML::Value << v4.gateway->str();
+      y << YAML::EndMap;
+      std::string extra;
+      for (std::size_t k = 1; k < v4.addresses.size(); ++k)
+        extra += (extra.empty() ? "" : ", ") + v4.addresses[k].str();
+      if (!extra.empty()) notes.push_back("more IPv4 addresses: " + extra);
     } else {
-      y << YAML::Flow << YAML::BeginMap;
-      if (i.ipv4->address) y << YAML::Key << "address" << YAML::Value << i.ipv4->address->str();
-      if (i.ipv4->gateway) y << YAML::Key << "gateway" << YAML::Value << i.ipv4->gateway->str();
-      y << YAML::EndMap;
+      notes.push_back("ipv4: " + to_string(v4.method));
     }
   }
-  if (i.defroute) y << YAML::Key << "defroute" << YAML::Value << *i.defroute;
-  if (i.peerdns) y << YAML::Key << "peerdns" << YAML::Value << *i.peerdns;
-  if (i.dns) {
-    y << YAML::Key << "dns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (const auto& d : *i.dns) y << d.str();
-    y << YAML::EndSeq;
+  if (c.ipv6) {
+    std::string t = "ipv6: " + to_string(c.ipv6->method);
+    for (const auto& a : c.ipv6->addresses) t += " " + a.str();
+    if (c.ipv6->gateway) t += " gateway " + c.ipv6->gateway->str();
+    notes.push_back(t);
   }
-  if (i.routes) {
-    y << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-    for (const auto& r : *i.routes) {
-      y << YAML::Flow << YAML::BeginMap;
-      y << YAML::Key << "to" << YAML::Value << r.to.str();
-      y << YAML::Key << "via" << YAML::Value << r.via.str();
-      y << YAML::EndMap;
+  if (c.ipv6_defroute) notes.push_back(std::string("ipv6 default route: ") + (*c.ipv6_defroute ? "yes" : "no"));
+  if (c.mtu) notes.push_back("mtu (guest config): " + std::to_string(*c.mtu));
+  if (c.defroute) y << YAML::Key << "defroute" << YAML::Value << *c.defroute;
+  if (c.peerdns) y << YAML::Key << "peerdns" << YAML::Value << *c.peerdns;
+  if (c.dns) {
+    const bool v4_only = std::all_of(c.dns->begin(), c.dns->end(), [](const IpAddress& a) { return a.is_v4(); });
+    if (v4_only) {
+      y << YAML::Key << "dns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& d : *c.dns) y << d.str();
+      y << YAML::EndSeq;
+    } else {
+      std::string t;
+      for (const auto& d : *c.dns) t += (t.empty() ? "" : ", ") + d.str();
+      notes.push_back("dns: " + t);
     }
-    y << YAML::EndSeq;
+  }
+  if (c.routes) {
+    const bool plain = std::all_of(c.routes->begin(), c.routes->end(), [](const Route& r) {
+      return r.to.family() == IpFamily::V4 && !r.metric;
+    });
+    if (plain) {
+      y << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+      for (const auto& r : *c.routes) {
+        y << YAML::Flow << YAML::BeginMap;
+        y << YAML::Key << "to" << YAML::Value << r.to.str();
+        y << YAML::Key << "via" << YAML::Value << r.via.str();
+        y << YAML::EndMap;
+      }
+      y << YAML::EndSeq;
+    } else {
+      for (const auto& r : *c.routes) notes.push_back("route " + r.str());
+    }
+  }
+  for (const auto& u : c.unmanaged)
+    notes.push_back(u.key + "=" + u.value + (u.pos.known() ? " (" + u.pos.file.str() + ":" + std::to_string(u.pos.line) + ")" : ""));
+  if (!notes.empty()) {
+    std::string text = "kept as the guest's file has it (not managed by this spec):";
+    for (const auto& n : notes) text += "\n  " + n;
+    for (char& ch : text)
+      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\n') || ch == 0x7f) ch = '?';
+    y << YAML::Comment(text);
   }
   emit_verify(y, i.verify);
   y << YAML::EndMap;

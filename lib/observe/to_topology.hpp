@@ -6,19 +6,20 @@
 //    `direct` and `network` interfaces (other types are not the tool's to manage). A direct
 //    interface without a mode gets libvirt's default, vepa. MAC and model as libvirt says;
 //    pos of each field: {file: "domain XML of <guest>"}.
-//  - Guest device names: the DEVICE of the guest ifcfg file whose HWADDR equals the MAC;
-//    else "eth<index>" when that ifcfg exists and pins no other MAC (HWADDR absent or equal); else "ens<slot>" (the
-//    predictable name of the PCI slot) when that ifcfg exists; else eth<index> (a guess: the
-//    guest's real name is unknown without its files). A name already taken gets "net<index>".
-//  - Where the guest's files were read and a matching ifcfg exists: ipv4 (dhcp, or static
-//    address/prefix with GATEWAY), defroute, peerdns, dns (DNS1..n, omitted when none) and
-//    routes (from route-<dev>, when that file exists); pos -> file origin and line.
-//  - NICs: every NIC a direct interface uses, every NIC with an ifcfg in the host files
-//    (except lo and non-Ethernet TYPEs), with the observed MAC. config: unconfigured when
-//    its ifcfg has ONBOOT false, BOOTPROTO not dhcp and no address, or when no ifcfg can be
-//    seen and a guest uses it in passthrough mode; host otherwise.
-// Problems: an ifcfg or route file with an unsafe value ($(...), `...`, $VAR) is an error
-// at file:line ("ifcfg.unsafe" / "route.unsafe"); other parse problems are warnings.
+//  - The guest's and host's config files are read by the network-config format's reader
+//    (netconf/format.hpp: the same reader the diff uses, one set of rules).
+//  - Guest device names: the device whose config pins the MAC; else "eth<index>" when that
+//    device's config exists and pins no other MAC; else "ens<slot>" (the predictable name of
+//    the PCI slot) likewise; else eth<index> (a guess: the guest's real name is unknown
+//    without its files). A name already taken gets "net<index>".
+//  - Where the guest's files were read and a matching config exists: its InterfaceConfig
+//    (ipv4, ipv6, defroute, peerdns, dns, routes, mtu, unmanaged keys); pos -> file and line.
+//  - NICs: every NIC a direct interface uses, every Ethernet NIC with a config in the host
+//    files, with the observed MAC. config: unconfigured when the format says so (ifcfg:
+//    ONBOOT false, BOOTPROTO not dhcp, no address), or when no config can be seen and a guest
+//    uses it in passthrough mode; host otherwise.
+// Problems: the format's (an unsafe value in a key the model reads is an error at file:line,
+// "ifcfg.unsafe" / "route.unsafe"; in another key and other parse problems warnings).
 // Unreachable hosts are skipped with an error ("host.unreachable") - or, given `failed`,
 // recorded there (host -> libvirt's message) without a diagnostic; with `failed`, a host
 // whose files have errors is also left out and recorded (its diagnostics are still added),
@@ -34,8 +35,5 @@ namespace mvt {
 
 Topology to_topology(const Observation& obs, Diagnostics& diags,
                      std::map<std::string, std::string>* failed = nullptr);
-
-// Whether an ifcfg file's text makes its NIC `unconfigured` (see above).
-bool ifcfg_says_unconfigured(const std::string& ifcfg_text);
 
 }  // namespace mvt

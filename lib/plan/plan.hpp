@@ -11,16 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "model/field_change.hpp"
+
 namespace mvt::plan {
 
 enum class Action { Create, Update, Replace, Delete, Activate, Verify };
 std::string to_string(Action a);  // "create", "update", ...
 
-struct FieldChange {
-  std::string field;                  // "DEFROUTE", "source.mode", "model", ...
-  std::optional<std::string> before;  // nullopt = absent
-  std::optional<std::string> after;   // nullopt = removed
-};
+using FieldChange = mvt::FieldChange;  // model/field_change.hpp
 
 enum class OpKind {
   WriteFile,        // create or replace a file with `content`
@@ -70,13 +68,7 @@ struct Step {
   int batch = 0;
 };
 
-// Whether a host of the spec was observed (issue 13: one host's trouble is reported, never
-// contagious). Every host the plan considered has an entry, observed or not.
-struct HostStatus {
-  bool observed = true;
-  std::string uri;    // the libvirt URI observed (or tried)
-  std::string error;  // !observed: why ("cannot connect to URI: ...", "timed out ...")
-};
+using HostStatus = mvt::HostStatus;  // model/field_change.hpp
 
 struct Plan {
   int format_version = 1;

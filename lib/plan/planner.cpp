@@ -118,10 +118,15 @@ class Planner {
       kind = StepKind::HostNicFile;
       s.target = "host/" + f.host + "/nic/" + f.subject;
       s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the NIC to the guests "
-                 "(procedure: ONBOOT=no, BOOTPROTO=no, no address, IPv6 off)";
+                 "(procedure: ONBOOT=no, BOOTPROTO=no, no address, IPv6 off); takes effect at "
+                 "the host's next network restart or reboot";
     } else {
       s.target = "guest/" + f.guest + "/file/" + f.name;
-      if (f.action == diff::FileAction::Remove) {
+      if (f.action == diff::FileAction::Remove && f.removed_for_rename) {
+        kind = StepKind::GuestFileRemove;
+        s.reason = "the device with MAC " + f.mac + " is now named " + f.renamed_to + ": " +
+                   f.name + " moves to the new name (one device, one config file)";
+      } else if (f.action == diff::FileAction::Remove) {
         kind = StepKind::GuestFileRemove;
         s.reason = "the interface with MAC " + f.mac + " is removed; macvtapctl created " +
                    f.name + " for it";

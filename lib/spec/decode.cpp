@@ -243,21 +243,21 @@ class Decoder : public ValueReader {
     if (auto* v = n.find("ipv4")) ipv4(*v, i);
     if (auto* v = n.find("defroute")) {
       i.pos["defroute"] = v->pos;
-      i.defroute = boolean(*v, "defroute");
+      i.ip.defroute = boolean(*v, "defroute");
     }
     if (auto* v = n.find("peerdns")) {
       i.pos["peerdns"] = v->pos;
-      i.peerdns = boolean(*v, "peerdns");
+      i.ip.peerdns = boolean(*v, "peerdns");
     }
     if (auto* v = n.find("dns")) {
       i.pos["dns"] = v->pos;
       if (!v->is_seq()) {
         d_.error(v->pos, "spec.type", "'dns' must be a list of IPv4 addresses, got " + v->describe());
       } else {
-        i.dns.emplace();
+        i.ip.dns.emplace();
         for (std::size_t k = 0; k < v->items.size(); ++k) {
           i.pos["dns." + std::to_string(k)] = v->items[k].pos;
-          if (auto a = ip(v->items[k], "dns")) i.dns->push_back(*a);
+          if (auto a = ip(v->items[k], "dns")) i.ip.dns->push_back(*a);
         }
       }
     }
@@ -291,7 +291,7 @@ class Decoder : public ValueReader {
   void ipv4(const SpecNode& v, GuestInterface& i) {
     i.pos["ipv4"] = v.pos;
     if (v.is_scalar() && v.scalar_kind() == ScalarKind::String && v.text == "dhcp") {
-      i.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
+      i.ip.ipv4 = Ipv4Config::make_dhcp();
       return;
     }
     if (!v.is_map()) {
@@ -303,7 +303,7 @@ class Decoder : public ValueReader {
     Ipv4Config c;
     if (auto* a = v.find("address")) {
       i.pos["ipv4.address"] = a->pos;
-      c.address = cidr(*a, "ipv4.address");
+      if (auto c4 = cidr(*a, "ipv4.address")) c.addresses.push_back(*c4);
     } else {
       d_.error(v.pos, "spec.missing-key", "static 'ipv4' needs an 'address' (CIDR)");
     }
@@ -311,7 +311,7 @@ class Decoder : public ValueReader {
       i.pos["ipv4.gateway"] = g->pos;
       c.gateway = ip(*g, "ipv4.gateway");
     }
-    if (c.address) i.ipv4 = c;
+    if (!c.addresses.empty()) i.ip.ipv4 = c;
   }
 
   void routes(const SpecNode& v, GuestInterface& i) {
@@ -320,7 +320,7 @@ class Decoder : public ValueReader {
       d_.error(v.pos, "spec.type", "'routes' must be a list of {to, via}, got " + v.describe());
       return;
     }
-    i.routes.emplace();
+    i.ip.routes.emplace();
     for (std::size_t k = 0; k < v.items.size(); ++k) {
       const SpecNode& r = v.items[k];
       const std::string base = "routes." + std::to_string(k);
@@ -341,7 +341,7 @@ class Decoder : public ValueReader {
       } else {
         d_.error(r.pos, "spec.missing-key", "a route needs 'via' (a gateway address)");
       }
-      if (to && via) i.routes->push_back(Route{*to, *via});
+      if (to && via) i.ip.routes->push_back(Route{*to, *via, std::nullopt});
     }
   }
 };

@@ -37,8 +37,8 @@ void check_defroute(const Guest& g, Diagnostics& d) {
   const GuestInterface* first = nullptr;
   bool any_ipv4 = false;
   for (const auto& i : g.interfaces) {
-    any_ipv4 = any_ipv4 || i.ipv4.has_value();
-    if (i.defroute != true) continue;
+    any_ipv4 = any_ipv4 || i.ip.ipv4.has_value();
+    if (i.ip.defroute != true) continue;
     if (!first) {
       first = &i;
       continue;
@@ -55,15 +55,15 @@ void check_defroute(const Guest& g, Diagnostics& d) {
 }
 
 void check_addresses(const Guest& g, const GuestInterface& i, Diagnostics& d) {
-  if (!i.ipv4 || i.ipv4->dhcp || !i.ipv4->address) return;
-  const Cidr& c = *i.ipv4->address;
+  if (!i.ip.ipv4 || i.ip.ipv4->dhcp() || !i.ip.ipv4->address()) return;
+  const Cidr c = *i.ip.ipv4->address();
   if (c.prefix() <= 30 && (c.address() == c.network() || c.address() == c.broadcast())) {
     const bool net = c.address() == c.network();
     d.error(pos_of(i.pos, "ipv4.address"), "iface.address-not-network-or-broadcast",
             "address " + c.address().str() + " of " + iface_label(g, i) + " is the " +
                 (net ? "network" : "broadcast") + " address of " + c.network_cidr().str());
   }
-  if (const auto& gw = i.ipv4->gateway) {
+  if (const auto& gw = i.ip.ipv4->gateway) {
     if (!c.contains(*gw)) {
       d.error(pos_of(i.pos, "ipv4.gateway"), "iface.gateway-in-subnet",
               "gateway " + gw->str() + " of " + iface_label(g, i) + " is outside its subnet " +
@@ -81,29 +81,30 @@ void check_addresses(const Guest& g, const GuestInterface& i, Diagnostics& d) {
 }
 
 void check_route_networks(const Guest& g, const GuestInterface& i, Diagnostics& d) {
-  if (!i.routes) return;
-  const bool is_static = i.ipv4 && !i.ipv4->dhcp && i.ipv4->address;
-  for (std::size_t k = 0; k < i.routes->size(); ++k) {
-    const Route& r = (*i.routes)[k];
-    if (is_static && !i.ipv4->address->contains(r.via))
+  if (!i.ip.routes) return;
+  const std::optional<Cidr> subnet = i.ip.ipv4 ? i.ip.ipv4->address() : std::nullopt;
+  for (std::size_t k = 0; k < i.ip.routes->size(); ++k) {
+    const Route& r = (*i.ip.routes)[k];
+    const auto via = r.via.v4();
+    if (subnet && via && !subnet->contains(*via))
       d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".via"), "route.via-in-subnet",
               "route via " + r.via.str() + " of " + iface_label(g, i) +
-                  " is not on the interface's subnet " + i.ipv4->address->network_cidr().str() +
+                  " is not on the interface's subnet " + subnet->network_cidr().str() +
                   ": the next hop is unreachable");
-    else if (auto what = is_static ? network_or_broadcast(*i.ipv4->address, r.via) : std::nullopt)
+    else if (auto what = subnet && via ? network_or_broadcast(*subnet, *via) : std::nullopt)
       d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".via"),
               "route.via-not-network-or-broadcast",
               "route via " + r.via.str() + " of " + iface_label(g, i) + " is the " + *what +
-                  " address of " + i.ipv4->address->network_cidr().str() + ", never a host's");
-    if (r.to.address() != r.to.network())
+                  " address of " + subnet->network_cidr().str() + ", never a host's");
+    if (!r.to.is_network())
       d.error(pos_of(i.pos, "routes." + std::to_string(k) + ".to"), "route.to-network",
               "route destination " + r.to.str() + " of " + iface_label(g, i) +
-                  " has host bits set (did you mean " + r.to.network_cidr().str() + "?)");
+                  " has host bits set (did you mean " + r.to.network_prefix().str() + "?)");
   }
 }
 
 void check_defroute_gateway(const Guest& g, const GuestInterface& i, Diagnostics& d) {
-  if (i.defroute == true && i.ipv4 && !i.ipv4->dhcp && !i.ipv4->gateway)
+  if (i.ip.defroute == true && i.ip.ipv4 && !i.ip.ipv4->dhcp() && !i.ip.ipv4->gateway)
     d.warning(pos_of(i.pos, "defroute"), "iface.defroute-needs-gateway",
               iface_label(g, i) + " has 'defroute: true' but a static address without "
               "'gateway': no default route will be installed");
@@ -120,8 +121,8 @@ void check_address_unique(const Host& h, Diagnostics& d) {
   for (const auto& [gn, g] : h.guests) {
     std::map<std::uint32_t, const GuestInterface*> in_guest;
     for (const auto& i : g.interfaces) {
-      if (!i.ipv4 || i.ipv4->dhcp || !i.ipv4->address) continue;
-      const Ipv4 a = i.ipv4->address->address();
+      if (!i.ip.ipv4 || i.ip.ipv4->dhcp() || !i.ip.ipv4->address()) continue;
+      const Ipv4 a = i.ip.ipv4->address()->address();
       const SourcePos p = pos_of(i.pos, "ipv4.address");
       if (auto [it, fresh] = in_guest.emplace(a.value(), &i); !fresh) {
         d.error(p, "iface.address-unique",

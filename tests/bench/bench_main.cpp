@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "bench_libvirt.hpp"
 #include "bench_measure.hpp"
 #include "bench_topology.hpp"
@@ -311,7 +312,7 @@ SizeResult measure_size(const Options& o, int guests, std::optional<ApplyResult>
       ar.apply_exit = c.exit_code;
       floor_define(o.uri, restore);
       for (int i = 0; i < add; ++i)  // a file apply may have created for the extra interface
-        fs::remove(dir / "guests" / guest_name(i) / mvt::kNetworkScriptsDir /
+        fs::remove(dir / "guests" / guest_name(i) / mvt::ifcfg::kDir /
                    ("ifcfg-ens" + std::to_string(3 + s.interfaces)));
       log("apply run " + std::to_string(r + 1) + ": define floor " + fmt_s(fd.back()) +
           " s, apply " + fmt_s(ap.back()) + " s (exit " + std::to_string(c.exit_code) + ")");
@@ -364,7 +365,7 @@ InputsResult measure_inputs(const Options& o) {
   const GeneratedFiles files = write_fixture(dir, s, {"test://" + fs::absolute(node).string()}, 0);
   res.ifcfg_lines = 200000;
   {
-    const fs::path ifcfg = dir / "guests" / guest_name(0) / mvt::kNetworkScriptsDir / "ifcfg-ens3";
+    const fs::path ifcfg = dir / "guests" / guest_name(0) / mvt::ifcfg::kDir / "ifcfg-ens3";
     std::ifstream in(ifcfg);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     char line[96];

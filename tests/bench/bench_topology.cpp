@@ -1,3 +1,4 @@
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "bench_topology.hpp"
 
 #include <fmt/format.h>
@@ -5,7 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "ifcfg/interface_facts.hpp"
+#include "netconf/ifcfg/interface_facts.hpp"
 #include "util/hash.hpp"
 
 namespace mvt::bench {
@@ -47,13 +48,13 @@ std::vector<GuestInterface> guest_interfaces(int i, const Shape& s, bool extra) 
     g.mode = MacvtapMode::Private;
     g.mac = guest_mac(i, k, s);
     g.model = "virtio";
-    Ipv4Config ip;
-    ip.address = Cidr::parse(fmt::format("10.{}.{}.{}/16", k, i / 250, i % 250 + 2));
+    Ipv4Config ip = Ipv4Config::make_static(
+        *Cidr::parse(fmt::format("10.{}.{}.{}/16", k, i / 250, i % 250 + 2)));
     if (k == 0) ip.gateway = Ipv4::parse(fmt::format("10.{}.255.254", k));
-    g.ipv4 = ip;
-    g.defroute = k == 0;
-    g.peerdns = false;
-    if (k == 0) g.dns = std::vector<Ipv4>{*Ipv4::parse("192.0.2.53")};
+    g.ip.ipv4 = ip;
+    g.ip.defroute = k == 0;
+    g.ip.peerdns = false;
+    if (k == 0) g.ip.dns = std::vector<IpAddress>{*Ipv4::parse("192.0.2.53")};
     out.push_back(std::move(g));
   }
   if (extra) {
@@ -128,14 +129,14 @@ std::string yaml_interface(const GuestInterface& g) {
   std::string out = fmt::format("          - name: {}\n            direct: {{dev: {}, mode: private}}\n"
                                 "            mac: \"{}\"\n            model: virtio\n",
                                 g.name, g.source_dev, g.mac->str());
-  if (g.ipv4) {
-    out += fmt::format("            ipv4: {{address: {}", g.ipv4->address->str());
-    if (g.ipv4->gateway) out += fmt::format(", gateway: {}", g.ipv4->gateway->str());
+  if (g.ip.ipv4) {
+    out += fmt::format("            ipv4: {{address: {}", g.ip.ipv4->address()->str());
+    if (g.ip.ipv4->gateway) out += fmt::format(", gateway: {}", g.ip.ipv4->gateway->str());
     out += "}\n";
   }
-  if (g.defroute) out += fmt::format("            defroute: {}\n", *g.defroute ? "true" : "false");
-  if (g.peerdns) out += fmt::format("            peerdns: {}\n", *g.peerdns ? "true" : "false");
-  if (g.dns && !g.dns->empty()) out += fmt::format("            dns: [{}]\n", g.dns->front().str());
+  if (g.ip.defroute) out += fmt::format("            defroute: {}\n", *g.ip.defroute ? "true" : "false");
+  if (g.ip.peerdns) out += fmt::format("            peerdns: {}\n", *g.ip.peerdns ? "true" : "false");
+  if (g.ip.dns && !g.ip.dns->empty()) out += fmt::format("            dns: [{}]\n", g.ip.dns->front().str());
   return out;
 }
 
@@ -181,7 +182,7 @@ GeneratedFiles write_fixture(const fs::path& dir, const Shape& s,
   }
   fs::remove(mark);
 
-  const fs::path host_scripts = dir / "host" / kNetworkScriptsDir;
+  const fs::path host_scripts = dir / "host" / ifcfg::kDir;
   fs::create_directories(host_scripts);
   for (const char* nic : {"em1", "em2"}) {
     const auto keys = ifcfg::unconfigured_nic_keys(
@@ -191,7 +192,7 @@ GeneratedFiles write_fixture(const fs::path& dir, const Shape& s,
   }
   fs::remove_all(dir / "guests");
   for (int i = 0; i < s.guests; ++i) {
-    const fs::path scripts = dir / "guests" / guest_name(i) / kNetworkScriptsDir;
+    const fs::path scripts = dir / "guests" / guest_name(i) / ifcfg::kDir;
     fs::create_directories(scripts);
     const std::string host = host_name(i % s.hosts);
     for (const auto& g : guest_interfaces(i, s)) {

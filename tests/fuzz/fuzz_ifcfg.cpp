@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "ifcfg/ifcfg_file.hpp"
-#include "ifcfg/route_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/route_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

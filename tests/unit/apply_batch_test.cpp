@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <set>
 
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "apply/executor.hpp"
 #include "apply/journal.hpp"
 #include "apply/live_session.hpp"
@@ -98,7 +99,7 @@ struct Shared {
   Tree guest_files(int n) const { return snapshot_tree(base / ("guest-web" + std::to_string(n))); }
   Tree host_files() const { return snapshot_tree(base / "host"); }
   bool has_ens9(int n) const {
-    return fs::exists(base / ("guest-web" + std::to_string(n)) / kNetworkScriptsDir / "ifcfg-ens9");
+    return fs::exists(base / ("guest-web" + std::to_string(n)) / ifcfg::kDir / "ifcfg-ens9");
   }
 };
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <thread>
 
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "apply/executor.hpp"
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
@@ -121,10 +122,10 @@ struct Fleet {
     return out;
   }
   std::string guest_file(int n, const std::string& f) const {
-    return read_file(dir(n) / ("guest-web" + std::to_string(n)) / kNetworkScriptsDir / f);
+    return read_file(dir(n) / ("guest-web" + std::to_string(n)) / ifcfg::kDir / f);
   }
   bool has_guest_file(int n, const std::string& f) const {
-    return fs::exists(dir(n) / ("guest-web" + std::to_string(n)) / kNetworkScriptsDir / f);
+    return fs::exists(dir(n) / ("guest-web" + std::to_string(n)) / ifcfg::kDir / f);
   }
 };
 

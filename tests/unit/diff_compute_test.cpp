@@ -5,9 +5,11 @@
 #include <algorithm>
 
 #include "diff/diff.hpp"
-#include "diff/managed_files.hpp"
+#include "netconf/ifcfg/ifcfg_format.hpp"
+#include "netconf/ifcfg/interface_facts.hpp"
 #include "diff_fixtures.hpp"
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
+#include "plan/planner.hpp"
 
 using namespace mvt;
 using namespace mvt::test;
@@ -47,18 +49,18 @@ Observation seed_after(const Topology& t) {
   const auto ens8_mac = effective_mac("kvm1", "web1", g.interfaces[2]);
   add_interface(d, observed_direct(ens8_mac.str().c_str(), "em1", "private", std::nullopt, 2));
   // Files as the tool would write them.
-  const auto em2 = diff::host_nic_file("kvm1", t.hosts.at("kvm1").nics.at("em2"),
+  const auto em2 = host_nic_file("kvm1", t.hosts.at("kvm1").nics.at("em2"),
                                        &h.files["ifcfg-em2"]);
   h.files["ifcfg-em2"].bytes = em2->after;
   auto& gf = h.guests["web1"].files;
-  const auto eth0 = diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[0],
+  const auto eth0 = guest_ifcfg_file("kvm1", "web1", g.interfaces[0],
                                            mac("52:54:00:b4:87:0f"), &gf["ifcfg-eth0"]);
   gf["ifcfg-eth0"].bytes = eth0->after;
-  gf["ifcfg-ens9"] = file("ifcfg-ens9", diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[1],
+  gf["ifcfg-ens9"] = file("ifcfg-ens9", guest_ifcfg_file("kvm1", "web1", g.interfaces[1],
                                                                mac("52:54:00:5d:9c:33"), nullptr)
                                             ->after);
   gf["ifcfg-ens8"] = file(
-      "ifcfg-ens8", diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[2], ens8_mac, nullptr)->after);
+      "ifcfg-ens8", guest_ifcfg_file("kvm1", "web1", g.interfaces[2], ens8_mac, nullptr)->after);
   return o;
 }
 
@@ -108,10 +110,10 @@ TEST_CASE("diff: the procedure's before state lists every change" * doctest::tes
   REQUIRE(ifcfg_ens9);
   CHECK(ifcfg_ens9->action == diff::FileAction::Create);
   CHECK(ifcfg_ens9->for_new_interface);
-  CHECK(diff::is_managed_file(ifcfg_ens9->after));
+  CHECK((ifcfg_ens9->after).rfind(ifcfg::kManagedHeader, 0) == 0);
   const auto n = ifcfg::File::parse(ifcfg_ens9->after);
   CHECK(n.get("HWADDR") == "52:54:00:5d:9c:33");
-  CHECK(n.get("UUID") == diff::guest_interface_uuid("kvm1", "web1", "ens9"));
+  CHECK(n.get("UUID") == ifcfg::guest_interface_uuid("kvm1", "web1", "ens9"));
   CHECK(n.ipv4_address() == Cidr::parse("104.50.201.84/29"));
   CHECK(n.gateway() == Ipv4::parse("104.50.201.86"));
   CHECK(n.get_bool("DEFROUTE") == true);
@@ -259,9 +261,10 @@ TEST_CASE("diff: unlisted direct interfaces are removed, others left alone" *
   add_interface(d, observed_direct("52:54:00:aa:bb:cc", "em2", "bridge", std::nullopt, 3));
   add_interface(d, observed_network("52:54:00:aa:bb:dd", "other", 4));
   auto& gf = o.hosts["kvm1"].guests["web1"].files;
-  gf["ifcfg-ens10"] = file("ifcfg-ens10", std::string(diff::kManagedHeader) +
+  gf["ifcfg-ens10"] = file("ifcfg-ens10", std::string(ifcfg::kManagedHeader) +
                                               "\nDEVICE=ens10\nHWADDR=52:54:00:aa:bb:cc\n");
-  gf["ifcfg-ens11"] = file("ifcfg-ens11", "DEVICE=ens11\nHWADDR=52:54:00:aa:bb:cc\n");  // not ours
+  // Not ours (no header; two files pinning one MAC would be an error: netconf tests).
+  gf["ifcfg-ens11"] = file("ifcfg-ens11", "DEVICE=ens11\n");
   const auto cs = diff::compute(t, o);
   REQUIRE(cs.interfaces.size() == 1);
   const auto& r = cs.interfaces[0];
@@ -301,14 +304,14 @@ TEST_CASE("diff: shut-off guests compare the persistent definition only" *
 TEST_CASE("diff: routes" * doctest::test_suite("diff")) {
   auto t = seed_topology();
   auto& ens9 = t.hosts["kvm1"].guests["web1"].interfaces[1];
-  ens9.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
+  ens9.ip.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
                                    {*Cidr::parse("10.30.0.0/16"), *Ipv4::parse("104.50.201.86")}};
   auto o = seed_after(t);
   auto cs = diff::compute(t, o);
   const auto* r = file_diff(cs, "route-ens9");
   REQUIRE(r);
   CHECK(r->action == diff::FileAction::Create);
-  CHECK(r->role == diff::FileRole::GuestRoute);
+  CHECK(r->role == diff::FileRole::GuestRoutes);
   CHECK(r->fields.size() == 2);
   // Same routes in another order and format: no change.
   o.hosts["kvm1"].guests["web1"].files["route-ens9"] =
@@ -416,11 +419,11 @@ TEST_CASE("diff: unreadable or absent file sources" * doctest::test_suite("diff"
 }
 
 TEST_CASE("diff: stable UUIDs and MACs" * doctest::test_suite("diff")) {
-  CHECK(diff::guest_interface_uuid("kvm1", "web1", "ens9") ==
-        diff::guest_interface_uuid("kvm1", "web1", "ens9"));
-  CHECK(diff::guest_interface_uuid("kvm1", "web1", "ens9") !=
-        diff::guest_interface_uuid("kvm1", "web2", "ens9"));
-  CHECK(diff::host_nic_uuid("kvm1", "em2") != diff::host_nic_uuid("kvm2", "em2"));
+  CHECK(ifcfg::guest_interface_uuid("kvm1", "web1", "ens9") ==
+        ifcfg::guest_interface_uuid("kvm1", "web1", "ens9"));
+  CHECK(ifcfg::guest_interface_uuid("kvm1", "web1", "ens9") !=
+        ifcfg::guest_interface_uuid("kvm1", "web2", "ens9"));
+  CHECK(ifcfg::host_nic_uuid("kvm1", "em2") != ifcfg::host_nic_uuid("kvm2", "em2"));
   const auto a = diff::compute(seed_topology(), seed_before());
   const auto b = diff::compute(seed_topology(), seed_before());
   CHECK(file_diff(a, "ifcfg-ens8")->after == file_diff(b, "ifcfg-ens8")->after);
@@ -435,4 +438,36 @@ TEST_CASE("diff: hot-plug support per host" * doctest::test_suite("diff")) {
   REQUIRE(cs.guests.size() == 1);
   CHECK_FALSE(cs.guests[0].hotplug);
   CHECK(diff::compute(seed_topology(), seed_before()).guests[0].hotplug);
+}
+
+TEST_CASE("diff: renaming an interface (same MAC) moves its config and removes the old file; "
+          "the plan says why" * doctest::test_suite("netconf")) {
+  auto t = seed_topology();
+  auto o = seed_after(t);
+  t.hosts["kvm1"].guests["web1"].interfaces[1].name = "ens10";  // was ens9, same MAC
+  const auto cs = diff::compute(t, o);
+  REQUIRE_FALSE(cs.diagnostics.has_errors());
+  const auto* fresh = file_diff(cs, "ifcfg-ens10");
+  const auto* old = file_diff(cs, "ifcfg-ens9");
+  REQUIRE(fresh);
+  REQUIRE(old);
+  CHECK(fresh->action == diff::FileAction::Create);
+  CHECK(fresh->after.find("DEVICE=ens10\n") != std::string::npos);
+  CHECK(fresh->after.find("HWADDR=52:54:00:5d:9c:33") != std::string::npos);
+  CHECK(old->action == diff::FileAction::Remove);
+  CHECK(old->removed_for_rename);
+  const auto p = plan::make_plan(cs, "x");
+  bool explained = false;
+  for (const auto& s : p.steps)
+    explained = explained || s.reason.find("is now named ens10") != std::string::npos;
+  CHECK(explained);
+  // A host NIC's change says when it takes effect.
+  const auto before = diff::compute(seed_topology(), seed_before());
+  const auto pb = plan::make_plan(before, "x");
+  bool when = false;
+  for (const auto& s : pb.steps)
+    when = when || (s.target == "host/kvm1/nic/em2" &&
+                    s.reason.find("takes effect at the host's next network restart or reboot") !=
+                        std::string::npos);
+  CHECK(when);
 }

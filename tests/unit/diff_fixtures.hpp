@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "diff/diff.hpp"
 #include "model/observed.hpp"
 #include "model/topology.hpp"
@@ -36,16 +37,11 @@ inline GuestInterface network_if(const std::string& name, const std::string& net
 }
 
 inline Ipv4Config static_ip(const char* cidr, const char* gw = nullptr) {
-  Ipv4Config c;
-  c.address = Cidr::parse(cidr);
-  if (gw) c.gateway = Ipv4::parse(gw);
-  return c;
+  return Ipv4Config::make_static(*Cidr::parse(cidr), gw ? Ipv4::parse(gw) : std::nullopt);
 }
 
 inline Ipv4Config dhcp() {
-  Ipv4Config c;
-  c.dhcp = true;
-  return c;
+  return Ipv4Config::make_dhcp();
 }
 
 // An observed element as libvirt would report it (volatile fields optional).
@@ -80,19 +76,19 @@ inline Topology seed_topology() {
   g.guest_files = FileSourceSpec{FileSourceKind::Agent, ""};
   g.activate = Activate::Reboot;
   auto eth0 = network_if("eth0", "default");
-  eth0.ipv4 = dhcp();
-  eth0.defroute = false;
-  eth0.peerdns = false;
+  eth0.ip.ipv4 = dhcp();
+  eth0.ip.defroute = false;
+  eth0.ip.peerdns = false;
   auto ens9 = direct_if("ens9", "em2", MacvtapMode::Private, "52:54:00:5d:9c:33", "rtl8139");
-  ens9.ipv4 = static_ip("104.50.201.84/29", "104.50.201.86");
-  ens9.defroute = true;
-  ens9.peerdns = false;
-  ens9.dns = std::vector<Ipv4>{*Ipv4::parse("8.8.8.8")};
+  ens9.ip.ipv4 = static_ip("104.50.201.84/29", "104.50.201.86");
+  ens9.ip.defroute = true;
+  ens9.ip.peerdns = false;
+  ens9.ip.dns = std::vector<IpAddress>{*Ipv4::parse("8.8.8.8")};
   auto ens8 = direct_if("ens8", "em1", MacvtapMode::Private);
-  ens8.ipv4 = static_ip("192.168.1.15/24", "192.168.1.1");
-  ens8.defroute = false;
-  ens8.peerdns = false;
-  ens8.dns = std::vector<Ipv4>{*Ipv4::parse("8.8.8.8")};
+  ens8.ip.ipv4 = static_ip("192.168.1.15/24", "192.168.1.1");
+  ens8.ip.defroute = false;
+  ens8.ip.peerdns = false;
+  ens8.ip.dns = std::vector<IpAddress>{*Ipv4::parse("8.8.8.8")};
   g.interfaces = {eth0, ens9, ens8};
   h.guests["web1"] = g;
   t.hosts["kvm1"] = h;
@@ -101,7 +97,7 @@ inline Topology seed_topology() {
 
 inline FileState file(const std::string& name, const std::string& bytes) {
   FileState f;
-  f.path = std::string(kNetworkScriptsDir) + "/" + name;
+  f.path = std::string(ifcfg::kDir) + "/" + name;
   f.bytes = bytes;
   f.origin = "test:" + name;
   return f;
@@ -153,6 +149,35 @@ inline Observation seed_before(bool running = true) {
 inline void add_interface(DomainState& d, const DomainInterface& i, bool live = true) {
   d.config.push_back(i);
   if (live && d.live) d.live->push_back(i);
+}
+
+// One file's edit as the format computes it (what the diff would write), for tests that
+// build "already right" files: the host NIC's ifcfg, a guest interface's main config file.
+inline std::optional<netconf::FileEdit> host_nic_file(const std::string& host, const HostNic& nic,
+                                                      const FileState* have) {
+  NetworkScripts files;
+  const std::string name = ifcfg::format().file_names(nic.name).front();
+  if (have && have->bytes) files[name] = *have;
+  Diagnostics d;
+  auto e = ifcfg::format().host_nic_edits({host, nic.name, nic.mac}, nullptr, files, "host " + host, d);
+  if (e.empty()) return std::nullopt;
+  return e.front();
+}
+
+inline std::optional<netconf::FileEdit> guest_ifcfg_file(const std::string& host, const std::string& guest,
+                                                         const GuestInterface& w, const MacAddress& m,
+                                                         const FileState* have) {
+  NetworkScripts files;
+  const std::string name = ifcfg::format().file_names(w.name).front();
+  if (have && have->bytes) files[name] = *have;
+  Diagnostics d;
+  const auto devs = ifcfg::format().read(files, "", d);
+  InterfaceConfig settings = w.ip;
+  settings.routes.reset();
+  const netconf::GuestWant want{host, guest, w.name, m, false, &settings};
+  for (auto& e : ifcfg::format().guest_edits(want, netconf::by_device(devs, w.name), files, "", d))
+    if (e.role == netconf::FileRole::GuestConfig) return e;
+  return std::nullopt;
 }
 
 }  // namespace mvt::test

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "ifcfg/ifcfg_file.hpp"
-#include "ifcfg/route_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/route_file.hpp"
 #include "plan/plan_file.hpp"
 #include "spec/decode.hpp"
 #include "spec/rules.hpp"

@@ -13,7 +13,7 @@
 #include <functional>
 #include <sstream>
 
-#include "diff/managed_files.hpp"
+#include "netconf/ifcfg/ifcfg_format.hpp"
 #include "diff_fixtures.hpp"
 #include "plan/planner.hpp"
 #include "render/json.hpp"
@@ -204,16 +204,16 @@ void live_drift_case(const DomainInterface& ens8_live, const std::string& name,
   // Files already right, so only the devices differ.
   const auto& g = t.hosts["kvm1"].guests["web1"];
   h.files["ifcfg-em2"].bytes =
-      diff::host_nic_file("kvm1", t.hosts["kvm1"].nics["em2"], &h.files["ifcfg-em2"])->after;
+      host_nic_file("kvm1", t.hosts["kvm1"].nics["em2"], &h.files["ifcfg-em2"])->after;
   auto& gf = h.guests["web1"].files;
   gf["ifcfg-eth0"].bytes =
-      diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[0], mac("52:54:00:b4:87:0f"),
+      guest_ifcfg_file("kvm1", "web1", g.interfaces[0], mac("52:54:00:b4:87:0f"),
                              &gf["ifcfg-eth0"])->after;
-  gf["ifcfg-ens9"] = file("ifcfg-ens9", diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[1],
+  gf["ifcfg-ens9"] = file("ifcfg-ens9", guest_ifcfg_file("kvm1", "web1", g.interfaces[1],
                                                                mac("52:54:00:5d:9c:33"), nullptr)
                                             ->after);
   gf["ifcfg-ens8"] = file(
-      "ifcfg-ens8", diff::guest_ifcfg_file("kvm1", "web1", g.interfaces[2], ens8_mac, nullptr)->after);
+      "ifcfg-ens8", guest_ifcfg_file("kvm1", "web1", g.interfaces[2], ens8_mac, nullptr)->after);
   diff::DiffOptions opts;
   opts.hotplug["kvm1"] = true;
   const auto cs = diff::compute(t, o, opts);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
 #include "ifcfg_test_support.hpp"
 #include "test_support.hpp"
 

@@ -1,5 +1,5 @@
 // ifcfg::File: decoding, unsafe detection with positions, edits (golden strings), getters.
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
 
 #include <doctest/doctest.h>
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ifcfg/interface_facts.hpp"
+#include "netconf/ifcfg/interface_facts.hpp"
 
 using namespace mvt;
 using namespace mvt::ifcfg;
@@ -14,10 +14,10 @@ namespace {
 InterfaceFacts ens9() {
   InterfaceFacts f;
   f.device = "ens9";
-  f.ipv4 = Ipv4Config{false, Cidr::parse("104.50.201.84/29"), Ipv4::parse("104.50.201.86")};
+  f.ipv4 = Ipv4Config{Ipv4Method::Static, {*Cidr::parse("104.50.201.84/29")}, Ipv4::parse("104.50.201.86")};
   f.defroute = true;
   f.peerdns = false;
-  f.dns = std::vector<Ipv4>{*Ipv4::parse("8.8.8.8")};
+  f.dns = std::vector<IpAddress>{*Ipv4::parse("8.8.8.8")};
   f.uuid = "010B8B2C-9809-48E1-B14F-0BF224A8EFB2";
   return f;
 }
@@ -51,7 +51,7 @@ TEST_CASE("interface facts: ens9 new file is the procedure's file with PREFIX on
   CHECK(static_interface_keys(ens9()).size() == 20);
   InterfaceFacts dhcp;
   dhcp.device = "eth0";
-  dhcp.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
+  dhcp.ipv4 = Ipv4Config::make_dhcp();
   CHECK_THROWS_AS(static_interface_keys(dhcp), std::invalid_argument);
 }
 
@@ -146,7 +146,7 @@ TEST_CASE("interface facts: dhcp drops static addressing, unconfigured NIC drops
           doctest::test_suite("ifcfg")) {
   InterfaceFacts eth0;
   eth0.device = "eth0";
-  eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
+  eth0.ipv4 = Ipv4Config::make_dhcp();
   eth0.defroute = false;
   eth0.peerdns = false;
   auto f =
@@ -171,8 +171,8 @@ TEST_CASE("interface facts: dhcp drops static addressing, unconfigured NIC drops
 TEST_CASE("interface facts: facts_of a spec interface" * doctest::test_suite("ifcfg")) {
   GuestInterface gi;
   gi.name = "ens8";
-  gi.ipv4 = Ipv4Config{false, Cidr::parse("192.168.1.15/24"), Ipv4::parse("192.168.1.1")};
-  gi.defroute = false;
+  gi.ip.ipv4 = Ipv4Config{Ipv4Method::Static, {*Cidr::parse("192.168.1.15/24")}, Ipv4::parse("192.168.1.1")};
+  gi.ip.defroute = false;
   auto mac = *MacAddress::parse("52:54:00:5d:9c:34");
   auto f = facts_of(gi, mac, "7af78337-479d-47e2-8b16-a04dc42227c8");
   CHECK(f.device == "ens8");

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "ifcfg/route_file.hpp"
+#include "netconf/ifcfg/route_file.hpp"
 
 using namespace mvt;
 using ifcfg::RouteFile;
@@ -21,7 +21,7 @@ TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupport
       "10.20.0.0/16 via 104.50.201.86\n"
       "\n"
       "  10.30.0.0/16 via 104.50.201.86 dev ens9\n"
-      "10.40.0.0/16 via 104.50.201.86 metric 5\n"
+      "10.40.0.0/16 via 104.50.201.86 src 10.0.0.1\n"
       "default via 104.50.201.86\n"
       "192.0.2.7 via 104.50.201.86";
   auto r = RouteFile::parse(text);
@@ -36,7 +36,7 @@ TEST_CASE("route file: ip-lines format parses, keeps comments, reports unsupport
   auto p = r.problems();
   REQUIRE(p.size() == 1);
   CHECK(p[0].line == 5);
-  CHECK(p[0].message.find("metric") != std::string::npos);
+  CHECK(p[0].message.find("src") != std::string::npos);
 }
 
 TEST_CASE("route file: ip-lines set_routes keeps comments and wanted lines verbatim" *
@@ -76,11 +76,11 @@ TEST_CASE("route file: key format parses and set_routes rewrites groups in place
       "ADDRESS1=10.30.0.0\n"
       "NETMASK1=255.255.0.0\n"
       "GATEWAY1=104.50.201.86\n"
-      "METRIC1=3\n";
+      "OPTIONS1=\"mtu 1400\"\n";
   auto r = RouteFile::parse(text);
   CHECK(r.format() == RouteFile::Format::Keys);
   CHECK(r.write() == text);
-  REQUIRE(r.routes().size() == 1);  // route 1 has a METRIC: reported, not modelled
+  REQUIRE(r.routes().size() == 1);  // route 1 has OPTIONS: reported, not modelled
   CHECK(r.routes()[0] == route("10.20.0.0/16", "104.50.201.86"));
   REQUIRE(r.problems().size() == 1);
   CHECK(r.problems()[0].line == 6);
@@ -126,4 +126,24 @@ TEST_CASE("route file: stale keys with huge or zero-padded indexes are dropped, 
                      "ADDRESSX=keep\n");
   const std::string long_key = "ADDRESS" + std::string(100000, '7') + "=1\n";
   CHECK(RouteFile::parse(long_key).format() == RouteFile::Format::Keys);
+}
+
+TEST_CASE("route file: metrics are modelled (METRICn, ip lines), route6 files read IPv6 lines" *
+          doctest::test_suite("ifcfg")) {
+  auto keys = RouteFile::parse("ADDRESS0=10.20.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=192.0.2.1\nMETRIC0=7\n");
+  REQUIRE(keys.routes().size() == 1);
+  CHECK(keys.routes()[0].metric == 7u);
+  CHECK(keys.problems().empty());
+  auto lines = RouteFile::parse("10.30.0.0/16 via 192.0.2.1 metric 100\n");
+  REQUIRE(lines.routes().size() == 1);
+  CHECK(lines.routes()[0].str() == "10.30.0.0/16 via 192.0.2.1 metric 100");
+  CHECK(RouteFile::parse("10.30.0.0/16 via 192.0.2.1 metric x\n").problems().size() == 1);
+  auto v6 = RouteFile::parse("# v6\n2001:db8:100::/48 via 2001:db8::1 dev ens9\ndefault via fe80::1\n",
+                             IpFamily::V6);
+  REQUIRE(v6.routes().size() == 2);
+  CHECK(v6.routes()[1].to.str() == "::/0");
+  // An IPv4 line in a route6 file is not a route of that file.
+  CHECK(RouteFile::parse("10.0.0.0/8 via 192.0.2.1\n", IpFamily::V6).problems().size() == 1);
+  v6.set_routes({Route(*IpPrefix::parse("2001:db8:200::/48"), *IpAddress::parse("2001:db8::1"))});
+  CHECK(v6.write() == "# v6\n2001:db8:200::/48 via 2001:db8::1\n");
 }

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <map>
 
-#include "diff/managed_files.hpp"
+#include "netconf/ifcfg/ifcfg_format.hpp"
+#include "netconf/ifcfg/interface_facts.hpp"
 #include "diff_fixtures.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/planner.hpp"
@@ -161,7 +162,7 @@ TEST_CASE("plan: a removed interface's file goes after its detach" * doctest::te
   auto& d = o.hosts["kvm1"].domains["web1"];
   add_interface(d, observed_direct("52:54:00:aa:bb:cc", "em2", "bridge", std::nullopt, 3));
   o.hosts["kvm1"].guests["web1"].files["ifcfg-ens10"] =
-      file("ifcfg-ens10", std::string(diff::kManagedHeader) + "\nDEVICE=ens10\nHWADDR=52:54:00:aa:bb:cc\n");
+      file("ifcfg-ens10", std::string(ifcfg::kManagedHeader) + "\nDEVICE=ens10\nHWADDR=52:54:00:aa:bb:cc\n");
   const auto p = plan_for(t, o, true);
   check_invariants(p);
   const int det = index_of(p, "guest/web1/interface/52:54:00:aa:bb:cc", OpKind::LiveDetach);

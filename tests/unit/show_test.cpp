@@ -85,10 +85,10 @@ TEST_CASE("to_topology: the procedure's AFTER state, ifcfg facts matched by HWAD
   CHECK(eth0.name == "eth0");
   CHECK(eth0.kind == InterfaceKind::Network);
   CHECK(eth0.network == "default");
-  REQUIRE(eth0.ipv4);
-  CHECK(eth0.ipv4->dhcp);
-  CHECK(eth0.defroute == false);
-  CHECK(eth0.peerdns == false);
+  REQUIRE(eth0.ip.ipv4);
+  CHECK(eth0.ip.ipv4->dhcp());
+  CHECK(eth0.ip.defroute == false);
+  CHECK(eth0.ip.peerdns == false);
   CHECK(eth0.pos.at("defroute").line == 3);
   CHECK(eth0.pos.at("mac").file == "domain XML of web1");
 
@@ -98,29 +98,29 @@ TEST_CASE("to_topology: the procedure's AFTER state, ifcfg facts matched by HWAD
   CHECK(ens9.source_dev == "em2");
   CHECK(ens9.mode == MacvtapMode::Private);
   CHECK(ens9.model == std::optional<std::string>("rtl8139"));
-  REQUIRE(ens9.ipv4);
-  CHECK(ens9.ipv4->address->str() == "104.50.201.84/29");
-  CHECK(ens9.ipv4->gateway->str() == "104.50.201.86");
-  CHECK(ens9.defroute == true);
-  REQUIRE(ens9.dns);
-  CHECK(ens9.dns->at(0).str() == "8.8.8.8");
-  REQUIRE(ens9.routes);
-  REQUIRE(ens9.routes->size() == 1);
-  CHECK(ens9.routes->at(0).to.str() == "10.20.0.0/16");
+  REQUIRE(ens9.ip.ipv4);
+  CHECK(ens9.ip.ipv4->address()->str() == "104.50.201.84/29");
+  CHECK(ens9.ip.ipv4->gateway->str() == "104.50.201.86");
+  CHECK(ens9.ip.defroute == true);
+  REQUIRE(ens9.ip.dns);
+  CHECK(ens9.ip.dns->at(0).str() == "8.8.8.8");
+  REQUIRE(ens9.ip.routes);
+  REQUIRE(ens9.ip.routes->size() == 1);
+  CHECK(ens9.ip.routes->at(0).to.str() == "10.20.0.0/16");
   CHECK(ens9.pos.at("ipv4.address").file.str().find("ifcfg-ens9") != std::string::npos);
   CHECK(ens9.pos.at("ipv4.address").line == 6);
 
   const auto& ens8 = g.interfaces[2];
   CHECK(ens8.name == "ens8");  // from ifcfg-internal's DEVICE, matched by HWADDR
   CHECK_FALSE(ens8.model);
-  CHECK(ens8.ipv4->address->str() == "192.168.1.15/24");
-  CHECK_FALSE(ens8.routes);  // no route-ens8 file: not managed
+  CHECK(ens8.ip.ipv4->address()->str() == "192.168.1.15/24");
+  CHECK_FALSE(ens8.ip.routes);  // no route-ens8 file: not managed
 
   // db1: no guest files given -> interfaces without IP facts.
   const Guest& db1 = h.guests.at("db1");
   REQUIRE(db1.interfaces.size() == 1);
   CHECK(db1.interfaces[0].mode == MacvtapMode::Vepa);
-  CHECK_FALSE(db1.interfaces[0].ipv4);
+  CHECK_FALSE(db1.interfaces[0].ip.ipv4);
 }
 
 TEST_CASE("show: output validates and loads back to the same topology" * doctest::test_suite("show")) {
@@ -162,11 +162,11 @@ TEST_CASE("show: output validates and loads back to the same topology" * doctest
       CHECK(x.mode == y.mode);
       CHECK(x.mac == y.mac);
       CHECK(x.model == y.model);
-      CHECK(x.ipv4 == y.ipv4);
-      CHECK(x.defroute == y.defroute);
-      CHECK(x.peerdns == y.peerdns);
-      CHECK(x.dns == y.dns);
-      CHECK(x.routes == y.routes);
+      CHECK(x.ip.ipv4 == y.ip.ipv4);
+      CHECK(x.ip.defroute == y.ip.defroute);
+      CHECK(x.ip.peerdns == y.ip.peerdns);
+      CHECK(x.ip.dns == y.ip.dns);
+      CHECK(x.ip.routes == y.ip.routes);
     }
   }
 }
@@ -297,6 +297,6 @@ TEST_CASE("to_topology: an ifcfg pinned to another MAC is not the interface's" *
   const auto& ifs = t.hosts.at("kvm1").guests.at("web1").interfaces;
   REQUIRE(ifs.size() == 3);
   CHECK(ifs[0].name == "eth0");  // the guess stays
-  CHECK_FALSE(ifs[0].ipv4);      // but the stale file's facts are not attributed to it
-  CHECK(ifs[1].ipv4);            // ens9 still matched by its HWADDR
+  CHECK_FALSE(ifs[0].ip.ipv4);      // but the stale file's facts are not attributed to it
+  CHECK(ifs[1].ip.ipv4);            // ens9 still matched by its HWADDR
 }

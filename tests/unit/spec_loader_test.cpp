@@ -80,9 +80,9 @@ TEST_CASE("load: the seed spec is the procedure's topology" * doctest::test_suit
   CHECK(eth0.name == "eth0");
   CHECK(eth0.kind == InterfaceKind::Network);
   CHECK(eth0.network == "default");
-  CHECK(eth0.ipv4->dhcp);
-  CHECK(eth0.defroute == false);
-  CHECK(eth0.peerdns == false);
+  CHECK(eth0.ip.ipv4->dhcp());
+  CHECK(eth0.ip.defroute == false);
+  CHECK(eth0.ip.peerdns == false);
   CHECK_FALSE(eth0.mac);
   const auto& ens9 = g.interfaces[1];
   CHECK(ens9.name == "ens9");
@@ -91,20 +91,20 @@ TEST_CASE("load: the seed spec is the procedure's topology" * doctest::test_suit
   CHECK(ens9.mode == MacvtapMode::Private);
   CHECK(ens9.mac->str() == "52:54:00:5d:9c:33");
   CHECK(ens9.model == "rtl8139");
-  CHECK(ens9.ipv4->address->str() == "104.50.201.84/29");
-  CHECK(ens9.ipv4->gateway->str() == "104.50.201.86");
-  CHECK(ens9.defroute == true);
-  CHECK(ens9.peerdns == false);
-  REQUIRE(ens9.dns);
-  CHECK(ens9.dns->size() == 1);
-  CHECK((*ens9.dns)[0].str() == "8.8.8.8");
+  CHECK(ens9.ip.ipv4->address()->str() == "104.50.201.84/29");
+  CHECK(ens9.ip.ipv4->gateway->str() == "104.50.201.86");
+  CHECK(ens9.ip.defroute == true);
+  CHECK(ens9.ip.peerdns == false);
+  REQUIRE(ens9.ip.dns);
+  CHECK(ens9.ip.dns->size() == 1);
+  CHECK((*ens9.ip.dns)[0].str() == "8.8.8.8");
   const auto& ens8 = g.interfaces[2];
   CHECK(ens8.name == "ens8");
   CHECK(ens8.source_dev == "em1");
   CHECK(ens8.mode == MacvtapMode::Private);
-  CHECK(ens8.ipv4->address->str() == "192.168.1.15/24");
-  CHECK(ens8.ipv4->gateway->str() == "192.168.1.1");
-  CHECK(ens8.defroute == false);
+  CHECK(ens8.ip.ipv4->address()->str() == "192.168.1.15/24");
+  CHECK(ens8.ip.ipv4->gateway->str() == "192.168.1.1");
+  CHECK(ens8.ip.defroute == false);
   // Positions of every field read, 1-based, in the file as spelled.
   CHECK(ens9.pos.at("mac").file == path);
   CHECK(ens9.pos.at("mac").line == 27);
@@ -148,9 +148,9 @@ TEST_CASE("load: defaults" * doctest::test_suite("spec")) {
   CHECK(g.guest_files.kind == FileSourceKind::None);
   CHECK(g.activate == Activate::None);
   CHECK(g.interfaces.at(0).mode == MacvtapMode::Vepa);
-  CHECK_FALSE(g.interfaces.at(0).ipv4);
-  CHECK_FALSE(g.interfaces.at(0).defroute);
-  CHECK_FALSE(g.interfaces.at(0).dns);
+  CHECK_FALSE(g.interfaces.at(0).ip.ipv4);
+  CHECK_FALSE(g.interfaces.at(0).ip.defroute);
+  CHECK_FALSE(g.interfaces.at(0).ip.dns);
 }
 
 TEST_CASE("load: files merge like netplan - maps by key, lists replaced, later wins" *
@@ -189,7 +189,7 @@ hosts:
   REQUIRE(g.interfaces.size() == 1);                // list replaced whole, not appended
   CHECK(g.interfaces[0].name == "ens10");
   CHECK(g.interfaces[0].pos.at("").file == r.topology.files[1]);
-  CHECK_FALSE(g.interfaces[0].ipv4);                // nothing of the old ens9 survives
+  CHECK_FALSE(g.interfaces[0].ip.ipv4);                // nothing of the old ens9 survives
 
   // The same two files given in the other order: the base wins.
   const auto rev = spec::load({(t.path() / "20-override.yaml").string(),

@@ -30,8 +30,8 @@ GuestInterface direct(const std::string& name, const std::string& dev, const cha
 }
 
 GuestInterface with_static(GuestInterface i, const char* cidr, const char* gw, bool defroute) {
-  i.ipv4 = Ipv4Config{false, Cidr::parse(cidr), gw ? Ipv4::parse(gw) : std::nullopt};
-  i.defroute = defroute;
+  i.ip.ipv4 = Ipv4Config{Ipv4Method::Static, {*Cidr::parse(cidr)}, gw ? Ipv4::parse(gw) : std::nullopt};
+  i.ip.defroute = defroute;
   i.pos["ipv4.address"] = at(110);
   i.pos["ipv4.gateway"] = at(111);
   i.pos["defroute"] = at(112);
@@ -89,19 +89,19 @@ TEST_CASE("rule guest.one-defroute" * doctest::test_suite("spec")) {
   CHECK(f[0].pos.line == 55);
   CHECK(f[0].pos.column == 23);
   CHECK(f[0].message.find("'ens8'") != std::string::npos);
-  second.defroute = false;
+  second.ip.defroute = false;
   CHECK(run(topo({good, second}), "guest.one-defroute").empty());
 }
 
 TEST_CASE("rule guest.no-defroute is a warning" * doctest::test_suite("spec")) {
   auto i = good;
-  i.defroute = false;
+  i.ip.defroute = false;
   auto f = run(topo({i}), "guest.no-defroute");
   REQUIRE(f.size() == 1);
   CHECK(f[0].severity == Severity::Warning);
   CHECK(f[0].pos.line == 20);
   CHECK_FALSE(all(topo({i})).has_errors());
-  i.ipv4.reset();  // IP configuration not managed: nothing to say
+  i.ip.ipv4.reset();  // IP configuration not managed: nothing to say
   CHECK(run(topo({i}), "guest.no-defroute").empty());
 }
 
@@ -144,7 +144,7 @@ TEST_CASE("rule iface.address-not-network-or-broadcast" * doctest::test_suite("s
 
 TEST_CASE("rule route.to-network" * doctest::test_suite("spec")) {
   auto i = good;
-  i.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
+  i.ip.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
                                 {*Cidr::parse("10.30.0.1/16"), *Ipv4::parse("104.50.201.86")}};
   i.pos["routes.1.to"] = at(77, 21);
   auto f = run(topo({i}), "route.to-network");
@@ -275,14 +275,14 @@ TEST_CASE("rule guest.name-swap-risk is a warning" * doctest::test_suite("spec")
 
 TEST_CASE("rule route.via-in-subnet" * doctest::test_suite("spec")) {
   auto i = good;
-  i.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
+  i.ip.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86")},
                                 {*Cidr::parse("10.30.0.0/16"), *Ipv4::parse("192.0.2.1")}};
   i.pos["routes.1.via"] = at(78, 40);
   auto f = run(topo({i}), "route.via-in-subnet");
   REQUIRE(f.size() == 1);
   CHECK(f[0].pos.line == 78);
   CHECK(f[0].message.find("192.0.2.1") != std::string::npos);
-  i.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};  // DHCP: subnet unknown, no check
+  i.ip.ipv4 = Ipv4Config::make_dhcp();  // DHCP: subnet unknown, no check
   CHECK(run(topo({i}), "route.via-in-subnet").empty());
 }
 

@@ -150,15 +150,15 @@ TEST_CASE("verify: the routes the spec implies (procedure's Verification table)"
   GuestInterface eth0;
   eth0.name = "eth0";
   eth0.kind = InterfaceKind::Network;
-  eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
-  eth0.defroute = true;
+  eth0.ip.ipv4 = Ipv4Config::make_dhcp();
+  eth0.ip.defroute = true;
   g.interfaces.push_back(eth0);
   g.interfaces.push_back(captured_direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/32", "192.0.2.1",
                                 false));
   // DHCP default: any gateway; a /32 has no connected route; no defroute -> no default.
   CHECK(strs(implied_routes(g)) == std::vector<std::string>{"default via (DHCP's gateway) dev eth0"});
   // defroute unset with a static gateway: initscripts' DEFROUTE defaults to yes.
-  g.interfaces[1].defroute.reset();
+  g.interfaces[1].ip.defroute.reset();
   CHECK(strs(implied_routes(g)).back() == "default via 192.0.2.1 dev ens9");
 }
 
@@ -171,7 +171,7 @@ TEST_CASE("verify: the captured routing table matches the spec, differences are 
 
   // A spec with another gateway (the --try wrong-gateway case): the default differs.
   Guest wrong = g;
-  wrong.interfaces[0].ipv4->gateway = ip("192.0.2.254");
+  wrong.interfaces[0].ip.ipv4->gateway = ip("192.0.2.254");
   const auto gw = compare_routes(wrong, parse_ip_routes(verify_fixture("guest-ip-route.json")));
   CHECK_FALSE(gw.ok());
   CHECK(strs(gw.missing) == std::vector<std::string>{"default via 192.0.2.254 dev ens9"});
@@ -191,8 +191,8 @@ TEST_CASE("verify: routes the comparison leaves alone, and a second default it d
   GuestInterface eth0;
   eth0.name = "eth0";
   eth0.kind = InterfaceKind::Network;
-  eth0.ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
-  eth0.defroute = false;
+  eth0.ip.ipv4 = Ipv4Config::make_dhcp();
+  eth0.ip.defroute = false;
   g.interfaces.insert(g.interfaces.begin(), eth0);
   auto live = parse_ip_routes(verify_fixture("guest-ip-route.json"));
   // DHCP's connected route and a device the spec does not name: not compared.
@@ -216,9 +216,9 @@ TEST_CASE("verify: reachability targets are the static gateways, each once" *
   REQUIRE(t.size() == 2);
   CHECK(t[0] == std::pair<std::string, Ipv4>{"ens9", ip("192.0.2.1")});
   CHECK(t[1] == std::pair<std::string, Ipv4>{"ens8", ip("198.51.100.1")});
-  g.interfaces[1].ipv4->gateway = ip("192.0.2.1");
+  g.interfaces[1].ip.ipv4->gateway = ip("192.0.2.1");
   CHECK(reachability_targets(g).size() == 1);
-  g.interfaces[0].ipv4 = Ipv4Config{true, std::nullopt, std::nullopt};
-  g.interfaces[1].ipv4->gateway.reset();
+  g.interfaces[0].ip.ipv4 = Ipv4Config::make_dhcp();
+  g.interfaces[1].ip.ipv4->gateway.reset();
   CHECK(reachability_targets(g).empty());
 }

@@ -15,8 +15,8 @@ inline std::string verify_fixture(const std::string& name) {
 inline GuestInterface captured_direct(const char* name, const char* nic, const char* m,
                                       const char* addr, const char* gw, bool defroute) {
   GuestInterface i = direct_if(name, nic, MacvtapMode::Private, std::string(m));
-  i.ipv4 = static_ip(addr, gw);
-  i.defroute = defroute;
+  i.ip.ipv4 = static_ip(addr, gw);
+  i.ip.defroute = defroute;
   return i;
 }
 
@@ -31,7 +31,7 @@ inline Guest captured_guest() {
       captured_direct("ens9", "em2", "52:54:00:c0:ff:09", "192.0.2.84/24", "192.0.2.1", true));
   auto ens8 = captured_direct("ens8", "em1", "52:54:00:c0:ff:08", "198.51.100.15/24",
                               "198.51.100.1", false);
-  ens8.routes = std::vector<Route>{{*Cidr::parse("203.0.113.128/25"), *Ipv4::parse("198.51.100.1")}};
+  ens8.ip.routes = std::vector<Route>{{*Cidr::parse("203.0.113.128/25"), *Ipv4::parse("198.51.100.1")}};
   g.interfaces.push_back(ens8);
   return g;
 }

@@ -72,7 +72,7 @@ TEST_CASE("verify_guests: the captured lab guest passes MAC, routes and reachabi
 TEST_CASE("verify_guests: wrong gateway -> routes and reachability fail with expected/found" *
           doctest::test_suite("verify")) {
   Rig r;
-  r.spec.guests.begin()->second.interfaces[0].ipv4->gateway = Ipv4::parse("192.0.2.254");
+  r.spec.guests.begin()->second.interfaces[0].ip.ipv4->gateway = Ipv4::parse("192.0.2.254");
   r.hv.unreachable = {"192.0.2.254"};
   const auto rep = verify_guests(r.spec, r.b, r.o);
   CHECK_FALSE(rep.ok());

@@ -2,7 +2,7 @@
 // against bash itself by tests/unit/ifcfg_bash_diff_test.cpp).
 #include <cstdint>
 
-#include "ifcfg/shell_scan.hpp"
+#include "netconf/ifcfg/shell_scan.hpp"
 
 namespace mvt::ifcfg::detail {
 namespace {

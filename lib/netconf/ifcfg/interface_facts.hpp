@@ -24,8 +24,9 @@
 #include <utility>
 #include <vector>
 
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
 #include "model/net_types.hpp"
+#include "model/interface_config.hpp"
 #include "model/topology.hpp"
 
 namespace mvt::ifcfg {
@@ -53,7 +54,12 @@ struct InterfaceFacts {
   std::optional<Ipv4Config> ipv4;        // BOOTPROTO, IPADDR, PREFIX, GATEWAY (+ NETMASK)
   std::optional<bool> defroute;          // DEFROUTE=
   std::optional<bool> peerdns;           // PEERDNS=
-  std::optional<std::vector<Ipv4>> dns;  // DNS1..n; stale DNSk (k > n) removed
+  std::optional<std::vector<IpAddress>> dns;  // DNS1..n; stale DNSk (k > n) removed
+  // IPV6INIT, IPV6_AUTOCONF, DHCPV6C, IPV6ADDR, IPV6ADDR_SECONDARIES, IPV6_DEFAULTGW; when
+  // nullopt a new file says IPV6INIT=no (the procedure's).
+  std::optional<Ipv6Config> ipv6;
+  std::optional<bool> ipv6_defroute;  // IPV6_DEFROUTE=
+  std::optional<int> mtu;             // MTU=
 };
 
 // Desired facts of a host NIC left unconfigured for macvtap (`config: unconfigured`).
@@ -65,10 +71,11 @@ struct UnconfiguredNicFacts {
 
 // The guest interface's managed keys. In a new file the order is the procedure's:
 // NAME DEVICE [HWADDR] TYPE ONBOOT BOOTPROTO IPADDR PREFIX GATEWAY DEFROUTE PEERROUTES PEERDNS
-// DNSn IPV4_FAILURE_FATAL IPV6INIT IPV6_AUTOCONF IPV6_DEFROUTE IPV6_PEERDNS IPV6_PEERROUTES
-// IPV6_FAILURE_FATAL UUID. Static: BOOTPROTO=none, PREFIX (never NETMASK), PEERROUTES=no,
+// DNSn IPV4_FAILURE_FATAL [MTU] IPV6INIT IPV6_AUTOCONF [DHCPV6C IPV6ADDR IPV6ADDR_SECONDARIES
+// IPV6_DEFAULTGW] IPV6_DEFROUTE IPV6_PEERDNS IPV6_PEERROUTES IPV6_FAILURE_FATAL UUID. Static: BOOTPROTO=none, PREFIX (never NETMASK), PEERROUTES=no,
 // IPV4_FAILURE_FATAL=yes; DHCP: BOOTPROTO=dhcp and IPADDR/PREFIX/NETMASK/GATEWAY absent.
-// NAME, TYPE and the constant IPv4/IPv6 policy keys are `create_only`.
+// NAME, TYPE and the constant IPv4/IPv6 policy keys are `create_only` (the IPv6 ones only
+// while the facts say nothing about IPv6).
 ManagedKeys interface_keys(const InterfaceFacts& f);
 
 // The unconfigured host NIC (procedure: ifcfg-em2): ONBOOT=no, BOOTPROTO=no, DEFROUTE=no,

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <string>
 
-#include "ifcfg/ifcfg_file.hpp"
-#include "ifcfg/shell_scan.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/shell_scan.hpp"
 
 namespace mvt::ifcfg {
 namespace {
@@ -120,12 +120,12 @@ std::optional<Ipv4> File::gateway() const {
   return std::nullopt;
 }
 
-std::vector<Ipv4> File::dns() const {
-  std::vector<Ipv4> out;
+std::vector<IpAddress> File::dns() const {
+  std::vector<IpAddress> out;
   for (int i = 1;; ++i) {
     auto v = get("DNS" + std::to_string(i));
     if (!v) break;
-    if (auto a = Ipv4::parse(*v)) out.push_back(*a);
+    if (auto a = IpAddress::parse(*v)) out.push_back(*a);
   }
   return out;
 }

@@ -1,9 +1,10 @@
-#include "ifcfg/route_file.hpp"
+#include "netconf/ifcfg/route_file.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 namespace mvt::ifcfg {
@@ -28,12 +29,30 @@ bool is_comment_or_blank(const std::string& line) {
   return w.empty() || w[0][0] == '#';
 }
 
-// Parses "DEST" as ip(8) does for routes: "default", "a.b.c.d", "a.b.c.d/p".
-std::optional<Cidr> parse_dest(const std::string& s) {
-  if (s == "default") return Cidr(Ipv4(0), 0);
-  if (s.find('/') != std::string::npos) return Cidr::parse(s);
-  if (auto a = Ipv4::parse(s)) return Cidr(*a, 32);
-  return std::nullopt;
+// Parses "DEST" as ip(8) does for routes: "default", "ADDR", "ADDR/p" of the file's family.
+std::optional<IpPrefix> parse_dest(const std::string& s, IpFamily fam) {
+  if (s == "default")
+    return fam == IpFamily::V4 ? IpPrefix(Cidr(Ipv4(0), 0)) : IpPrefix(IpAddress::v6({}), 0);
+  std::optional<IpPrefix> p;
+  if (s.find('/') != std::string::npos) {
+    p = IpPrefix::parse(s);
+  } else if (auto a = IpAddress::parse(s)) {
+    p = IpPrefix(*a, a->max_prefix());
+  }
+  if (p && p->family() != fam) return std::nullopt;
+  return p;
+}
+
+// A decimal metric 0..4294967295 without a sign or leading zero.
+std::optional<std::uint32_t> parse_metric(std::string_view s) {
+  if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
 }
 
 struct IpLine {
@@ -42,33 +61,41 @@ struct IpLine {
   std::size_t column = 1;
 };
 
-// One `ip route add` argument list. Recognised: [to] DEST, via GW, dev DEV; anything else
-// (metric, src, mtu, route types...) makes the line a problem, since the model cannot
+// One `ip route add` argument list. Recognised: [to] DEST, via GW, dev DEV, metric N;
+// anything else (src, mtu, route types...) makes the line a problem, since the model cannot
 // represent it.
-IpLine parse_ip_line(const std::string& line) {
+IpLine parse_ip_line(const std::string& line, IpFamily fam) {
   IpLine r;
   auto w = split_words(line);
   r.column = line.find_first_not_of(" \t") + 1;
-  std::optional<Cidr> to;
-  std::optional<Ipv4> via;
+  std::optional<IpPrefix> to;
+  std::optional<IpAddress> via;
+  std::optional<std::uint32_t> metric;
+  const std::string fam_name = fam == IpFamily::V4 ? "IPv4" : "IPv6";
   for (std::size_t i = 0; i < w.size(); ++i) {
     const auto& t = w[i];
     bool has_arg = i + 1 < w.size();
-    if ((t == "via" || t == "to" || t == "dev") && !has_arg) {
+    if ((t == "via" || t == "to" || t == "dev" || t == "metric") && !has_arg) {
       r.problem = "'" + t + "' without an argument";
       return r;
     }
     if (t == "via") {
-      via = Ipv4::parse(w[++i]);
-      if (!via) {
-        r.problem = "gateway '" + w[i] + "' is not an IPv4 address";
+      via = IpAddress::parse(w[++i]);
+      if (!via || via->family() != fam) {
+        r.problem = "gateway '" + w[i] + "' is not an " + fam_name + " address";
+        return r;
+      }
+    } else if (t == "metric" && !metric) {
+      metric = parse_metric(w[++i]);
+      if (!metric) {
+        r.problem = "metric '" + w[i] + "' is not a number";
         return r;
       }
     } else if (t == "dev") {
       ++i;
     } else if (t == "to" || (!to && i == 0)) {
       const std::string& d = t == "to" ? w[++i] : t;
-      to = parse_dest(d);
+      to = parse_dest(d, fam);
       if (!to) {
         r.problem = "destination '" + d + "' is not supported";
         return r;
@@ -82,17 +109,15 @@ IpLine parse_ip_line(const std::string& line) {
     r.problem = "route without a destination";
   } else if (!via) {
     r.problem = "route without a gateway ('via') is not supported by the model";
-  } else if (to->network() != to->address()) {
+  } else if (!to->is_network()) {
     r.problem = "destination " + to->str() + " has host bits set";
   } else {
-    r.route = Route{*to, *via};
+    r.route = Route{*to, *via, metric};
   }
   return r;
 }
 
-std::string ip_line_for(const Route& r) {
-  return r.to.str() + " via " + r.via.str();
-}
+std::string ip_line_for(const Route& r) { return r.str(); }
 
 // The index of a route-file key `<PREFIX><digits>` whose prefix is one of `prefixes`; a
 // number too large for the type is the largest index. No std::regex: it recursed once per
@@ -120,10 +145,11 @@ bool has_address_keys(const File& f) {
 
 }  // namespace
 
-RouteFile RouteFile::parse(std::string_view text) {
+RouteFile RouteFile::parse(std::string_view text, IpFamily family) {
   RouteFile rf;
+  rf.family_ = family;
   rf.keys_ = File::parse(text);
-  if (has_address_keys(rf.keys_)) {
+  if (family == IpFamily::V4 && has_address_keys(rf.keys_)) {
     rf.format_ = Format::Keys;
     return rf;
   }
@@ -180,13 +206,16 @@ std::vector<KeyRoute> key_routes(const File& f) {
       kr.problem = "NETMASK" + s + " is not a valid netmask";
     } else if (!via) {
       kr.problem = "route " + s + " has no usable GATEWAY" + s + " (not supported by the model)";
-    } else if (f.has("METRIC" + s) || f.has("OPTIONS" + s)) {
-      kr.problem = "route " + s + " has METRIC" + s + "/OPTIONS" + s +
-                   ", which the model does not represent";
+    } else if (f.has("OPTIONS" + s)) {
+      kr.problem = "route " + s + " has OPTIONS" + s + ", which the model does not represent";
+    } else if (f.has("METRIC" + s) && !(f.get("METRIC" + s) && parse_metric(*f.get("METRIC" + s)))) {
+      kr.problem = "METRIC" + s + " is not a number";
     } else if (Cidr(*a, *prefix).network() != *a) {
       kr.problem = "ADDRESS" + s + " has host bits set for its netmask";
     } else {
-      kr.route = Route{Cidr(*a, *prefix), *via};
+      std::optional<std::uint32_t> metric;
+      if (auto m = f.get("METRIC" + s)) metric = parse_metric(*m);
+      kr.route = Route{Cidr(*a, *prefix), *via, metric};
     }
     out.push_back(std::move(kr));
   }
@@ -204,7 +233,7 @@ std::vector<Route> RouteFile::routes() const {
   }
   for (const auto& l : lines_) {
     if (is_comment_or_blank(l)) continue;
-    if (auto r = parse_ip_line(l).route) out.push_back(*r);
+    if (auto r = parse_ip_line(l, family_).route) out.push_back(*r);
   }
   return out;
 }
@@ -221,7 +250,7 @@ std::vector<Problem> RouteFile::problems() const {
   }
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     if (is_comment_or_blank(lines_[i])) continue;
-    auto p = parse_ip_line(lines_[i]);
+    auto p = parse_ip_line(lines_[i], family_);
     if (!p.problem.empty())
       out.push_back(Problem{static_cast<int>(i) + 1, static_cast<int>(p.column), {}, p.problem});
   }
@@ -237,10 +266,16 @@ void RouteFile::set_routes(const std::vector<Route>& routes) {
       bool same = i < static_cast<int>(current.size()) && current[i].route &&
                   *current[i].route == routes[i];
       if (same) continue;
-      keys_.set("ADDRESS" + s, routes[i].to.address().str());
-      keys_.set("NETMASK" + s, routes[i].to.netmask().str());
+      const auto to = routes[i].to.v4();
+      if (!to || !routes[i].via.is_v4())  // the caller passes this file's family only
+        throw std::invalid_argument("route-file: " + routes[i].str() + " is not IPv4");
+      keys_.set("ADDRESS" + s, to->address().str());
+      keys_.set("NETMASK" + s, to->netmask().str());
       keys_.set("GATEWAY" + s, routes[i].via.str());
-      keys_.unset("METRIC" + s);
+      if (routes[i].metric)
+        keys_.set("METRIC" + s, std::to_string(*routes[i].metric));
+      else
+        keys_.unset("METRIC" + s);
       keys_.unset("OPTIONS" + s);
     }
     std::vector<std::string> gone;  // removed in one pass: linear in the file's size
@@ -262,7 +297,7 @@ void RouteFile::set_routes(const std::vector<Route>& routes) {
       out.push_back(l);
       continue;
     }
-    auto p = parse_ip_line(l);
+    auto p = parse_ip_line(l, family_);
     if (!p.route) {
       out.push_back(l);
       continue;

@@ -8,25 +8,27 @@
 // The model's Route is "network via gateway". What it cannot represent is reported by
 // problems() and left out of routes(), never silently dropped from the file:
 //  - key format: groups are read consecutively from 0 and stop at the first missing
-//    ADDRESSn (as initscripts' ifup-routes); a group without a usable GATEWAYn, with METRICn
-//    or OPTIONSn, or with host bits set is a problem (line of its ADDRESSn);
-//  - ip format: "[to] DEST [via GW] [dev DEV]" where DEST is default, a.b.c.d or a.b.c.d/p;
-//    any other attribute (metric, src, mtu, route types such as local) makes the line a
-//    problem (its line and column). Comment and blank lines are not routes.
+//    ADDRESSn (as initscripts' ifup-routes); a group without a usable GATEWAYn, with
+//    OPTIONSn, a non-numeric METRICn or with host bits set is a problem (line of ADDRESSn);
+//  - ip format: "[to] DEST [via GW] [dev DEV] [metric N]" where DEST is default, ADDR or
+//    ADDR/p of the file's family (route6-<dev>: IPv6, ip lines only); any other attribute
+//    (src, mtu, route types such as local) makes the line a problem (its line and column).
+//    Comment and blank lines are not routes.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "ifcfg/ifcfg_file.hpp"
-#include "model/topology.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
+#include "model/interface_config.hpp"
 
 namespace mvt::ifcfg {
 
 class RouteFile {
  public:
   enum class Format { Keys, IpLines };
-  static RouteFile parse(std::string_view text);
+  // `family`: V4 for route-<dev> (both formats), V6 for route6-<dev> (ip lines only).
+  static RouteFile parse(std::string_view text, IpFamily family = IpFamily::V4);
   std::string write() const;
   Format format() const { return format_; }
   // The routes the file declares, in file order (unsupported lines -> problems()).
@@ -43,6 +45,7 @@ class RouteFile {
 
  private:
   Format format_ = Format::IpLines;
+  IpFamily family_ = IpFamily::V4;
   File keys_;                       // Keys format
   std::vector<std::string> lines_;  // IpLines format, verbatim (without newline)
   bool final_newline_ = true;

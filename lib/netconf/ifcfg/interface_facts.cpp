@@ -1,4 +1,4 @@
-#include "ifcfg/interface_facts.hpp"
+#include "netconf/ifcfg/interface_facts.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -34,7 +34,7 @@ bool is_bool_key(std::string_view k) {
       "ONBOOT",          "DEFROUTE",           "PEERDNS",
       "PEERROUTES",      "IPV4_FAILURE_FATAL", "IPV6INIT",
       "IPV6_AUTOCONF",   "IPV6_DEFROUTE",      "IPV6_PEERDNS",
-      "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL", "NM_CONTROLLED",
+      "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL", "NM_CONTROLLED",  "DHCPV6C",
       "USERCTL"};
   return contains(keys, k);
 }
@@ -70,7 +70,22 @@ bool same_meaning(const File& file, const std::string& key, const std::string& w
     return a && b && *a == *b;
   }
   if (key == "UUID") return lower(*cur) == lower(want);
-  if (fam == "IPADDR" || fam == "GATEWAY" || fam == "DNS") {
+  if (key == "IPV6ADDR") {
+    auto a = IpPrefix::parse(*cur);
+    auto b = IpPrefix::parse(want);
+    return a && b && *a == *b;
+  }
+  if (key == "IPV6_DEFAULTGW") {
+    auto a = IpAddress::parse(*cur);
+    auto b = IpAddress::parse(want);
+    return a && b && *a == *b;
+  }
+  if (fam == "DNS") {
+    auto a = IpAddress::parse(*cur);
+    auto b = IpAddress::parse(want);
+    return a && b && *a == *b;
+  }
+  if (fam == "IPADDR" || fam == "GATEWAY") {
     auto a = Ipv4::parse(*cur);
     auto b = Ipv4::parse(want);
     return a && b && *a == *b;
@@ -111,7 +126,7 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
   if (f.onboot) v.push_back({"ONBOOT", yes_no(*f.onboot)});
   bool is_static = false;
   if (f.ipv4) {
-    if (f.ipv4->dhcp) {
+    if (f.ipv4->dhcp()) {
       v.push_back({"BOOTPROTO", "dhcp"});
       for (const char* k :
            {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0", "NETMASK0", "GATEWAY0"})
@@ -119,9 +134,9 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
     } else {
       is_static = true;
       v.push_back({"BOOTPROTO", "none"});
-      if (f.ipv4->address) {
-        v.push_back({"IPADDR", f.ipv4->address->address().str()});
-        v.push_back({"PREFIX", std::to_string(f.ipv4->address->prefix())});
+      if (f.ipv4->address()) {
+        v.push_back({"IPADDR", f.ipv4->address()->address().str()});
+        v.push_back({"PREFIX", std::to_string(f.ipv4->address()->prefix())});
       }
       if (f.ipv4->gateway)
         v.push_back({"GATEWAY", f.ipv4->gateway->str()});
@@ -138,13 +153,54 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
     m.absent_numbered.push_back("DNS");
   }
   if (is_static) v.push_back({"IPV4_FAILURE_FATAL", "yes"});
-  for (const char* k : {"IPV6INIT", "IPV6_AUTOCONF", "IPV6_DEFROUTE", "IPV6_PEERDNS",
-                        "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL"})
+  if (f.mtu) v.push_back({"MTU", std::to_string(*f.mtu)});
+  m.create_only = {"NAME", "TYPE", "PEERROUTES", "IPV4_FAILURE_FATAL"};
+  if (f.ipv6) {
+    const Ipv6Config& c = *f.ipv6;
+    const bool on = c.method != Ipv6Method::Disabled;
+    v.push_back({"IPV6INIT", yes_no(on)});
+    if (on) {
+      v.push_back({"IPV6_AUTOCONF", yes_no(c.method == Ipv6Method::Auto)});
+      if (c.method == Ipv6Method::Dhcp)
+        v.push_back({"DHCPV6C", "yes"});
+      else
+        m.absent.push_back("DHCPV6C");
+    } else {
+      for (const char* k : {"IPV6_AUTOCONF", "DHCPV6C"}) m.absent.push_back(k);
+    }
+    if (on && !c.addresses.empty()) {
+      v.push_back({"IPV6ADDR", c.addresses.front().str()});
+      std::string rest;
+      for (std::size_t i = 1; i < c.addresses.size(); ++i)
+        rest += (rest.empty() ? "" : " ") + c.addresses[i].str();
+      if (rest.empty())
+        m.absent.push_back("IPV6ADDR_SECONDARIES");
+      else
+        v.push_back({"IPV6ADDR_SECONDARIES", rest});
+    } else {
+      for (const char* k : {"IPV6ADDR", "IPV6ADDR_SECONDARIES"}) m.absent.push_back(k);
+    }
+    if (on && c.gateway)
+      v.push_back({"IPV6_DEFAULTGW", c.gateway->str()});
+    else
+      m.absent.push_back("IPV6_DEFAULTGW");
+  } else {
+    for (const char* k : {"IPV6INIT", "IPV6_AUTOCONF"}) {
+      v.push_back({k, "no"});
+      m.create_only.push_back(k);
+    }
+  }
+  if (f.ipv6_defroute) {
+    v.push_back({"IPV6_DEFROUTE", yes_no(*f.ipv6_defroute)});
+  } else {
+    v.push_back({"IPV6_DEFROUTE", "no"});
+    m.create_only.push_back("IPV6_DEFROUTE");
+  }
+  for (const char* k : {"IPV6_PEERDNS", "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL"}) {
     v.push_back({k, "no"});
+    m.create_only.push_back(k);
+  }
   if (f.uuid) v.push_back({"UUID", *f.uuid});
-  m.create_only = {
-      "NAME",          "TYPE",          "PEERROUTES",   "IPV4_FAILURE_FATAL", "IPV6INIT",
-      "IPV6_AUTOCONF", "IPV6_DEFROUTE", "IPV6_PEERDNS", "IPV6_PEERROUTES",    "IPV6_FAILURE_FATAL"};
   return m;
 }
 
@@ -179,7 +235,7 @@ KeyValues unconfigured_nic_keys(std::string_view device, const std::optional<Mac
 }
 
 KeyValues static_interface_keys(const InterfaceFacts& f) {
-  if (!f.ipv4 || f.ipv4->dhcp || !f.ipv4->address)
+  if (!f.ipv4 || f.ipv4->dhcp() || !f.ipv4->address())
     throw std::invalid_argument("static_interface_keys: " + f.device +
                                 " has no static IPv4 address");
   return interface_keys(f).values;
@@ -243,10 +299,13 @@ InterfaceFacts facts_of(const GuestInterface& i, const MacAddress& mac,
   f.device = i.name;
   if (pin_hwaddr) f.hwaddr = mac;
   f.uuid = std::move(uuid);
-  f.ipv4 = i.ipv4;
-  f.defroute = i.defroute;
-  f.peerdns = i.peerdns;
-  f.dns = i.dns;
+  f.ipv4 = i.ip.ipv4;
+  f.ipv6 = i.ip.ipv6;
+  f.defroute = i.ip.defroute;
+  f.ipv6_defroute = i.ip.ipv6_defroute;
+  f.peerdns = i.ip.peerdns;
+  f.dns = i.ip.dns;
+  f.mtu = i.ip.mtu;
   return f;
 }
 

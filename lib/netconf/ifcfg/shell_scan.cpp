@@ -1,4 +1,4 @@
-#include "ifcfg/shell_scan.hpp"
+#include "netconf/ifcfg/shell_scan.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,11 +1,11 @@
-#include "ifcfg/ifcfg_file.hpp"
+#include "netconf/ifcfg/ifcfg_file.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ifcfg/shell_scan.hpp"
+#include "netconf/ifcfg/shell_scan.hpp"
 
 namespace mvt::ifcfg {
 

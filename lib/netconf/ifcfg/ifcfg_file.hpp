@@ -46,7 +46,7 @@ struct Problem {
   // Sourcing the statement does more than assign plain values (issue 12): a command
   // (`readonly`, `export`, `unset`, `.`, a function definition...), an operator, KEY+=,
   // KEY[i]=, an unterminated quote, an expansion that can assign ($((...)), ${X:=v}).
-  // A file with such a problem is never managed (diff/managed_files.hpp).
+  // A file with such a problem is never managed (sourced_check.hpp).
   bool refuse = false;
   // A command substitution ($(...), `...`): sourcing the file runs a command.
   bool command = false;
@@ -97,8 +97,9 @@ class File {
   std::optional<Cidr> ipv4_address() const;
   // GATEWAY, else GATEWAY0 (the per-address GATEWAYn of IPADDRn, n >= 1, are distinct facts).
   std::optional<Ipv4> gateway() const;
-  // DNS1, DNS2, ... in order, stopping at the first gap; unparsable entries are skipped.
-  std::vector<Ipv4> dns() const;
+  // DNS1, DNS2, ... in order (either family), stopping at the first gap; unparsable
+  // entries are skipped.
+  std::vector<IpAddress> dns() const;
 
   // The file's statements (one or more physical lines each), defined in the .cpp.
   struct LineRec;

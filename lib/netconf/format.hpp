@@ -1,0 +1,129 @@
+#pragma once
+// The format seam (issue 14, point 2): one network-config file format of a guest or host,
+// modelled on NetworkManager's settings plugins (one settings model, one plugin per format).
+// `show` (observe/to_topology) and `diff` use the same Format::read, so one set of rules
+// decides what a file means; `diff` compares the InterfaceConfig values it returns with the
+// spec's and asks the format for the file edits (lossless: every byte the edit does not have
+// to change is kept). Nothing outside lib/netconf/<format>/ knows a file name or key.
+//
+// A format owns a device's files by MAC, not by name (point 7): `read` reports for each device
+// the MAC its files pin, and two devices pinning one MAC are an error naming both files.
+//
+// Adding a format: a folder lib/netconf/<name>/ implementing Format, and one line in
+// registry.cpp.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/field_change.hpp"
+#include "model/interface_config.hpp"
+#include "model/observed.hpp"
+#include "model/topology.hpp"
+#include "util/diagnostics.hpp"
+
+namespace mvt::netconf {
+
+enum class FileRole {
+  HostNic,      // a host NIC's config (config: unconfigured)
+  GuestConfig,  // a guest device's main config file
+  GuestRoutes,  // a guest device's route file (one per family in some formats)
+};
+enum class FileAction { Create, Update, Remove };
+
+// One file edit a format proposes: the whole new content, computed from `before` by changing
+// only the managed keys; `fields` (decoded key values) exist for the plan's readers only.
+struct FileEdit {
+  FileRole role = FileRole::GuestConfig;
+  FileAction action = FileAction::Update;
+  std::string name;     // the file's name ("ifcfg-ens9")
+  std::string path;     // relative to the root
+  std::string subject;  // the device (NIC or guest device name)
+  std::optional<std::string> before;  // observed bytes (nullopt: absent)
+  std::string after;                  // new bytes (Remove: empty)
+  unsigned mode = 0644;
+  std::vector<FieldChange> fields;
+};
+
+// What a format read for one device from a root's files.
+struct DeviceConfig {
+  std::string device;             // the device the files configure
+  std::optional<MacAddress> mac;  // the MAC its files pin (nullopt: not pinned)
+  InterfaceConfig config;         // every field the files say (nullopt: they do not say)
+  Positions pos;                  // field ("ipv4", "dns", "name", "mac", ...) -> file:line
+  std::vector<std::string> files; // names of its files, main file first
+  bool created_by_tool = false;   // its main file starts with the tool's header
+  bool ethernet = true;           // a plain Ethernet device (not lo, a bridge, a VLAN...)
+  bool unconfigured = false;      // left to guests: not brought up, no address, no DHCP
+  // Keys the format could not read safely (an expansion, a command): they stay as they are.
+  std::vector<std::string> unsafe_keys;
+};
+
+// The desired state of one guest device.
+struct GuestWant {
+  std::string host;
+  std::string guest;
+  std::string device;
+  MacAddress mac;
+  bool pin_mac = false;  // write the MAC pin even into an existing file that has none
+  const InterfaceConfig* config = nullptr;
+};
+
+// The desired state of one `config: unconfigured` host NIC.
+struct HostNicWant {
+  std::string host;
+  std::string nic;
+  std::optional<MacAddress> mac;
+};
+
+class Format {
+ public:
+  virtual ~Format() = default;
+  virtual std::string_view name() const = 0;  // "ifcfg"
+  // The directory (relative to a root) holding the format's files, and which names in it it
+  // reads; the file names that can hold a device's config (for sources that cannot list).
+  virtual std::string_view dir() const = 0;
+  virtual bool reads(std::string_view file_name) const = 0;
+  virtual std::vector<std::string> file_names(std::string_view device) const = 0;
+
+  // Every device configured in `files` (one entry per device). Problems go to `diags` with
+  // file:line: an unsafe value in a key the model reads is an error; one in a key it does not
+  // manage is a warning (the rest of the file is still read), `who` prefixes messages.
+  virtual std::vector<DeviceConfig> read(const NetworkScripts& files, const std::string& who,
+                                         Diagnostics& diags) const = 0;
+
+  // Edits that make the device's files say what `want.config` declares (nothing else is
+  // touched): `have` is the device's current config as read() found it (nullptr: no file).
+  // A device renamed (same MAC, other name) gets its config moved to the new name and its
+  // old files removed. Files that must not be edited (not plain assignments) are errors in
+  // `diags` and give no edit.
+  virtual std::vector<FileEdit> guest_edits(const GuestWant& want, const DeviceConfig* have,
+                                            const NetworkScripts& files, const std::string& who,
+                                            Diagnostics& diags) const = 0;
+  // The files guest_edits() depends on (for the plan's fingerprint: present or absent).
+  virtual std::vector<std::string> watched(const GuestWant& want, const DeviceConfig* have,
+                                           const NetworkScripts& files) const = 0;
+  virtual std::vector<FileEdit> host_nic_edits(const HostNicWant& want, const DeviceConfig* have,
+                                               const NetworkScripts& files,
+                                               const std::string& who,
+                                               Diagnostics& diags) const = 0;
+  // Removal of the files the tool created for a device that goes away.
+  virtual std::vector<FileEdit> removal(const DeviceConfig& have,
+                                        const NetworkScripts& files) const = 0;
+
+  // The command (argv) that makes a guest re-read its network configuration.
+  virtual std::vector<std::string> restart_network_argv() const = 0;
+};
+
+// The registry (registry.cpp): every format, the default first.
+const std::vector<const Format*>& formats();
+const Format& default_format();
+const Format* find_format(std::string_view name);
+
+// The device of `devs` whose files pin `mac`, else nullptr.
+const DeviceConfig* by_mac(const std::vector<DeviceConfig>& devs, const MacAddress& mac);
+const DeviceConfig* by_device(const std::vector<DeviceConfig>& devs, std::string_view device);
+
+}  // namespace mvt::netconf
