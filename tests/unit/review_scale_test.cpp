@@ -152,7 +152,7 @@ TEST_CASE("review: 200 guests x 3 interfaces all changed - every summary row wit
   CHECK(fleet().plan({"--format", "markdown", "--max-bytes", "10"}).exit_code != 0);
 }
 
-TEST_CASE("review: stderr and the text plan say a repeated warning once with a count; -v lists "
+TEST_CASE("review: stderr and the text plan say a repeated warning once with a count, -v lists "
           "all" * doctest::test_suite("review")) {
   const auto r = fleet().plan({});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
