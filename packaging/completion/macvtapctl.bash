@@ -64,7 +64,9 @@ _macvtapctl() {
         --state-dir|--allow-root)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --host|--connect|--parallel|--allow-uri|--allow-uri-param|--batch|--guest-files)
+        --progress)
+            COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --host|--connect|--parallel|--allow-uri|--allow-uri-param|--batch|--max-bytes|--guest-files)
             return ;;  # a value of the operator's: nothing sensible to offer
     esac
 
@@ -77,9 +79,9 @@ _macvtapctl() {
             fi
             return ;;
         validate) opts="-f --file --format -h --help" ;;
-        plan) opts="-f --file --format -o --out --detailed-exitcode --batch -h --help" ;;
-        drift) opts="-f --file --format --prometheus -h --help" ;;
-        apply) opts="-f --file -y --yes --try --try= --batch --no-rollback -h --help" ;;
+        plan) opts="-f --file --format -o --out --detailed-exitcode --batch --max-bytes -h --help" ;;
+        drift) opts="-f --file --format --prometheus --max-bytes -h --help" ;;
+        apply) opts="-f --file -y --yes --try --try= --batch --no-rollback --format --progress -h --help" ;;
         show) opts="-f --file --host-files --guest-files -h --help" ;;
         confirm|rollback) opts="-h --help" ;;
     esac

@@ -440,7 +440,7 @@ TEST_CASE("diff: hot-plug support per host" * doctest::test_suite("diff")) {
   CHECK(diff::compute(seed_topology(), seed_before()).guests[0].hotplug);
 }
 
-TEST_CASE("diff: renaming an interface (same MAC) moves its config and removes the old file; "
+TEST_CASE("diff: renaming an interface (same MAC) moves its config and removes the old file, "
           "the plan says why" * doctest::test_suite("netconf")) {
   auto t = seed_topology();
   auto o = seed_after(t);

@@ -132,7 +132,7 @@ TEST_CASE("netconf ifcfg: an IPv6 config written into a new file reads back as t
   CHECK(r.out == "2001:db8:0:9::84/64|2001:db8:0:9::1|2001:4860:4860::8888|9000");
 }
 
-TEST_CASE("netconf ifcfg: `ipv4: dhcp` keeps static extras and IPv6 DNS; one changed key keeps "
+TEST_CASE("netconf ifcfg: `ipv4: dhcp` keeps static extras and IPv6 DNS, one changed key keeps "
           "every other byte" * doctest::test_suite("netconf")) {
   const std::string text =
       "# hand written\nDEVICE=eth0\nBOOTPROTO=dhcp\nIPADDR=192.0.2.10\nNETMASK=255.255.255.0\n"
@@ -194,7 +194,7 @@ TEST_CASE("netconf ifcfg: renaming an interface (same MAC) moves its config and 
   CHECK(fmt().guest_edits(gw, netconf::by_mac(devs2, gw.mac), after, "", d).empty());
 }
 
-TEST_CASE("netconf ifcfg: two files claiming one MAC are an error naming both; a removed pin is "
+TEST_CASE("netconf ifcfg: two files claiming one MAC are an error naming both, a removed pin is "
           "restored" * doctest::test_suite("netconf")) {
   NetworkScripts files;
   files["ifcfg-ens9"] = file("ifcfg-ens9", "DEVICE=ens9\nHWADDR=52:54:00:5d:9c:33\n");
@@ -225,7 +225,7 @@ TEST_CASE("netconf ifcfg: two files claiming one MAC are an error naming both; a
 }
 
 TEST_CASE("netconf ifcfg: an expansion in a key the tool does not manage is a warning naming "
-          "file and line; the rest is imported" * doctest::test_suite("netconf")) {
+          "file and line, the rest is imported" * doctest::test_suite("netconf")) {
   NetworkScripts files;
   files["ifcfg-eth0"] = file("ifcfg-eth0", "DEVICE=eth0\nBOOTPROTO=dhcp\nETHTOOL_OPTS=$(id)\nDEFROUTE=no\n");
   Diagnostics d;

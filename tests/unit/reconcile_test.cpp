@@ -58,8 +58,21 @@ struct Lab {
   std::string absent_uri() const { return "test://" + (t.path() / "absent.xml").string(); }
 };
 
-std::string json_of(const plan::Plan& p, render::Mode m = render::Mode::Plan) {
-  return render::render_json(render::make_view(p, m));
+// The JSON the CLI prints: the plan and the warnings of the spec and of the diff (the CLI
+// puts both into the view).
+std::string json_of(const plan::Plan& p, render::Mode m = render::Mode::Plan,
+                    std::vector<Diagnostic> warnings = {}) {
+  auto view = render::make_view(p, m);
+  view.spec_warnings = std::move(warnings);
+  return render::render_json(view);
+}
+
+std::vector<Diagnostic> warnings_of(const Diagnostics& a, const Diagnostics& b) {
+  std::vector<Diagnostic> w;
+  for (const Diagnostics* d : {&a, &b})
+    for (const auto& x : d->items())
+      if (x.severity == Severity::Warning) w.push_back(x);
+  return w;
 }
 
 }  // namespace
@@ -74,7 +87,8 @@ TEST_CASE("reconcile: plan, drift, show and apply give one plan on the same topo
   REQUIRE(r.ok);
   REQUIRE(r.plan.has_changes());  // the lab's BEFORE state: work to do
   CHECK(r.failed_hosts().empty());
-  const std::string want = json_of(r.plan);
+  const auto warnings = warnings_of(spec.diagnostics, r.diagnostics);
+  const std::string want = json_of(r.plan, render::Mode::Plan, warnings);
 
   // plan and drift: the CLI renders exactly this plan.
   const auto plan_cli = test::run_tool(lab.args({"--color", "never", "plan", "--format", "json"}));
@@ -83,7 +97,7 @@ TEST_CASE("reconcile: plan, drift, show and apply give one plan on the same topo
   CHECK(plan_cli.out == want);
   const auto drift_cli = test::run_tool(lab.args({"--color", "never", "drift", "--format", "json"}));
   CHECK(drift_cli.exit_code == 2);
-  CHECK(drift_cli.out == json_of(r.plan, render::Mode::Drift));
+  CHECK(drift_cli.out == json_of(r.plan, render::Mode::Drift, warnings));
 
   // show: the observation it renders is the one the plan was made of.
   reconcile::Options so = o;
@@ -93,7 +107,7 @@ TEST_CASE("reconcile: plan, drift, show and apply give one plan on the same topo
   REQUIRE(shown.ok);
   CHECK(shown.plan.steps.empty());  // it stops at the observation
   REQUIRE(shown.observation.hosts.count("kvm1"));
-  CHECK(json_of(plan::make_plan(diff::compute(spec.topology, shown.observation), spec.digest)) ==
+  CHECK(json_of(plan::make_plan(diff::compute(spec.topology, shown.observation), spec.digest), render::Mode::Plan, warnings) ==
         want);
 
   // apply: its session (read-write connections, its own observer) plans the same, and so
@@ -101,9 +115,9 @@ TEST_CASE("reconcile: plan, drift, show and apply give one plan on the same topo
   apply::LiveSession live(spec.topology, spec.digest);
   const reconcile::Result applied = live.reconcile_all();
   REQUIRE(applied.ok);
-  CHECK(json_of(applied.plan) == want);
+  CHECK(json_of(applied.plan, render::Mode::Plan, warnings) == want);
   CHECK(applied.changes.fingerprint == r.changes.fingerprint);
-  CHECK(json_of(live.replan("kvm1")) == want);
+  CHECK(json_of(live.replan("kvm1"), render::Mode::Plan, warnings) == want);
 }
 
 TEST_CASE("reconcile: an unreachable host is recorded by name and hides no other host" *
