@@ -23,6 +23,7 @@
 #include "plan/plan_json.hpp"
 #include "render/plan_view.hpp"
 #include "render/prometheus.hpp"
+#include "schema_check.hpp"
 #include "test_support.hpp"
 
 using namespace mvt;
@@ -124,17 +125,6 @@ void check_promtool_clean(const fs::path& file) {
   CHECK_MESSAGE(r.err.empty(), "promtool: " << r.err);
 }
 
-// Validates JSON text against schemas/plan.schema.json with python3-jsonschema.
-RunResult validate_schema(const std::string& json) {
-  TempDir d;
-  write_file(d.path() / "doc.json", json);
-  return run({"/usr/bin/python3", "-c",
-              "import json,sys,jsonschema\n"
-              "s=json.load(open(sys.argv[1]))\n"
-              "jsonschema.Draft202012Validator.check_schema(s)\n"
-              "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\n",
-              (source_dir() / "schemas/plan.schema.json").string(), (d.path() / "doc.json").string()});
-}
 
 }  // namespace
 
@@ -195,17 +185,17 @@ TEST_CASE("fleet: plan JSON carries each host's status and validates" *
   std::set<std::string> step_hosts;
   for (const auto& s : j["steps"]) step_hosts.insert(s["host"].get<std::string>());
   CHECK(step_hosts == std::set<std::string>{"kvm1", "kvm2"});
-  const auto v = validate_schema(r.out);
+  const auto v = validate_against_schema(r.out);
   CHECK_MESSAGE(v.exit_code == 0, v.err);
   // Deterministic: the same run gives the same bytes.
   CHECK(run_tool(args(d.path(), {"plan"}, {"--format", "json"})).out == r.out);
   // The schema is not a rubber stamp: an unobserved host without its error is refused.
   auto bad = j;
   bad["hosts"]["kvm3"].erase("error");
-  CHECK(validate_schema(bad.dump()).exit_code != 0);
+  CHECK(validate_against_schema(bad.dump()).exit_code != 0);
   bad = j;
   bad["hosts"]["kvm3"]["status"] = "fine";
-  CHECK(validate_schema(bad.dump()).exit_code != 0);
+  CHECK(validate_against_schema(bad.dump()).exit_code != 0);
 }
 
 TEST_CASE("fleet: plan markdown shows the failure before the steps" *
@@ -254,7 +244,7 @@ TEST_CASE("fleet: plan -o with a host not observed saves the statuses and exits 
   CHECK(has(p->hosts.at("kvm3").error, "Connection refused"));
   CHECK(p->unobserved_hosts() == std::vector<std::string>{"kvm3"});
   for (const auto& s : p->steps) CHECK(s.host != "kvm3");
-  const auto v = validate_schema(read_file(out));
+  const auto v = validate_against_schema(read_file(out));
   CHECK_MESSAGE(v.exit_code == 0, v.err);
 }
 
@@ -280,7 +270,7 @@ TEST_CASE("fleet: drift reports kvm1 and kvm2, names kvm3, exits 1 not 2" *
   CHECK(j["summary"]["hosts"].contains("kvm1"));
   CHECK(j["summary"]["hosts"].contains("kvm2"));
   CHECK_FALSE(j["summary"]["hosts"].contains("kvm3"));
-  const auto v = validate_schema(json.out);
+  const auto v = validate_against_schema(json.out);
   CHECK_MESSAGE(v.exit_code == 0, v.err);
 
   const auto md = run_tool(args(d.path(), {"drift"}, {"--format", "markdown"}));

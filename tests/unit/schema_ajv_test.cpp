@@ -49,18 +49,6 @@ RunResult ajv_check(const std::vector<std::string>& args) {
   return run(argv);
 }
 
-// Every output line must be "ok FILE"; returns how many were.
-std::size_t count_ok(const RunResult& r) {
-  INFO(r.out, r.err);
-  REQUIRE(r.exit_code == 0);
-  std::size_t ok = 0;
-  std::istringstream in(r.out);
-  for (std::string l; std::getline(in, l);) {
-    CHECK_MESSAGE(l.rfind("ok ", 0) == 0, l);
-    ok += l.rfind("ok ", 0) == 0;
-  }
-  return ok;
-}
 
 }  // namespace
 

@@ -4,8 +4,11 @@
 //   tests/data/spec-bad         bad input, header `# kind: structural | yaml | semantic`;
 //   tests/data/yaml-subtleties  YAML 1.1/1.2 look-alikes, header `# verdict: accept | reject`
 //                               (README.md there).
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,19 @@ inline std::vector<Subtlety> yaml_subtleties() {
   for (const auto& p : yaml_files(source_dir() / "tests/data/yaml-subtleties"))
     out.push_back({p, has_header(p, "verdict", "accept")});
   return out;
+}
+
+// Every output line must be "ok FILE"; returns how many were.
+inline std::size_t count_ok(const RunResult& r) {
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  std::size_t ok = 0;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);) {
+    CHECK_MESSAGE(l.rfind("ok ", 0) == 0, l);
+    ok += l.rfind("ok ", 0) == 0;
+  }
+  return ok;
 }
 
 }  // namespace mvt::test

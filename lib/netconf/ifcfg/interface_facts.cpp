@@ -114,15 +114,21 @@ std::string suffixed(const std::string& key, bool zero) {
   return key;
 }
 
+// The identity keys every Ethernet file starts with: NAME, DEVICE, HWADDR (the pin), TYPE.
+void push_identity(KeyValues& v, const std::string& device,
+                   const std::optional<MacAddress>& hwaddr) {
+  v.push_back({"NAME", device});
+  v.push_back({"DEVICE", device});
+  if (hwaddr) v.push_back({"HWADDR", hwaddr->str()});
+  v.push_back({"TYPE", "Ethernet"});
+}
+
 }  // namespace
 
 ManagedKeys interface_keys(const InterfaceFacts& f) {
   ManagedKeys m;
   auto& v = m.values;
-  v.push_back({"NAME", f.device});
-  v.push_back({"DEVICE", f.device});
-  if (f.hwaddr) v.push_back({"HWADDR", f.hwaddr->str()});
-  v.push_back({"TYPE", "Ethernet"});
+  push_identity(v, f.device, f.hwaddr);
   if (f.onboot) v.push_back({"ONBOOT", yes_no(*f.onboot)});
   bool is_static = false;
   if (f.ipv4) {
@@ -207,10 +213,7 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
 ManagedKeys unconfigured_nic(const UnconfiguredNicFacts& f) {
   ManagedKeys m;
   auto& v = m.values;
-  v.push_back({"NAME", f.device});
-  v.push_back({"DEVICE", f.device});
-  if (f.hwaddr) v.push_back({"HWADDR", f.hwaddr->str()});
-  v.push_back({"TYPE", "Ethernet"});
+  push_identity(v, f.device, f.hwaddr);
   v.push_back({"ONBOOT", "no"});
   v.push_back({"BOOTPROTO", "no"});
   v.push_back({"DEFROUTE", "no"});
