@@ -172,7 +172,8 @@ DeviceConfig read_device(const std::string& suffix, const FileState& st, const N
     v4.addresses.insert(v4.addresses.end(), extras.begin(), extras.end());
     c.ipv4 = v4;
     d.pos["ipv4"] = line(f.has("IPADDR") ? "IPADDR" : "IPADDR0");
-    d.pos["ipv4.address"] = d.pos["ipv4"];
+    const SourcePos at_ipv4 = d.pos["ipv4"];  // a copy: the next insertion may move it
+    d.pos["ipv4.address"] = at_ipv4;
     if (v4.gateway) d.pos["ipv4.gateway"] = line(f.has("GATEWAY") ? "GATEWAY" : "GATEWAY0");
   }
   if (auto v = f.get_bool("IPV6INIT")) {
