@@ -58,11 +58,13 @@ TEST_CASE("libvirt 9.0: trustGuestRxFilters is no live update but hot-plugs, <mt
   const DomainInterface* before = live_interface(*hv, guest.name(), *nic.mac, keep);
   REQUIRE(before);
   CHECK_FALSE(before->trust_guest_rx_filters);
+  // A copy: `keep` (and with it `before`) is replaced by the next live_interface().
+  const std::string before_xml = before->xml;
 
   // A live update with the flag set: libvirt says yes and changes nothing.
   auto trusted = wanted(*nic.mac);
   trusted.trust_guest_rx_filters = true;
-  const std::string update = diff::build_interface_xml(trusted, *trusted.mac, before->xml);
+  const std::string update = diff::build_interface_xml(trusted, *trusted.mac, before_xml);
   CHECK_NOTHROW(hv->update_device(guest.name(), update, /*live=*/true, /*config=*/false));
   const DomainInterface* after = live_interface(*hv, guest.name(), *nic.mac, keep);
   REQUIRE(after);
@@ -80,7 +82,7 @@ TEST_CASE("libvirt 9.0: trustGuestRxFilters is no live update but hot-plugs, <mt
   // <mtu> on a direct interface: refused by update (live and config) and by attach.
   auto mtu = wanted(*nic.mac);
   mtu.mtu = 1400;
-  const std::string with_mtu = diff::build_interface_xml(mtu, *mtu.mac, before->xml);
+  const std::string with_mtu = diff::build_interface_xml(mtu, *mtu.mac, before_xml);
   for (const auto& [live, config] : {std::pair{true, false}, std::pair{false, true}}) {
     CAPTURE(live);
     std::string why;
