@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "spec/loader.hpp"
 #include "spec/rules.hpp"
+#include "test_support.hpp"
 
 using namespace mvt;
 
@@ -498,4 +500,32 @@ TEST_CASE("rule route.via-in-subnet for IPv6 next hops" * doctest::test_suite("s
   CHECK(f[0].message.find("2001:db8:0:7::1") != std::string::npos);
   i.ip.ipv6->method = Ipv6Method::Auto;  // prefixes from the router: not checked
   CHECK(run(topo({i}), "route.via-in-subnet").empty());
+}
+
+TEST_CASE("rule iface.ipv6-needs-trust-rx-filters fires from the spec's ipv6 key (static and "
+          "auto, not dhcp or disabled)" * doctest::test_suite("spec")) {
+  test::TempDir t;
+  auto warned = [&](const std::string& ipv6, const std::string& trust) {
+    test::write_file(t.path() / "s.yaml",
+                     "version: 1\nhosts:\n  kvm1:\n    uri: qemu:///system\n    nics:\n"
+                     "      em2: {config: unconfigured}\n    guests:\n      web1:\n"
+                     "        interfaces:\n          - name: ens9\n"
+                     "            direct: {dev: em2, mode: bridge" + trust + "}\n"
+                     "            model: virtio\n            ipv6: " + ipv6 + "\n");
+    const auto r = spec::load({(t.path() / "s.yaml").string()});
+    REQUIRE_FALSE(r.diagnostics.has_errors());
+    int n = 0;
+    for (const auto& d : r.diagnostics.items())
+      if (d.rule == "iface.ipv6-needs-trust-rx-filters") {
+        ++n;
+        CHECK(d.pos.line == 11);
+      }
+    return n;
+  };
+  CHECK(warned("auto", "") == 1);
+  CHECK(warned("{addresses: [\"2001:db8::10/64\"]}", "") == 1);
+  CHECK(warned("{addresses: [\"2001:db8::10/64\"]}", ", trust_guest_rx_filters: false") == 1);
+  CHECK(warned("auto", ", trust_guest_rx_filters: true") == 0);
+  CHECK(warned("dhcp", "") == 0);
+  CHECK(warned("disabled", "") == 0);
 }
