@@ -84,12 +84,14 @@ void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
     if (v6.method == Ipv6Method::Disabled || (bare && v6.method != Ipv6Method::Static)) {
       y << YAML::Key << "ipv6" << YAML::Value << to_string(v6.method);
       ipv6_value = true;
-    } else if (!v6.addresses.empty()) {
+    } else if (!v6.addresses.empty() || v6.method != Ipv6Method::Static) {
       y << YAML::Key << "ipv6" << YAML::Value << YAML::Flow << YAML::BeginMap;
       y << YAML::Key << "method" << YAML::Value << to_string(v6.method);
-      y << YAML::Key << "addresses" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const auto& a : v6.addresses) y << YAML::DoubleQuoted << a.str();
-      y << YAML::EndSeq;
+      if (!v6.addresses.empty()) {
+        y << YAML::Key << "addresses" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (const auto& a : v6.addresses) y << YAML::DoubleQuoted << a.str();
+        y << YAML::EndSeq;
+      }
       if (v6.gateway) y << YAML::Key << "gateway" << YAML::Value << YAML::DoubleQuoted << v6.gateway->str();
       y << YAML::EndMap;
       ipv6_value = true;

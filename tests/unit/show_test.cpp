@@ -317,8 +317,9 @@ TEST_CASE("show: IPv6 keys, IPv6 name servers and route metrics are spec values,
   test::write_file(ns / "route6-ens9", "2001:db8:100::/48 via 2001:db8:0:9::1 metric 100\n");
   test::write_file(ns / "route-ens9", "10.20.0.0/16 via 104.50.201.86 metric 7\n");
   test::write_file(ns / "ifcfg-internal",
-                   test::read_file(ns / "ifcfg-internal") + "IPV6INIT=yes\nIPV6_DEFROUTE=no\n");
-  test::write_file(ns / "ifcfg-eth0", test::read_file(ns / "ifcfg-eth0") + "IPV6INIT=no\n");
+                   test::read_file(ns / "ifcfg-internal") +
+                       "IPV6INIT=yes\nIPV6_DEFROUTE=no\nIPV6_DEFAULTGW=fe80::1\n");
+  test::write_file(ns / "ifcfg-eth0", test::read_file(ns / "ifcfg-eth0") + "IPV6INIT=yes\n");
   const Topology spec = want("test://" + fixture("procedure-after-node.xml").string(),
                              tmp.path() / "host", tmp.path() / "web1");
   const Observation obs = observe(spec);
@@ -330,9 +331,9 @@ TEST_CASE("show: IPv6 keys, IPv6 name servers and route metrics are spec values,
                   "\"2001:db8:0:9::85/64\", \"2001:db8:0:9::86/64\"], gateway: "
                   "\"2001:db8:0:9::1\"}") != std::string::npos);
   CHECK(yaml.find("ipv6_defroute: true") != std::string::npos);
-  CHECK(yaml.find("ipv6: auto") != std::string::npos);
+  CHECK(yaml.find("ipv6: auto\n") != std::string::npos);  // eth0: nothing but the method
+  CHECK(yaml.find("ipv6: {method: auto, gateway: \"fe80::1\"}") != std::string::npos);  // ens8
   CHECK(yaml.find("ipv6_defroute: false") != std::string::npos);
-  CHECK(yaml.find("ipv6: disabled") != std::string::npos);
   CHECK(yaml.find("dns: [8.8.8.8, \"fedc::1\"]") != std::string::npos);
   CHECK(yaml.find("{to: \"2001:db8:100::/48\", via: \"2001:db8:0:9::1\", metric: 100}") !=
         std::string::npos);
