@@ -16,12 +16,23 @@ const Keys kTopKeys = {"version", "hosts"};
 const Keys kHostKeys = {"uri", "files", "nics", "guests"};
 const Keys kNicKeys = {"mac", "config"};
 const Keys kGuestKeys = {"guest_files", "activate", "verify", "interfaces"};
-const Keys kIfaceKeys = {"name", "network", "direct", "mac", "model", "ipv4",
-                         "defroute", "peerdns", "dns", "routes", "verify"};
+const Keys kIfaceKeys = {"name",     "network", "direct", "mac",    "model",         "ipv4",
+                         "defroute", "ipv6",    "ipv6_defroute",   "peerdns", "dns",
+                         "routes",   "verify"};
 const Keys kVerifyKeys = {"reach"};
 const Keys kDirectKeys = {"dev", "mode", "trust_guest_rx_filters", "mtu"};
 const Keys kIpv4Keys = {"address", "gateway"};
-const Keys kRouteKeys = {"to", "via"};
+const Keys kIpv6Keys = {"method", "addresses", "gateway"};
+const Keys kIpv6Methods = {"static", "auto", "dhcp", "disabled"};
+const Keys kRouteKeys = {"to", "via", "metric"};
+
+std::optional<Ipv6Method> parse_ipv6_method(const std::string& s) {
+  if (s == "static") return Ipv6Method::Static;
+  if (s == "auto") return Ipv6Method::Auto;
+  if (s == "dhcp") return Ipv6Method::Dhcp;
+  if (s == "disabled") return Ipv6Method::Disabled;
+  return std::nullopt;
+}
 
 class Decoder : public ValueReader {
  public:
@@ -245,6 +256,11 @@ class Decoder : public ValueReader {
       i.pos["defroute"] = v->pos;
       i.ip.defroute = boolean(*v, "defroute");
     }
+    if (auto* v = n.find("ipv6")) ipv6(*v, i);
+    if (auto* v = n.find("ipv6_defroute")) {
+      i.pos["ipv6_defroute"] = v->pos;
+      i.ip.ipv6_defroute = boolean(*v, "ipv6_defroute");
+    }
     if (auto* v = n.find("peerdns")) {
       i.pos["peerdns"] = v->pos;
       i.ip.peerdns = boolean(*v, "peerdns");
@@ -252,12 +268,13 @@ class Decoder : public ValueReader {
     if (auto* v = n.find("dns")) {
       i.pos["dns"] = v->pos;
       if (!v->is_seq()) {
-        d_.error(v->pos, "spec.type", "'dns' must be a list of IPv4 addresses, got " + v->describe());
+        d_.error(v->pos, "spec.type", "'dns' must be a list of IP addresses (IPv4 or IPv6), got " +
+                                          v->describe());
       } else {
         i.ip.dns.emplace();
         for (std::size_t k = 0; k < v->items.size(); ++k) {
           i.pos["dns." + std::to_string(k)] = v->items[k].pos;
-          if (auto a = ip(v->items[k], "dns")) i.ip.dns->push_back(*a);
+          if (auto a = ip_any(v->items[k], "dns")) i.ip.dns->push_back(*a);
         }
       }
     }
@@ -314,10 +331,73 @@ class Decoder : public ValueReader {
     if (!c.addresses.empty()) i.ip.ipv4 = c;
   }
 
+  // ipv6: auto | dhcp | disabled | {method?, addresses?, gateway?}. Without `method` the
+  // mapping is static. With auto or dhcp, `addresses` are static addresses kept beside SLAAC
+  // or the DHCPv6 lease (as ifcfg's IPV6ADDR beside IPV6_AUTOCONF=yes); `disabled` takes
+  // neither addresses nor a gateway. Rules on the values: spec/rules.hpp (iface.ipv6-*).
+  void ipv6(const SpecNode& v, GuestInterface& i) {
+    i.pos["ipv6"] = v.pos;
+    if (v.is_scalar() && v.scalar_kind() == ScalarKind::String && v.text != "static") {
+      if (auto m = enum_value<Ipv6Method>(v, "ipv6", {"auto", "dhcp", "disabled"}, parse_ipv6_method))
+        i.ip.ipv6 = Ipv6Config{*m, {}, std::nullopt};
+      return;
+    }
+    if (!v.is_map()) {
+      d_.error(v.pos, "spec.type",
+               "'ipv6' must be auto, dhcp, disabled or a mapping {method, addresses, gateway}, got " +
+                   v.describe() + (v.is_scalar() ? " " + quote(v.text) : "") +
+                   (v.is_scalar() && v.text == "static"
+                        ? " (static needs addresses: {addresses: [\"2001:db8::10/64\"]})"
+                        : ""));
+      return;
+    }
+    check_keys(v, kIpv6Keys, "in 'ipv6'");
+    Ipv6Config c;
+    bool ok = true;
+    if (auto* m = v.find("method")) {
+      i.pos["ipv6.method"] = m->pos;
+      if (auto x = enum_value<Ipv6Method>(*m, "ipv6.method", kIpv6Methods, parse_ipv6_method))
+        c.method = *x;
+      else
+        ok = false;
+    }
+    const bool off = c.method == Ipv6Method::Disabled;
+    if (auto* a = v.find("addresses")) {
+      i.pos["ipv6.addresses"] = a->pos;
+      if (off) {
+        d_.error(a->pos, "spec.value", "'ipv6' with method disabled takes no 'addresses'");
+        ok = false;
+      } else if (!a->is_seq()) {
+        d_.error(a->pos, "spec.type", "'ipv6.addresses' must be a list of IPv6 addresses with "
+                                      "prefix length (like \"2001:db8::10/64\"), got " +
+                                          a->describe());
+        ok = false;
+      } else {
+        for (std::size_t k = 0; k < a->items.size(); ++k) {
+          i.pos["ipv6.addresses." + std::to_string(k)] = a->items[k].pos;
+          if (auto p = ipv6_prefix(a->items[k], "ipv6.addresses")) c.addresses.push_back(*p);
+          else ok = false;
+        }
+      }
+    }
+    if (auto* g = v.find("gateway")) {
+      i.pos["ipv6.gateway"] = g->pos;
+      if (off) {
+        d_.error(g->pos, "spec.value", "'ipv6' with method disabled takes no 'gateway'");
+        ok = false;
+      } else if (auto a = ipv6_address(*g, "ipv6.gateway")) {
+        c.gateway = *a;
+      } else {
+        ok = false;
+      }
+    }
+    if (ok) i.ip.ipv6 = c;
+  }
+
   void routes(const SpecNode& v, GuestInterface& i) {
     i.pos["routes"] = v.pos;
     if (!v.is_seq()) {
-      d_.error(v.pos, "spec.type", "'routes' must be a list of {to, via}, got " + v.describe());
+      d_.error(v.pos, "spec.type", "'routes' must be a list of {to, via, metric}, got " + v.describe());
       return;
     }
     i.ip.routes.emplace();
@@ -327,21 +407,28 @@ class Decoder : public ValueReader {
       i.pos[base] = r.pos;
       if (!expect_map(r, "a route")) continue;
       check_keys(r, kRouteKeys, "in a route");
-      std::optional<Cidr> to;
-      std::optional<Ipv4> via;
+      std::optional<IpPrefix> to;
+      std::optional<IpAddress> via;
+      std::optional<std::uint32_t> metric;
+      bool ok = true;
       if (auto* t = r.find("to")) {
         i.pos[base + ".to"] = t->pos;
-        to = cidr(*t, "to");
+        to = prefix_any(*t, "to");
       } else {
         d_.error(r.pos, "spec.missing-key", "a route needs 'to' (a network in CIDR form)");
       }
       if (auto* t = r.find("via")) {
         i.pos[base + ".via"] = t->pos;
-        via = ip(*t, "via");
+        via = ip_any(*t, "via");
       } else {
         d_.error(r.pos, "spec.missing-key", "a route needs 'via' (a gateway address)");
       }
-      if (to && via) i.ip.routes->push_back(Route{*to, *via, std::nullopt});
+      if (auto* t = r.find("metric")) {
+        i.pos[base + ".metric"] = t->pos;
+        if (auto m = decimal(*t, "metric")) metric = *m;
+        else ok = false;
+      }
+      if (to && via && ok) i.ip.routes->push_back(Route{*to, *via, metric});
     }
   }
 };

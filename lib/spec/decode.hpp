@@ -5,7 +5,7 @@
 // run afterwards on the Topology.
 //
 // Rule ids of structural problems:
-//   spec.unknown-key  spec.missing-key  spec.type  spec.value  spec.mac  spec.ipv4
+//   spec.unknown-key  spec.missing-key  spec.type  spec.value  spec.mac  spec.ipv4  spec.ipv6
 //   spec.cidr  spec.uri  spec.file-source  spec.name  spec.interface-kind  spec.version
 //
 // Relative paths: a `dir:PATH` source and a `test:RELPATH` libvirt URI (no "//": a libvirt

@@ -41,11 +41,14 @@ void ValueReader::check_keys(const SpecNode& n, const Keys& allowed, const std::
       {"name", "in an interface"},     {"network", "in an interface"},
       {"direct", "in an interface"},   {"model", "in an interface"},
       {"ipv4", "in an interface"},     {"defroute", "in an interface"},
+      {"ipv6", "in an interface"},     {"ipv6_defroute", "in an interface"},
+      {"method", "in 'ipv6'"},         {"addresses", "in 'ipv6'"},
+      {"metric", "in a route"},
       {"peerdns", "in an interface"},  {"dns", "in an interface"},
       {"routes", "in an interface"},   {"dev", "in 'direct'"},
       {"mode", "in 'direct'"},         {"address", "in 'ipv4'"},
       {"trust_guest_rx_filters", "in 'direct'"}, {"mtu", "in 'direct'"},
-      {"gateway", "in 'ipv4'"},        {"to", "in a route"},
+      {"gateway", "in 'ipv4' or 'ipv6'"},        {"to", "in a route"},
       {"via", "in a route"},          {"verify", "in a guest or an interface"},
       {"reach", "in 'verify'"}};
   for (const auto& e : n.entries) {
@@ -165,6 +168,45 @@ std::optional<Cidr> ValueReader::cidr(const SpecNode& n, const std::string& fiel
   }
   d_.error(n.pos, "spec.cidr", "malformed address/prefix " + quote(*s) + " in " +
                                    quote(field) + " (expected CIDR, like 192.0.2.10/24)");
+  return std::nullopt;
+}
+
+std::optional<IpAddress> ValueReader::ip_any(const SpecNode& n, const std::string& field) {
+  if (n.is_scalar() && n.scalar_kind() == ScalarKind::String && n.text.find(':') != std::string::npos)
+    return ipv6_address(n, field);
+  if (auto a = ip(n, field)) return IpAddress(*a);
+  return std::nullopt;
+}
+
+std::optional<IpPrefix> ValueReader::prefix_any(const SpecNode& n, const std::string& field) {
+  if (n.is_scalar() && n.scalar_kind() == ScalarKind::String && n.text.find(':') != std::string::npos)
+    return ipv6_prefix(n, field);
+  if (auto c = cidr(n, field)) return IpPrefix(*c);
+  return std::nullopt;
+}
+
+std::optional<IpAddress> ValueReader::ipv6_address(const SpecNode& n, const std::string& field) {
+  auto s = str(n, field);
+  if (!s) return std::nullopt;
+  auto a = IpAddress::parse(*s);
+  if (a && a->is_v6()) return a;
+  d_.error(n.pos, "spec.ipv6",
+           (a ? "IPv4 address " + quote(*s) + " in " + quote(field) + ", which takes an IPv6 address"
+              : "malformed IPv6 address " + quote(*s) + " in " + quote(field)) +
+               " (expected an IPv6 address without prefix length, like 2001:db8::1)");
+  return std::nullopt;
+}
+
+std::optional<IpPrefix> ValueReader::ipv6_prefix(const SpecNode& n, const std::string& field) {
+  auto s = str(n, field);
+  if (!s) return std::nullopt;
+  auto p = IpPrefix::parse(*s);
+  if (p && p->family() == IpFamily::V6) return p;
+  std::string why = "malformed IPv6 address/prefix " + quote(*s);
+  if (p) why = "IPv4 address/prefix " + quote(*s);
+  else if (s->find('/') == std::string::npos && IpAddress::parse(*s)) why = "IPv6 address " + quote(*s) + " without a prefix length";
+  d_.error(n.pos, "spec.cidr", why + " in " + quote(field) +
+                                   " (expected an IPv6 address with prefix length, like 2001:db8::10/64)");
   return std::nullopt;
 }
 

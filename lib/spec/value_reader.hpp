@@ -1,7 +1,7 @@
 #pragma once
 // ValueReader: the typed readers the structural decoder (decode.cpp) is built from. Each reads
 // one SpecNode, reports problems at the node's position with a structural rule id
-// (spec.type, spec.value, spec.mac, spec.ipv4, spec.cidr, spec.uri, spec.file-source,
+// (spec.type, spec.value, spec.mac, spec.ipv4, spec.ipv6, spec.cidr, spec.uri, spec.file-source,
 // spec.name, spec.unknown-key) and returns nullopt/false when the value is unusable.
 // Internal to lib/spec.
 #include <optional>
@@ -51,6 +51,13 @@ class ValueReader {
   std::optional<MacAddress> mac(const SpecNode& n, const std::string& field);
   std::optional<Ipv4> ip(const SpecNode& n, const std::string& field);
   std::optional<Cidr> cidr(const SpecNode& n, const std::string& field);
+  // Either family: text with a ':' is read as IPv6 (inet_pton, spec.ipv6 / spec.cidr),
+  // anything else as ip()/cidr() read IPv4 (their messages, octal hints included).
+  std::optional<IpAddress> ip_any(const SpecNode& n, const std::string& field);
+  std::optional<IpPrefix> prefix_any(const SpecNode& n, const std::string& field);
+  // IPv6 only (an IPv4 value is a spec.ipv6 / spec.cidr error saying so).
+  std::optional<IpAddress> ipv6_address(const SpecNode& n, const std::string& field);
+  std::optional<IpPrefix> ipv6_prefix(const SpecNode& n, const std::string& field);
   // A file source among `kinds`; a relative dir: PATH becomes absolute against the directory
   // of the file that set it. `allowed` spells the accepted forms for the message.
   std::optional<FileSourceSpec> file_source(const SpecNode& n, const std::string& field,
