@@ -30,6 +30,7 @@ UriKind uri_kind(const std::string& uri) {
 
 const std::vector<std::string> kIpLink{"ip", "-j", "-d", "link", "show"};
 const std::vector<std::string> kIpRoute{"ip", "-j", "-4", "route", "show", "table", "main"};
+const std::vector<std::string> kIpRoute6{"ip", "-j", "-6", "route", "show", "table", "main"};
 
 // What of one guest's live state waits for an activation the spec left out (verify.hpp).
 struct Deferred {
@@ -221,39 +222,48 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
       l.detail = guest_side.detail + " (network interface: no macvtap device)";
     out.push_back(std::move(l));
   }
-  // (2) Routing table.
-  try {
-    const auto r = agent.run(kIpRoute, o.command_timeout);
-    if (r.exit_code != 0) {
-      out.push_back(c.failed("", "routes", join_routes(implied_routes(c.g)),
-                             "`ip -j -4 route show table main` in the guest exited " +
-                                 std::to_string(r.exit_code) + ": " + r.err));
-    } else {
-      const auto cmp = compare_routes(c.g, parse_ip_routes(r.out));
+  // (2) Routing table: IPv4, then IPv6 for a guest whose spec has IPv6 ("routes6").
+  auto check_table = [&](IpFamily f) {
+    const bool v6 = f == IpFamily::V6;
+    const char* check = v6 ? "routes6" : "routes";
+    const auto& argv = v6 ? kIpRoute6 : kIpRoute;
+    const std::string want = join_routes(implied_routes(c.g, f));
+    try {
+      const auto r = agent.run(argv, o.command_timeout);
+      if (r.exit_code != 0) {
+        out.push_back(c.failed("", check, want,
+                               std::string("`ip -j ") + (v6 ? "-6" : "-4") +
+                                   " route show table main` in the guest exited " +
+                                   std::to_string(r.exit_code) + ": " + r.err));
+        return;
+      }
+      const auto cmp = compare_routes(c.g, parse_ip_routes(r.out), f);
       if (cmp.ok()) {
-        VerifyLine l = c.line("", "routes");
+        VerifyLine l = c.line("", check);
         l.detail = std::to_string(cmp.matched.size()) + " route" +
                    (cmp.matched.size() == 1 ? "" : "s") +
                    " match the spec: " + join_routes(cmp.matched);
         out.push_back(std::move(l));
-      } else {
-        std::string found;
-        if (!cmp.missing.empty()) found += "missing: " + join_routes(cmp.missing);
-        if (!cmp.extra.empty())
-          found += std::string(found.empty() ? "" : "; ") + "unexpected: " + join_routes(cmp.extra);
-        if (dfr.any())
-          out.push_back(c.held(CheckStatus::Pending, "", "routes", join_routes(implied_routes(c.g)),
-                               found, dfr.network_why.empty() ? dfr.device_why : dfr.network_why));
-        else
-          out.push_back(c.failed("", "routes", join_routes(implied_routes(c.g)), found));
+        return;
       }
+      std::string found;
+      if (!cmp.missing.empty()) found += "missing: " + join_routes(cmp.missing);
+      if (!cmp.extra.empty())
+        found += std::string(found.empty() ? "" : "; ") + "unexpected: " + join_routes(cmp.extra);
+      if (dfr.any())
+        out.push_back(c.held(CheckStatus::Pending, "", check, want, found,
+                             dfr.network_why.empty() ? dfr.device_why : dfr.network_why));
+      else
+        out.push_back(c.failed("", check, want, found));
+    } catch (const std::exception& e) {
+      if (is_refusal(e))
+        out.push_back(c.skipped("", check, e.what()));
+      else
+        out.push_back(c.failed("", check, want, e.what()));
     }
-  } catch (const std::exception& e) {
-    if (is_refusal(e))
-      out.push_back(c.skipped("", "routes", e.what()));
-    else
-      out.push_back(c.failed("", "routes", join_routes(implied_routes(c.g)), e.what()));
-  }
+  };
+  check_table(IpFamily::V4);
+  if (uses_ipv6(c.g)) check_table(IpFamily::V6);
   // (3) Reachability, from inside the guest.
   for (const auto& [iface, gw] : reachability_targets(c.g)) {
     const GuestInterface* spec_if = nullptr;
@@ -266,9 +276,10 @@ std::vector<VerifyLine> check_guest_once(const GuestCtx& c, AgentSource& agent,
                                                   ": gateway " + gw.str() + " is not pinged"));
       continue;
     }
-    const std::string what = "ping " + gw.str() + " from inside the guest";
+    const std::string what =
+        std::string(gw.is_v6() ? "ping -6 " : "ping ") + gw.str() + " from inside the guest";
     try {
-      const auto r = agent.run({"ping", "-c", "1", "-W", "2", gw.str()}, o.command_timeout);
+      const auto r = agent.run(ping_command(iface, gw), o.command_timeout);
       if (r.exit_code == 0) {
         VerifyLine l = c.line(iface, "reach");
         l.detail = "gateway " + gw.str() + " answered a ping sent from inside the guest (the " +

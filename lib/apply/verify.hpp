@@ -7,9 +7,12 @@
 //     from the NIC's; the guest interface carrying that MAC (guest-network-get-interfaces)
 //     has the spec's name. `network` interfaces have no macvtap: only the guest side.
 //  2. The guest's routing table (`ip -j -4 route show table main` through guest-exec) equals
-//     the one the spec implies (rules and what is ignored: verify_checks.hpp).
-//  3. Reachability: each static gateway of the guest answers one bounded ping
-//     (`ping -c 1 -W 2 GATEWAY`) sent *from inside the guest* through guest-exec. Not from
+//     the one the spec implies (rules and what is ignored: verify_checks.hpp); for a guest
+//     whose spec has IPv6, the IPv6 table too (`ip -j -6 route show table main`, check
+//     "routes6").
+//  3. Reachability: each static gateway of the guest, IPv4 and IPv6, answers one bounded ping
+//     (`ping -c 1 -W 2 GATEWAY`, `ping -6 -c 1 -W 2 GATEWAY`: iputils, as a RHEL guest has
+//     it) sent *from inside the guest* through guest-exec. Not from
 //     the host: a macvtap guest and its own host cannot reach each other (the macvtap
 //     device hands the NIC's frames to the guest, never to the host's stack; the procedure's
 //     "guests on a config: host NIC cannot reach the host" warning).
@@ -68,7 +71,7 @@ enum class CheckStatus { Ok, Failed, Skipped, Warning, Pending };
 struct VerifyLine {
   std::string host, guest;
   std::string interface;  // empty for a whole-guest line (routes, a skipped guest)
-  std::string check;      // "mac" | "routes" | "reach" | "guest"
+  std::string check;      // "mac" | "routes" | "routes6" | "reach" | "guest"
   CheckStatus status = CheckStatus::Ok;
   std::string detail;     // Ok: what was found; Skipped: why
   std::string expected;   // Failed/Warning: what the spec implies

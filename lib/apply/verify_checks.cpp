@@ -39,8 +39,30 @@ bool is_default_route_interface(const GuestInterface& i) {
 }
 
 bool route_matches(const RouteEntry& want, const RouteEntry& got) {
-  return want.dst == got.dst && want.dev == got.dev &&
+  return want.family == got.family && want.dst == got.dst && want.dev == got.dev &&
          (want.any_gateway || want.gateway == got.gateway);
+}
+
+bool is_static6(const GuestInterface& i) {
+  return i.ip.ipv6 && i.ip.ipv6->method == Ipv6Method::Static && !i.ip.ipv6->addresses.empty();
+}
+
+bool has_routes(const GuestInterface& i, IpFamily f) {
+  if (!i.ip.routes) return false;
+  return std::any_of(i.ip.routes->begin(), i.ip.routes->end(),
+                     [&](const Route& r) { return r.to.family() == f; });
+}
+
+// The IPv6 twin of is_default_route_interface (IPV6_DEFROUTE defaults to yes).
+bool is_default_route6_interface(const GuestInterface& i) {
+  if (!i.ip.ipv6 || i.ip.ipv6->method == Ipv6Method::Disabled) return false;
+  if (i.ip.ipv6_defroute) return *i.ip.ipv6_defroute;
+  return i.ip.ipv6->method == Ipv6Method::Static && i.ip.ipv6->gateway.has_value();
+}
+
+// Whether the comparison looks at every route of family `f` on this device.
+bool manages_routes_of(const GuestInterface& i, IpFamily f) {
+  return (f == IpFamily::V4 ? is_static(i) : is_static6(i)) || has_routes(i, f);
 }
 
 }  // namespace
@@ -67,7 +89,7 @@ std::vector<HostLink> parse_ip_links(const std::string& json_text) {
 std::string RouteEntry::str() const {
   std::string s = dst;
   if (any_gateway)
-    s += " via (DHCP's gateway)";
+    s += family == IpFamily::V6 ? " via (the advertised router)" : " via (DHCP's gateway)";
   else if (gateway)
     s += " via " + gateway->str();
   return s + " dev " + dev;
@@ -82,16 +104,68 @@ std::vector<RouteEntry> parse_ip_routes(const std::string& json_text) {
     if (!type.empty() && type != "unicast") continue;
     RouteEntry e;
     e.dst = str_field(r, "dst");
-    if (e.dst == "0.0.0.0/0") e.dst = "default";
-    if (e.dst != "default" && e.dst.find('/') == std::string::npos) e.dst += "/32";
-    if (auto gw = str_field(r, "gateway"); !gw.empty()) e.gateway = Ipv4::parse(gw);
+    const std::string gw = str_field(r, "gateway");
+    // The family: from the destination, else ("default") from the gateway, else from the
+    // spelling `ip -6` uses for a default without gateway (family "inet6").
+    const bool v6 = e.dst.find(':') != std::string::npos || gw.find(':') != std::string::npos ||
+                    str_field(r, "family") == "inet6";
+    e.family = v6 ? IpFamily::V6 : IpFamily::V4;
+    if (e.dst == "0.0.0.0/0" || e.dst == "::/0") e.dst = "default";
+    if (e.dst != "default") {
+      if (e.dst.find('/') == std::string::npos) e.dst += v6 ? "/128" : "/32";
+      if (v6) {
+        auto p = IpPrefix::parse(e.dst);
+        if (p && p->address().is_link_local()) continue;  // fe80::/64 on every IPv6 link
+        if (p && p->address().is_multicast()) continue;
+        if (p) e.dst = p->str();
+      }
+    }
+    if (!gw.empty()) {
+      // `ip` prints a link-local gateway without its zone; keep the address only.
+      if (auto a = IpAddress::parse(gw.substr(0, gw.find('%')))) e.gateway = *a;
+    }
     e.dev = str_field(r, "dev");
     out.push_back(std::move(e));
   }
   return out;
 }
 
-std::vector<RouteEntry> implied_routes(const Guest& g) {
+bool uses_ipv6(const Guest& g) {
+  return std::any_of(g.interfaces.begin(), g.interfaces.end(), [](const GuestInterface& i) {
+    return i.ip.ipv6 || i.ip.ipv6_defroute || has_routes(i, IpFamily::V6);
+  });
+}
+
+namespace {
+
+std::vector<RouteEntry> implied_routes6(const Guest& g) {
+  std::vector<RouteEntry> out;
+  const auto v6 = IpFamily::V6;
+  for (const auto& i : g.interfaces) {
+    if (is_static6(i))
+      for (const auto& a : i.ip.ipv6->addresses) {
+        if (a.prefix() >= 128) continue;
+        RouteEntry e{a.network_prefix().str(), std::nullopt, false, i.name, v6};
+        if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(std::move(e));
+      }
+    if (is_default_route6_interface(i)) {
+      if (i.ip.ipv6->method != Ipv6Method::Static)
+        out.push_back({"default", std::nullopt, true, i.name, v6});
+      else if (i.ip.ipv6->gateway)
+        out.push_back({"default", i.ip.ipv6->gateway, false, i.name, v6});
+    }
+    if (i.ip.routes)
+      for (const auto& r : *i.ip.routes)
+        if (r.to.family() == v6 && r.via.is_v6())
+          out.push_back({r.to.network_prefix().str(), r.via, false, i.name, v6});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<RouteEntry> implied_routes(const Guest& g, IpFamily f) {
+  if (f == IpFamily::V6) return implied_routes6(g);
   std::vector<RouteEntry> out;
   for (const auto& i : g.interfaces) {
     if (is_static(i) && i.ip.ipv4->address()->prefix() < 32)
@@ -110,12 +184,16 @@ std::vector<RouteEntry> implied_routes(const Guest& g) {
   return out;
 }
 
-RouteComparison compare_routes(const Guest& g, const std::vector<RouteEntry>& live) {
+RouteComparison compare_routes(const Guest& g, const std::vector<RouteEntry>& all_live,
+                               IpFamily f) {
   std::set<std::string> managed;
   for (const auto& i : g.interfaces)
-    if (is_static(i) || (i.ip.routes && !i.ip.routes->empty())) managed.insert(i.name);
+    if (manages_routes_of(i, f)) managed.insert(i.name);
   RouteComparison c;
-  const auto want = implied_routes(g);
+  const auto want = implied_routes(g, f);
+  std::vector<RouteEntry> live;
+  for (const auto& r : all_live)
+    if (r.family == f) live.push_back(r);
   std::vector<bool> used(live.size(), false);
   for (const auto& w : want) {
     bool found = false;
@@ -211,13 +289,24 @@ CheckOutcome check_guest_mac(const std::vector<GuestNic>& nics, const MacAddress
   return o;
 }
 
-std::vector<std::pair<std::string, Ipv4>> reachability_targets(const Guest& g) {
-  std::vector<std::pair<std::string, Ipv4>> out;
-  std::set<Ipv4> seen;
-  for (const auto& i : g.interfaces)
+std::vector<std::pair<std::string, IpAddress>> reachability_targets(const Guest& g) {
+  std::vector<std::pair<std::string, IpAddress>> out;
+  std::set<IpAddress> seen;
+  for (const auto& i : g.interfaces) {
     if (is_static(i) && i.ip.ipv4->gateway && seen.insert(*i.ip.ipv4->gateway).second)
       out.emplace_back(i.name, *i.ip.ipv4->gateway);
+    // A link-local gateway is the same address on every link: once per interface.
+    if (is_static6(i) && i.ip.ipv6->gateway &&
+        (i.ip.ipv6->gateway->is_link_local() || seen.insert(*i.ip.ipv6->gateway).second))
+      out.emplace_back(i.name, *i.ip.ipv6->gateway);
+  }
   return out;
+}
+
+std::vector<std::string> ping_command(const std::string& iface, const IpAddress& gw) {
+  if (gw.is_v4()) return {"ping", "-c", "1", "-W", "2", gw.str()};
+  return {"ping", "-6", "-c", "1", "-W", "2",
+          gw.is_link_local() ? gw.str() + "%" + iface : gw.str()};
 }
 
 }  // namespace mvt::apply

@@ -1,7 +1,8 @@
 #pragma once
 // The pure half of apply's post-apply verification (the procedure's Verification section):
 // parse what the kernel reports (`ip -j -d link show` on the host, `ip -j -4 route show
-// table main` in the guest), derive what the spec implies, and compare. No I/O here; the
+// table main` and `ip -j -6 route show table main` in the guest), derive what the spec
+// implies, and compare. No I/O here; the
 // orchestration (reading the host, asking the guest agent) is verify.hpp.
 //
 // MAC equality (per direct interface of a running guest):
@@ -26,6 +27,21 @@
 // (an interface with a static address or with `routes:`); routes on DHCP interfaces (their
 // connected route's prefix is the DHCP server's) and on devices the spec does not name are
 // left alone.
+//
+// Routing table (IPv6, table main), the same rules for the spec's IPv6 keys, compared only
+// for a guest whose spec says something about IPv6 (uses_ipv6; a guest the spec keeps to
+// IPv4 may carry whatever its network's router advertisements give it):
+//  - a connected route `NET/PREFIX dev IF` per static IPv6 address (`ipv6.addresses`, the
+//    secondaries too; one per prefix; none for a /128);
+//  - `default via GATEWAY dev IF` for the IPv6 default-route interface: `ipv6_defroute: true`,
+//    or `ipv6_defroute` unset with a static IPv6 gateway (IPV6_DEFROUTE defaults to yes); for
+//    an `auto`/`dhcp` interface with `ipv6_defroute: true`, `default dev IF` with whatever
+//    gateway the router advertised;
+//  - each IPv6 route `TO via VIA dev IF`.
+// Ignored besides the IPv4 list: link-local destinations (the kernel's `fe80::/64` on every
+// IPv6 link), multicast and other non-unicast entries, `expires`, `pref`. Looked at: every
+// IPv6 default route, every IPv6 route on a device with a static IPv6 address or IPv6
+// routes in the spec.
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,19 +67,25 @@ std::vector<HostLink> parse_ip_links(const std::string& json_text);
 // One route, as compared.
 struct RouteEntry {
   std::string dst;                 // "default" or "a.b.c.d/p" (a host route gets "/32")
-  std::optional<Ipv4> gateway;     // none: directly connected
-  bool any_gateway = false;        // expected side only: a DHCP default (gateway not known)
+  std::optional<IpAddress> gateway;  // none: directly connected
+  bool any_gateway = false;        // expected side only: a DHCP/RA default (gateway not known)
   std::string dev;
+  IpFamily family = IpFamily::V4;  // IPv6: dst "default" is ::/0, "/128" for a host route
   std::string str() const;         // "default via 192.0.2.1 dev ens9", "192.0.2.0/24 dev ens9"
   bool operator==(const RouteEntry&) const = default;
 };
 
-// Parses `ip -j route` (IPv4) output; non-unicast entries are dropped (see above). Throws
-// Error when it is not the expected JSON array.
+// Parses `ip -j -4 route` or `ip -j -6 route` output (the family from each destination);
+// non-unicast and link-local entries are dropped (see above). Throws Error when it is not the
+// expected JSON array.
 std::vector<RouteEntry> parse_ip_routes(const std::string& json_text);
 
-// The routes the guest's spec implies, in interface order.
-std::vector<RouteEntry> implied_routes(const Guest& g);
+// Whether the guest's spec says something about IPv6 (an `ipv6` key, `ipv6_defroute` or an
+// IPv6 route on some interface): then its IPv6 routing table is compared.
+bool uses_ipv6(const Guest& g);
+
+// The routes of family `f` the guest's spec implies, in interface order.
+std::vector<RouteEntry> implied_routes(const Guest& g, IpFamily f = IpFamily::V4);
 
 struct RouteComparison {
   std::vector<RouteEntry> matched;  // expected and found
@@ -72,9 +94,10 @@ struct RouteComparison {
   bool ok() const { return missing.empty() && extra.empty(); }
 };
 
-// Compares the live routes with implied_routes(g), looking only at the routes described in
-// the header comment.
-RouteComparison compare_routes(const Guest& g, const std::vector<RouteEntry>& live);
+// Compares the live routes of family `f` with implied_routes(g, f), looking only at the
+// routes described in the header comment (live routes of the other family are ignored).
+RouteComparison compare_routes(const Guest& g, const std::vector<RouteEntry>& live,
+                               IpFamily f = IpFamily::V4);
 
 // The outcome of one check, for people: `detail` says what was found; on failure `expected`
 // and `found` say what differs.
@@ -94,8 +117,14 @@ CheckOutcome check_host_macvtap(const std::vector<HostLink>& links, const std::s
 CheckOutcome check_guest_mac(const std::vector<GuestNic>& nics, const MacAddress& mac,
                              const std::string& name);
 
-// The gateways to ping from the guest: each interface's static gateway, in interface order
-// (interface name, gateway), each gateway once.
-std::vector<std::pair<std::string, Ipv4>> reachability_targets(const Guest& g);
+// The gateways to ping from the guest: each interface's static gateway, IPv4 then IPv6
+// (`ipv6.gateway` of a static IPv6 interface), in interface order (interface name,
+// gateway), each gateway once.
+std::vector<std::pair<std::string, IpAddress>> reachability_targets(const Guest& g);
+
+// The command that pings `gw` once from inside the guest, as on a RHEL guest (iputils):
+// `ping -c 1 -W 2 GW`, `ping -6 -c 1 -W 2 GW` for IPv6 (a link-local gateway with its zone:
+// `fe80::1%ens9`).
+std::vector<std::string> ping_command(const std::string& iface, const IpAddress& gw);
 
 }  // namespace mvt::apply

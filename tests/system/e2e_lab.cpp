@@ -39,6 +39,9 @@ std::string address9(int offset) {
 }
 std::string address8() { return "198.51.100." + std::to_string(20 + getpid() % 80) + "/24"; }
 std::string host_part(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+std::string address9_v6() {
+  return "2001:db8:0:2::" + std::to_string(10 + getpid() % 40) + "/64";
+}
 
 LabDomainOptions before_domain(const std::string& what, const std::string& network) {
   LabDomainOptions o;
@@ -86,6 +89,14 @@ fs::path LabWorkspace::write_spec(const LabSpecParams& p, const std::string& fil
   replace_all(s, "@GATEWAY9@", p.gateway9);
   replace_all(s, "@ADDRESS9@", p.address9);
   replace_all(s, "@MODEL9@", p.model9);
+  replace_all(s, "@DIRECT9@", p.trust9 ? ", trust_guest_rx_filters: true" : "");
+  const std::string ind = "            ";
+  replace_all(s, ind + "@EXTRA9@\n",
+              p.address9_v6.empty()
+                  ? std::string()
+                  : ind + "ipv6: {addresses: [\"" + p.address9_v6 + "\"], gateway: \"" +
+                        kGateway9v6 + "\"}\n" + ind + "ipv6_defroute: true\n" + ind +
+                        "routes: [{to: \"" + kFar6Net + "\", via: \"" + kGateway9v6 + "\"}]\n");
   replace_all(s, "@ADDRESS8@", p.address8);
   replace_all(s, "@NETMAC@", net_mac());
   replace_all(s, "@MAC9@", mac9());
@@ -115,6 +126,27 @@ std::set<std::string> expected_routes(const LabSpecParams& p) {
           "198.51.100.0/24|-|" + e8,
           "203.0.113.0/25|-|ens3",
           "203.0.113.128/25|198.51.100.1|" + e8};
+}
+
+std::set<std::string> guest_routes6(LabGuest& guest) {
+  std::set<std::string> out;
+  const auto r = guest_run(guest, {"ip", "-j", "-6", "route", "show", "table", "main"});
+  if (r.exit_code != 0) return out;
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    const std::string dst = e.value("dst", "?");
+    if (dst.rfind("fe80:", 0) == 0) continue;
+    out.insert(dst + "|" + e.value("gateway", "-") + "|" + e.value("dev", "?"));
+  }
+  return out;
+}
+
+std::set<std::string> expected_routes6(const LabSpecParams& p) {
+  if (p.address9_v6.empty()) return {};
+  const std::string e9 = "ens" + std::to_string(p.slot9);
+  return {"2001:db8:0:2::/64|-|" + e9, "default|" + kGateway9v6 + "|" + e9,
+          kFar6Net + "|" + kGateway9v6 + "|" + e9};
 }
 
 ToolResult tool(const LabWorkspace& w, std::vector<std::string> args,

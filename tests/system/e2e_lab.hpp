@@ -23,6 +23,12 @@ std::string mac8();      // the em1 interface
 std::string address9(int offset = 0);  // "192.0.2.<10 + pid % 40 + offset>/24"
 std::string address8();                // "198.51.100.<20 + pid % 80>/24"
 std::string host_part(const std::string& cidr);  // "192.0.2.12/24" -> "192.0.2.12"
+// IPv6 (RFC 3849) on the em2 side: "2001:db8:0:2::<10 + pid % 40>/64"; em2p is
+// 2001:db8:0:2::1, the namespace's lo 2001:db8:100::1 (tests/system/lab.sh).
+std::string address9_v6();
+inline const std::string kGateway9v6 = "2001:db8:0:2::1";
+inline const std::string kFar6Net = "2001:db8:100::/48";
+inline const std::string kFar6Host = "2001:db8:100::1";
 
 // Options of the BEFORE domain: eth0 of the procedure on `network` (slot 3 -> ens3).
 LabDomainOptions before_domain(const std::string& what, const std::string& network);
@@ -38,6 +44,10 @@ struct LabSpecParams {
   std::string address9 = mvt::test::lab::address9();
   std::string address8 = mvt::test::lab::address8();
   std::string model9 = "virtio";
+  // Non-empty: ens9 also gets this IPv6 address, `ipv6_defroute: true` (default via
+  // kGateway9v6) and the route6 kFar6Net via kGateway9v6.
+  std::string address9_v6;
+  bool trust9 = false;  // ens9's direct.trust_guest_rx_filters: true
 };
 
 // The two lowest PCI slots on bus 0 the inactive XML of `guest` leaves free (what libvirt
@@ -61,6 +71,9 @@ struct LabWorkspace {
 std::set<std::string> guest_routes(LabGuest& guest);
 // What the spec implies for LabSpecParams p (connected routes, default via ens9, statics).
 std::set<std::string> expected_routes(const LabSpecParams& p);
+// The same for IPv6 (`ip -j -6 route show table main`, link-local fe80::/64 left out).
+std::set<std::string> guest_routes6(LabGuest& guest);
+std::set<std::string> expected_routes6(const LabSpecParams& p);
 
 // macvtapctl with the workspace's state dir.
 ToolResult tool(const LabWorkspace& w, std::vector<std::string> args,

@@ -8,7 +8,13 @@
 #
 # Layout (see ../../shared/design/LAB.md for the facts this rests on):
 #   host em1 <-veth-> em1p   in netns "mvtlab", 198.51.100.1/24   (RFC 5737 TEST-NET-2)
+#                                              2001:db8:0:1::1/64  (RFC 3849)
 #   host em2 <-veth-> em2p   in netns "mvtlab", 192.0.2.1/24      (RFC 5737 TEST-NET-1)
+#                                              2001:db8:0:2::1/64  (RFC 3849)
+#   lo of the netns: 2001:db8:100::1/128, a far network for a guest's route6
+#   (2001:db8:100::/48 via 2001:db8:0:2::1): the netns owns it, so it answers a ping.
+# The IPv6 addresses are added with nodad (usable at once) and recorded ("addr6 ...") when
+# `up` added them; `down` removes them.
 # em1/em2 stay unconfigured on the host (the procedure's macvtap lower devices); lab guests
 # attach to them with <interface type='direct'> and talk to the namespace's far ends, so
 # nothing leaves the machine. Suggested guest addresses: 192.0.2.84/24 on the em2 side
@@ -30,6 +36,8 @@ URI="qemu:///system"
 PKGS=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 iproute2 libvirt-clients iputils-ping)
 # nic  peer  address-of-peer-in-netns
 NICS=("em1 em1p 198.51.100.1/24" "em2 em2p 192.0.2.1/24")
+# dev-in-netns  IPv6 address (RFC 3849)
+ADDRS6=("em1p 2001:db8:0:1::1/64" "em2p 2001:db8:0:2::1/64" "lo 2001:db8:100::1/128")
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
@@ -140,6 +148,16 @@ create_nics() {
     sysctl -qw "net.ipv6.conf.$nic.disable_ipv6=1" 2>/dev/null || true
     ip link set "$nic" up
   done
+  local dev a6 have
+  for entry in "${ADDRS6[@]}"; do
+    read -r dev a6 <<<"$entry"
+    ip -n "$NETNS" link show "$dev" >/dev/null 2>&1 || continue
+    have="$(ip -n "$NETNS" -6 addr show dev "$dev")"  # not piped into grep -q: pipefail
+    if ! grep -qw "inet6 $a6" <<<"$have"; then
+      ip -n "$NETNS" -6 addr add "$a6" dev "$dev" nodad
+      record "addr6 $NETNS $dev $a6"
+    fi
+  done
 }
 
 cmd_up() {
@@ -165,6 +183,8 @@ cmd_down() {
     case "$kind" in
       link) ip link del "$a" 2>/dev/null && log "removed link $a" || true ;;
       netns) ip netns del "$a" 2>/dev/null && log "removed netns $a" || true ;;
+      addr6)  # "addr6 NETNS DEV ADDR"
+        ip -n "$a" -6 addr del ${b#* } dev "${b%% *}" 2>/dev/null && log "removed $b in $a" || true ;;
       daemon)
         # Only the very process we started (name and pid must both match).
         if [ "$(ps -o comm= -p "$b" 2>/dev/null || true)" = "$a" ]; then
@@ -197,6 +217,7 @@ cmd_status() {
     printf '%-4s %s\n' "$nic" "$(ip -br link show "$nic" 2>/dev/null || echo absent)"
     printf '%-4s %s\n' "$peer" "$(ip -n "$NETNS" -br addr show "$peer" 2>/dev/null || echo absent)"
   done
+  printf '%-4s %s\n' lo "$(ip -n "$NETNS" -br addr show lo 2>/dev/null || echo absent)"
 }
 
 case "${1:-}" in

@@ -25,6 +25,7 @@ class FakeAgentHv : public StubHypervisor {
   bool channel = true;
   bool refuse_exec = false;
   std::string routes = verify_fixture("guest-ip-route.json");
+  std::string routes6 = verify_fixture("guest-ip6-route.json");  // `ip -j -6 route ...`
   std::string nics = verify_fixture("guest-network-get-interfaces.json");
   std::set<std::string> unreachable;  // ping targets that do not answer
   std::vector<std::vector<std::string>> execs;  // argv of every guest-exec
@@ -54,7 +55,8 @@ class FakeAgentHv : public StubHypervisor {
     if (cmd == "guest-exec-status") {
       const auto& argv = execs.at(req["arguments"]["pid"].get<std::size_t>() - 1);
       json st = {{"exited", true}, {"exitcode", 0}};
-      if (argv[0] == "ip") st["out-data"] = apply::base64_encode(routes);
+      if (argv[0] == "ip")
+        st["out-data"] = apply::base64_encode(argv.size() > 2 && argv[2] == "-6" ? routes6 : routes);
       if (argv[0] == "ping" && unreachable.count(argv.back())) st["exitcode"] = 1;
       return json{{"return", st}}.dump();
     }

@@ -4,6 +4,7 @@
 // lab (tests/fixtures/verify), the host's links come from the captured `ip -j -d link show`.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -266,4 +267,52 @@ TEST_CASE("apply: a failed guest verification fails the Verify step and rolls ba
     CHECK_FALSE(fs::exists(host_root / ns / "ifcfg-em2"));
     CHECK(test::read_file(root / ns / "ifcfg-ens9") == "DEVICE=ens9\nGATEWAY=192.0.2.1\n");
   }
+}
+
+TEST_CASE("verify_guests: a guest with IPv6 gets its IPv6 table compared and ping -6" *
+          doctest::test_suite("verify")) {
+  Rig r;
+  auto& ens9 = r.spec.guests.begin()->second.interfaces[0];
+  ens9.ip.ipv6 = Ipv6Config{Ipv6Method::Static, {*IpPrefix::parse("2001:db8:0:2::84/64")},
+                            *IpAddress::parse("2001:db8:0:2::1")};
+  ens9.ip.ipv6_defroute = true;
+  ens9.ip.routes = std::vector<Route>{
+      {*IpPrefix::parse("2001:db8:100::/48"), *IpAddress::parse("2001:db8:0:2::1")}};
+  auto rep = verify_guests(r.spec, r.b, r.o);
+  std::vector<std::string> lines;
+  for (const auto& l : rep.lines) lines.push_back(l.str());
+  INFO(dump(lines));
+  CHECK(rep.ok());
+  CHECK(has(lines, "verify guest mvt-capture-apply: routes6 ok: 3 routes match the spec: "
+                   "2001:db8:0:2::/64 dev ens9; default via 2001:db8:0:2::1 dev ens9; "
+                   "2001:db8:100::/48 via 2001:db8:0:2::1 dev ens9"));
+  CHECK(has(lines, "verify guest mvt-capture-apply ens9: reach ok: gateway 2001:db8:0:2::1 "
+                   "answered a ping sent from inside the guest"));
+  const std::vector<std::string> ip6{"ip", "-j", "-6", "route", "show", "table", "main"};
+  const std::vector<std::string> ping6{"ping", "-6", "-c", "1", "-W", "2", "2001:db8:0:2::1"};
+  CHECK(std::find(r.hv.execs.begin(), r.hv.execs.end(), ip6) != r.hv.execs.end());
+  CHECK(std::find(r.hv.execs.begin(), r.hv.execs.end(), ping6) != r.hv.execs.end());
+
+  // The route6 missing in the guest, the IPv6 gateway silent: the same wording as IPv4.
+  Rig bad;
+  bad.spec = r.spec;
+  bad.hv.routes6 = verify_fixture("guest-ip6-route-extras.json");
+  bad.hv.unreachable = {"2001:db8:0:2::1"};
+  const auto f = verify_guests(bad.spec, bad.b, bad.o).failures();
+  INFO(dump(f));
+  REQUIRE(f.size() == 2);
+  CHECK(f[0] ==
+        "verify guest mvt-capture-apply: routes6 FAILED: expected 2001:db8:0:2::/64 dev ens9; "
+        "default via 2001:db8:0:2::1 dev ens9; 2001:db8:100::/48 via 2001:db8:0:2::1 dev ens9; "
+        "found missing: 2001:db8:100::/48 via 2001:db8:0:2::1 dev ens9; unexpected: "
+        "2001:db8:0:3::/64 dev ens9; 2001:db8:0:9::5/128 dev ens9; default via fe80::1 dev ens9");
+  CHECK(f[1] ==
+        "verify guest mvt-capture-apply ens9: reach FAILED: expected gateway 2001:db8:0:2::1 "
+        "answers a ping; found ping -6 2001:db8:0:2::1 from inside the guest: no answer (ping "
+        "exited 1)");
+
+  // A guest whose spec has no IPv6: `ip -6 route` never runs.
+  Rig v4;
+  verify_guests(v4.spec, v4.b, v4.o);
+  CHECK(std::find(v4.hv.execs.begin(), v4.hv.execs.end(), ip6) == v4.hv.execs.end());
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Builds the lab guest: a Debian kernel and a small initramfs (busybox, real bash and
-# iproute2's ip, qemu-guest-agent, the virtio modules, the network-scripts stand-in), booted
+# Builds the lab guest: a Debian kernel and a small initramfs (busybox, real bash,
+# iproute2's ip, iputils' ping, qemu-guest-agent, the virtio modules, the network-scripts
+# stand-in), booted
 # with direct kernel boot under TCG. Facts: ../../../../shared/design/LAB.md.
 #
 #   tests/system/guest/build.sh   prints "kernel PATH" (bzImage), "initrd PATH" and, when it
@@ -12,8 +13,10 @@
 # never completes) and no power-off (agent/ACPI shutdown leaves a halted guest "running").
 #
 # Nothing is installed on the host: Debian packages are fetched with `apt-get download` and
-# unpacked with `dpkg-deb -x` into the cache; bash, ip and qemu-ga's shared libraries are the
-# host's (copied with what ldd lists). Cache: $MVT_LAB_CACHE (default /var/cache/mvt-lab):
+# unpacked with `dpkg-deb -x` into the cache; bash, ip and ping (iputils-ping, which lab.sh
+# installs) and qemu-ga's shared libraries are the host's (copied with what ldd lists).
+# iputils' ping, not busybox's: verification runs `ping -6 -c 1 -W 2 GW` in the guest, the
+# command a RHEL guest runs, and busybox's applet is built without `-6` on some configs. Cache: $MVT_LAB_CACHE (default /var/cache/mvt-lab):
 #   debs/            downloaded packages          unpacked/<deb>/   their contents
 #   guest-<key>/     kernel (bzImage), vmlinux (PVH ELF, when extracted), initrd.img
 #   guest-current -> the last guest built
@@ -79,11 +82,13 @@ VMLINUZ="$U_K/boot/vmlinuz-$KVER"
 # --- 2. cache key ----------------------------------------------------------------------
 BASH_BIN="$(command -v bash)"
 IP_BIN="$(command -v ip)"
+PING_BIN="$(command -v ping)" || die "ping (iputils-ping) is not installed on the host"
+"$PING_BIN" -V 2>/dev/null | grep -q iputils || die "$PING_BIN is not iputils' ping"
 KEY="$(
   {
     for p in "${PKGS[@]}"; do basename "$(deb_of "$p")"; done
     sha256sum "$0" "$HERE"/init "$HERE"/hotplug "$HERE"/shutdown "$HERE"/network-scripts-standin \
-      "$HERE"/service "$HERE"/udhcpc-script "$BASH_BIN" "$IP_BIN" | cut -d' ' -f1
+      "$HERE"/service "$HERE"/udhcpc-script "$BASH_BIN" "$IP_BIN" "$PING_BIN" | cut -d' ' -f1
   } | sha256sum | cut -c1-16
 )"
 OUT="$CACHE/guest-$KEY"
@@ -135,16 +140,17 @@ copy_with_libs() {  # host-binary dest-path
   done
 }
 install -m 0755 "$BUSYBOX" "$R/bin/busybox"
-# Busybox applets, except those the real tools replace (sh/bash and ip: busybox's ip has no
-# `replace`, and Debian's busybox shell would run its own applets ahead of $PATH).
+# Busybox applets, except those the real tools replace (sh/bash, ip: busybox's ip has no
+# `replace`; ping: iputils' ping -6; Debian's busybox shell would run its own applets ahead of $PATH).
 for a in $("$BUSYBOX" --list-full); do
-  case "$(basename "$a")" in sh|ash|ip|bash|init|linuxrc) continue ;; esac
+  case "$(basename "$a")" in sh|ash|ip|ping|ping6|bash|init|linuxrc) continue ;; esac
   [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
 done
 copy_with_libs "$BASH_BIN" /bin/bash
 ln -sf bash "$R/bin/sh"
 copy_with_libs "$IP_BIN" /sbin/ip
 ln -sf /sbin/ip "$R/bin/ip"
+copy_with_libs "$PING_BIN" /bin/ping
 copy_with_libs "$QGA" /usr/sbin/qemu-ga
 
 install -m 0755 "$HERE/init" "$R/init"
