@@ -91,37 +91,60 @@ add type ethernet con-name static-v4v6 ifname ens9 \
   ipv4.dns "192.0.2.53 198.51.100.53" ipv4.ignore-auto-dns yes ipv4.may-fail no \
   ipv4.routes "198.51.100.0/24 192.0.2.1 100, 203.0.113.0/24 192.0.2.254" \
   ipv6.method manual ipv6.addresses "2001:db8:0:9::84/64" ipv6.gateway 2001:db8:0:9::1 \
-  ipv6.dns "2001:db8::53" ipv6.never-default yes \
+  ipv6.dns "2001:db8::53" \
   ipv6.routes "2001:db8:100::/48 2001:db8:0:9::1 50"
 # DHCP (IPv4) and DHCPv6, interface name only (no MAC).
 add type ethernet con-name dhcp-ifname ifname ens10 \
   ipv4.method auto ipv6.method dhcp ipv4.dns-search example.net
 # Automatic: DHCP + SLAAC, matched by MAC only (no interface-name).
 add type ethernet con-name "auto mac only" ifname "" ethernet.mac-address 52:54:00:AA:BB:01 \
-  ipv4.method auto ipv6.method auto ipv4.never-default yes
+  ipv4.method auto ipv6.method auto ipv4.never-default yes ipv6.never-default yes
 # Nothing: IPv4 disabled, IPv6 ignored.
 add type ethernet con-name disabled ifname ens11 ipv4.method disabled ipv6.method ignore
 # Link-local both families, and IPv6 disabled on another profile.
 add type ethernet con-name link-local ifname ens12 ipv4.method link-local ipv6.method link-local
 add type ethernet con-name v6-off ifname ens13 ipv4.method manual ipv4.addresses 203.0.113.7/28 \
   ipv6.method disabled
-# Values that need keyfile escaping: a name with ';', a space and a trailing space
-# (NM writes the id verbatim except for its escapes).
-add type ethernet con-name "odd; name " ifname ens14 ipv4.method manual \
+# Values that need keyfile escaping: a name with ';', a leading and a trailing space, and a
+# ';' inside a list item.
+add type ethernet con-name " odd; name " ifname ens14 ipv4.method manual \
   ipv4.addresses 198.51.100.9/24 ipv4.dns-search "a.example;b.example" \
   connection.zone "trusted" 802-3-ethernet.wake-on-lan magic
+
+# Comments, blank lines, an indented comment and spacing around '=' added by hand (as an
+# operator would), CR LF line ends in another copy; NetworkManager then loads both copies
+# (its parser is the oracle: `nmcli connection load` fails on a file GKeyFile refuses).
+sed -e '1i # ens9: the database VLAN, see ticket 4711' \
+    -e 's/^\[ipv4\]$/\n# static, as the network team asked\n[ipv4]/' \
+    -e '/^\[ipv4\]/,/^$/s/^method=manual$/method=manual\n  # an indented comment/' \
+    -e 's/^mtu=9000$/mtu = 9000/' \
+    -e 's/^id=static-v4v6$/id=static-v4v6-commented/' \
+    -e 's/^uuid=.*/uuid=3e1f5a52-7c1d-4c8e-9a57-1b2f0c6d4e01/' \
+    "$tmp/conns/static-v4v6.nmconnection" >"$tmp/conns/static-v4v6-commented.nmconnection"
+sed -e 's/$/\r/' -e 's/^id=dhcp-ifname\r$/id=dhcp-ifname-crlf\r/' \
+    -e 's/^uuid=.*/uuid=9b0e3c2a-5d4f-4e6a-8b7c-2d1e0f3a4b02\r/' \
+    "$tmp/conns/dhcp-ifname.nmconnection" >"$tmp/conns/dhcp-ifname-crlf.nmconnection"
+chmod 600 "$tmp"/conns/*.nmconnection
+for c in static-v4v6-commented dhcp-ifname-crlf; do
+  nmcli connection load "$tmp/conns/$c.nmconnection"
+  v=$(nmcli -g connection.id,connection.interface-name,802-3-ethernet.mtu,ipv4.method,ipv4.addresses \
+      connection show "$c")
+  echo "+ nmcli connection load $c.nmconnection -> $v" | tr '\n' ' ' >>"$tmp/commands"
+  echo >>"$tmp/commands"
+done
 
 sleep 0.5
 kill "$nm"
 wait "$nm" || true
 
 rm -f "$out"/*.nmconnection
-cp "$tmp"/conns/*.nmconnection "$out"/
-cp "$tmp/commands" "$out/COMMANDS.txt"
-# Comments and blank lines added by hand afterwards (NetworkManager keeps such files as they
-# are until it rewrites them).
-sed -e '1i # ens9: the database VLAN, see ticket 4711' \
-    -e 's/^\[ipv4\]$/\n# static, as the network team asked\n[ipv4]/' \
-    -e 's/^method=manual$/method=manual  \n  ; a GKeyFile comment never starts mid-line: this is one/' \
-    "$out/static-v4v6.nmconnection" >"$out/static-v4v6-commented.nmconnection"
+# Plain file names in the repository (NetworkManager names files after the id; it reads any).
+for f in "$tmp"/conns/*.nmconnection; do
+  b=$(basename "$f" .nmconnection)
+  s=$(printf '%s' "$b" | tr -c 'A-Za-z0-9.-' '-' | sed 's/^-*//; s/-*$//')
+  cp "$f" "$out/$s.nmconnection"
+  [ "$b" = "$s" ] || echo "# '$b.nmconnection' checked in as '$s.nmconnection'" >>"$tmp/commands"
+done
+{ echo "# Made by generate.sh with NetworkManager $(NetworkManager --version) (isolated; see the script)."
+  cat "$tmp/commands"; } >"$out/COMMANDS.txt"
 echo "NetworkManager $(NetworkManager --version): $(ls "$out"/*.nmconnection | wc -l) files in $out"
