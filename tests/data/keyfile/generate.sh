@@ -9,9 +9,20 @@
 #
 # Usage (root: unshare needs it):  tests/data/keyfile/generate.sh [OUTDIR]
 # OUTDIR defaults to this script's folder. UUIDs and timestamps differ on every run.
+#
+# Oracle mode: generate.sh --check DIR  loads DIR/*.nmconnection into the same isolated
+# NetworkManager and prints, for each profile it accepted, "== FILE" then nmcli's terse
+# "property:value" lines (':' in values escaped as "\:"); a profile NetworkManager refused
+# is missing from the output. Exit 77: cannot run here (not root, a tool missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here}
+check=
+if [ "${1:-}" = --check ]; then
+  check=$(cd "$2" && pwd)
+  out=$here
+else
+  out=${1:-$here}
+fi
 if [ "${MVT_KEYFILE_INNER:-}" != 1 ]; then
   [ "$(id -u)" = 0 ] || { echo "generate.sh: needs root (unshare)" >&2; exit 77; }
   for t in unshare dbus-daemon NetworkManager nmcli; do
@@ -20,7 +31,7 @@ if [ "${MVT_KEYFILE_INNER:-}" != 1 ]; then
   tmp=$(mktemp -d /tmp/mvt-nm-keyfile.XXXXXX)
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$out"
-  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) \
+  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) MVT_CHECK=$check \
     unshare --net --mount --uts --fork --kill-child "$0"
   exit $?
 fi
@@ -40,6 +51,10 @@ hostname mvt-keyfile-fixtures
 
 mkdir -p "$tmp/conns"
 chmod 700 "$tmp/conns"
+if [ -n "${MVT_CHECK:-}" ]; then
+  cp "$MVT_CHECK"/*.nmconnection "$tmp/conns/"
+  chmod 600 "$tmp"/conns/*.nmconnection
+fi
 cat >"$tmp/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -80,6 +95,20 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$ok" ] || { echo "generate.sh: NetworkManager did not start:" >&2; cat "$tmp/nm.log" >&2; exit 1; }
+
+if [ -n "${MVT_CHECK:-}" ]; then
+  fields=connection.id,connection.uuid,connection.interface-name,802-3-ethernet.mac-address
+  fields=$fields,802-3-ethernet.mtu,ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.dns,ipv4.routes
+  fields=$fields,ipv4.never-default,ipv4.ignore-auto-dns,ipv4.may-fail,ipv6.method,ipv6.addresses
+  fields=$fields,ipv6.gateway,ipv6.dns,ipv6.routes,ipv6.never-default
+  nmcli -t -f UUID,FILENAME connection show | while IFS=: read -r uuid file; do
+    echo "== $(basename "$file")"
+    nmcli -t -f "$fields" connection show uuid "$uuid"
+  done
+  kill "$nm"
+  wait "$nm" || true
+  exit 0
+fi
 
 add() { echo "+ nmcli connection add $*" >>"$tmp/commands"; nmcli connection add "$@" >/dev/null; }
 
