@@ -66,7 +66,7 @@ TEST_CASE("keyfile editor: values decode as GKeyFile decodes them (spacing, esca
   CHECK(keyfile::escape(" a\tb\\c\nd\r") == "\\sa\tb\\\\c\\nd\\r");
   CHECK(keyfile::escape("\t x") == "\\t\\sx");
   CHECK(keyfile::escape_list({"a;b", " c", "d"}) == "a\\;b;\\sc;d;");
-  for (const std::string s : {std::string(" lead"), std::string("x\\y;z\n"), std::string("\t\t")}) {
+  for (const std::string& s : {std::string(" lead"), std::string("x\\y;z\n"), std::string("\t\t")}) {
     CHECK(keyfile::unescape(keyfile::escape(s)) == s);
     CHECK(keyfile::unescape_list(keyfile::escape_list({s, "q"})) == std::vector<std::string>{s, "q"});
   }

@@ -113,7 +113,8 @@ TEST_CASE("netconf keyfile: each NetworkManager-made profile reads into the mode
     CHECK(has_unmanaged(c, "ipv6.addr-gen-mode"));
     CHECK_FALSE(has_unmanaged(c, "connection.id"));
     CHECK_FALSE(has_unmanaged(c, "ipv4.may-fail"));
-    CHECK(pos_of(dc.pos, "mtu").line == 10);
+    CHECK(pos_of(dc.pos, "mtu").line == (std::string(n).find("commented") != std::string::npos ? 10 : 9));
+    CHECK(pos_of(dc.pos, "mtu").file == "/g/" + std::string(n));
   }
   for (const char* n : {"dhcp-ifname.nmconnection", "dhcp-ifname-crlf.nmconnection"}) {
     Diagnostics d;
@@ -222,6 +223,15 @@ TEST_CASE("netconf keyfile: a new profile has the UUID v5, the MAC pin, both fam
   CHECK(differing_fields(want, back).empty());
   CHECK(back.unmanaged.empty());
   CHECK(kf().guest_edits(gw, &dc, files, "guest web1", r).empty());  // idempotent
+
+  // An IPv6 gateway and ipv6_defroute false: NetworkManager would drop the gateway - a warning.
+  InterfaceConfig nodef = want;
+  nodef.ipv6_defroute = false;
+  netconf::GuestWant g3{"h1", "web1", "ens9", gw.mac, true, &nodef};
+  Diagnostics w;
+  REQUIRE(kf().guest_edits(g3, nullptr, {}, "guest web1", w).size() == 1);
+  CHECK(contains(rule_message(w, "keyfile.gateway-never-default"), "[ipv6] never-default=true"));
+  CHECK_FALSE(w.has_errors());
 
   // Nothing about IPv6 in the spec: the profile disables it (ifcfg's IPV6INIT=no).
   InterfaceConfig v4only;

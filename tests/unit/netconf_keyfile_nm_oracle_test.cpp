@@ -47,7 +47,7 @@ TEST_CASE("netconf keyfile: NetworkManager 1.42 loads every profile the tool wri
   full.ipv6 = Ipv6Config{Ipv6Method::Static, {*IpPrefix::parse("2001:db8:0:9::84/64")},
                          *IpAddress::parse("2001:db8:0:9::1")};
   full.defroute = true;
-  full.ipv6_defroute = false;
+  full.ipv6_defroute = true;
   full.peerdns = false;
   full.dns = std::vector<IpAddress>{*IpAddress::parse("192.0.2.53"), *IpAddress::parse("2001:db8::53")};
   full.routes = std::vector<Route>{
@@ -80,7 +80,7 @@ TEST_CASE("netconf keyfile: NetworkManager 1.42 loads every profile the tool wri
   write({"h", "g", "ens9", *have[0].mac, true, &edit}, files, &have[0]);
   CHECK_FALSE(d.has_errors());
 
-  const auto r = test::run({"bash", script.string(), "--check", dir.string()});
+  const auto r = test::run({"/bin/bash", script.string(), "--check", dir.string()});
   if (r.exit_code == 77) {
     MESSAGE("SKIPPED: NetworkManager cannot run isolated here: " << r.err);
     return;
@@ -107,7 +107,7 @@ TEST_CASE("netconf keyfile: NetworkManager 1.42 loads every profile the tool wri
   CHECK(a.at("ipv6.gateway") == "2001:db8:0:9::1");
   CHECK(a.at("ipv6.dns") == "2001:db8::53");
   CHECK(a.at("ipv6.routes") == "2001:db8:100::/48 2001:db8:0:9::1");
-  CHECK(a.at("ipv6.never-default") == "yes");
+  CHECK(a.at("ipv6.never-default") == "no");
 
   const auto& b = nm.at("ens10.nmconnection");
   CHECK(b.at("802-3-ethernet.mac-address") == "52:54:00:5D:9C:34");

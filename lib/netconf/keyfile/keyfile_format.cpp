@@ -301,6 +301,7 @@ class KeyfileFormat final : public netconf::Format {
     } else {
       f = new_profile(want);
     }
+    gateway_warnings(f, name, *want.config, pre, diags);
     FileEdit e;
     e.role = FileRole::GuestConfig;
     e.action = cur ? FileAction::Update : FileAction::Create;
@@ -384,6 +385,22 @@ class KeyfileFormat final : public netconf::Format {
       if (cur.mac != want.mac) f.set(eth, "mac-address", upper(want.mac.str()));
   }
 
+  // NetworkManager drops a gateway from a profile that says never-default=true (its
+  // normalization, seen with 1.42): the spec's gateway would silently not be used.
+  static void gateway_warnings(const File& f, const std::string& name, const InterfaceConfig& w,
+                               const std::string& pre, Diagnostics& diags) {
+    for (const char* g : {"ipv4", "ipv6"}) {
+      const bool gw = std::string(g) == "ipv4" ? (w.ipv4 && w.ipv4->gateway) : (w.ipv6 && w.ipv6->gateway);
+      if (!gw || parse_bool(f.get(g, "never-default")) != true) continue;
+      diags.warning(SourcePos{std::string(kDir) + "/" + name, f.line_of(g, "never-default"), 0},
+                    "keyfile.gateway-never-default",
+                    pre + name + ": [" + g + "] never-default=true: NetworkManager ignores the " +
+                        g + " gateway of such a profile (declare " +
+                        (std::string(g) == "ipv4" ? "defroute" : "ipv6_defroute") +
+                        ": true, or no gateway)");
+    }
+  }
+
   static File new_profile(const netconf::GuestWant& want) {
     File f = File::parse(std::string(kManagedHeader) + "\n");
     f.set("connection", "id", want.device);
@@ -396,8 +413,8 @@ class KeyfileFormat final : public netconf::Format {
     if (w.ipv4 && w.ipv4->method == Ipv4Method::Static) f.set("ipv4", "may-fail", "false");
     if (!w.ipv6)
       f.set("ipv6", "method", "disabled");
-    else if (w.ipv6->method != Ipv6Method::Disabled && !w.ipv6_defroute)
-      f.set("ipv6", "never-default", "true");
+    else if (w.ipv6->method != Ipv6Method::Disabled && !w.ipv6_defroute && !w.ipv6->gateway)
+      f.set("ipv6", "never-default", "true");  // a gateway given means its default route
     return f;
   }
 

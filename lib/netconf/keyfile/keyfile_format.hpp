@@ -36,9 +36,10 @@
 // the group's last key. A new profile: the header, [connection] id (the device), uuid (UUID
 // v5 of host/guest/device, the ifcfg format's), type=ethernet, interface-name, [ethernet]
 // mac-address (the pin) and mtu, [ipv4] and [ipv6] with everything the spec declares
-// (may-fail=false for static IPv4 and never-default=true for IPv6 unless declared, as the
-// ifcfg format's IPV4_FAILURE_FATAL=yes and IPV6_DEFROUTE=no; no ipv6 in the spec: method
-// disabled, as ifcfg's IPV6INIT=no). Every edit is written with mode 0600. A renamed device
+// (may-fail=false for static IPv4, as the ifcfg format's IPV4_FAILURE_FATAL=yes;
+// never-default=true for IPv6 when neither ipv6_defroute nor an IPv6 gateway is declared, as
+// its IPV6_DEFROUTE=no; no ipv6 in the spec: method disabled, as its IPV6INIT=no). A gateway
+// in a family whose profile says never-default=true is a warning: NetworkManager drops it. Every edit is written with mode 0600. A renamed device
 // (same MAC) keeps its profile: interface-name (and an id equal to the old name) change.
 #include "netconf/format.hpp"
 
