@@ -1,11 +1,13 @@
 #include "netconf/format.hpp"
 #include "netconf/ifcfg/ifcfg_format.hpp"
+#include "netconf/keyfile/keyfile_format.hpp"
 
 namespace mvt::netconf {
 
 const std::vector<const Format*>& formats() {
   static const std::vector<const Format*> all = {
       &ifcfg::format(),  // network-scripts (RHEL/CentOS 7/8): the default
+      &keyfile::format(),  // NetworkManager keyfiles (RHEL 9/10, Fedora)
   };
   return all;
 }

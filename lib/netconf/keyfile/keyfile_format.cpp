@@ -1,0 +1,454 @@
+#include "netconf/keyfile/keyfile_format.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "netconf/ifcfg/ifcfg_format.hpp"
+#include "netconf/keyfile/keyfile_file.hpp"
+#include "netconf/keyfile/keyfile_profile.hpp"
+
+namespace mvt::keyfile {
+namespace {
+
+using netconf::DeviceConfig;
+using netconf::FileAction;
+using netconf::FileEdit;
+using netconf::FileRole;
+
+SourcePos at(const FileState& st, int line = 0, int column = 0) {
+  return SourcePos{st.origin.empty() ? st.path : st.origin, line, column};
+}
+
+const FileState* find(const NetworkScripts& files, const std::string& name) {
+  auto it = files.find(name);
+  return it == files.end() || !it->second.bytes ? nullptr : &it->second;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The spec's ipv4 compared with the profile's (as the ifcfg format compares it): with
+// `ipv4: dhcp` and no addresses, the profile's extra static addresses and gateway stay.
+bool ipv4_differs(const Ipv4Config& want, const std::optional<Ipv4Config>& have) {
+  if (!have || have->method != want.method) return true;
+  if (want.method == Ipv4Method::Dhcp && want.addresses.empty()) return false;
+  if (want.method == Ipv4Method::Static && want.gateway != have->gateway) return true;
+  if (have->addresses.size() < want.addresses.size()) return true;
+  return !std::equal(want.addresses.begin(), want.addresses.end(), have->addresses.begin());
+}
+
+std::vector<IpAddress> of_family(const std::optional<std::vector<IpAddress>>& v, IpFamily fam) {
+  std::vector<IpAddress> out;
+  if (v)
+    for (const auto& a : *v)
+      if (a.family() == fam) out.push_back(a);
+  return out;
+}
+
+std::vector<Route> of_family(const std::optional<std::vector<Route>>& v, IpFamily fam) {
+  std::vector<Route> out;
+  if (v)
+    for (const auto& r : *v)
+      if (r.to.family() == fam) out.push_back(r);
+  return out;
+}
+
+// The largest N of the group's numbered keys (0: none).
+long max_number(const File& f, const std::string& g, bool route) {
+  long n = 0;
+  const std::string stem = route ? "route" : "address";
+  for (const auto& k : numbered_keys(f, g, route)) {
+    std::string rest = k.substr(stem.size());
+    if (!rest.empty() && rest[0] == 's') rest.erase(0, 1);
+    if (!rest.empty()) n = std::max(n, std::stol(rest));
+  }
+  return n;
+}
+
+// addressN (and the gateway, in the form the profile uses) of one group.
+void write_addresses(File& f, const std::string& g, IpFamily fam, const std::vector<IpPrefix>& addrs,
+                     const std::optional<IpAddress>& gw) {
+  const auto keys = numbered_keys(f, g, false);
+  bool gw_in_address = false;
+  if (!f.has(g, "gateway") && !keys.empty())
+    if (auto v = f.get(g, keys.front()))
+      if (auto a = parse_address(*v, fam)) gw_in_address = a->gateway.has_value();
+  long next = max_number(f, g, false) + 1;
+  for (std::size_t i = 0; i < addrs.size(); ++i) {
+    std::string v = addrs[i].str();
+    if (i == 0 && gw_in_address && gw) v += "," + gw->str();
+    const std::string k = i < keys.size() ? keys[i] : "address" + std::to_string(next++);
+    // Same meaning, other spelling ("ADDR/PLEN,GW" vs the gateway key): left as it is.
+    auto cur = f.get(g, k);
+    auto parsed = cur ? parse_address(*cur, fam) : std::nullopt;
+    if (parsed && parsed->prefix == addrs[i] &&
+        (i != 0 || !gw_in_address || parsed->gateway == gw))
+      continue;
+    f.set(g, k, v);
+  }
+  for (std::size_t i = addrs.size(); i < keys.size(); ++i) f.remove(g, keys[i]);
+  if (gw_in_address && !addrs.empty()) return;
+  if (gw) {
+    auto cur = f.get(g, "gateway");
+    auto a = cur ? IpAddress::parse(*cur) : std::nullopt;
+    if (!a || *a != *gw) f.set(g, "gateway", gw->str());
+  } else {
+    f.remove(g, "gateway");
+  }
+}
+
+// routeN of one group: the model's routes replace the routes with a next hop; a route without
+// one (not the model's) stays where it is.
+void write_routes(File& f, const std::string& g, IpFamily fam, const std::vector<Route>& routes) {
+  std::vector<std::string> keys;
+  for (const auto& k : numbered_keys(f, g, true)) {
+    auto v = f.get(g, k);
+    auto r = v ? parse_route(*v, fam) : std::nullopt;
+    if (!r || r->via) keys.push_back(k);
+  }
+  long next = max_number(f, g, true) + 1;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const std::string k = i < keys.size() ? keys[i] : "route" + std::to_string(next++);
+    auto v = f.get(g, k);
+    auto cur = v ? parse_route(*v, fam) : std::nullopt;
+    if (cur && cur->via && Route(cur->to, *cur->via, cur->metric) == routes[i]) continue;
+    f.set(g, k, route_value(routes[i]));
+  }
+  for (std::size_t i = routes.size(); i < keys.size(); ++i) {
+    f.remove(g, keys[i]);
+    f.remove(g, keys[i] + "_options");  // the options of a route that is gone
+  }
+}
+
+const char* method_name(Ipv4Method m) {
+  switch (m) {
+    case Ipv4Method::Static: return "manual";
+    case Ipv4Method::Dhcp: return "auto";
+    case Ipv4Method::Disabled: return "disabled";
+  }
+  return "auto";
+}
+
+const char* method_name(Ipv6Method m) {
+  switch (m) {
+    case Ipv6Method::Static: return "manual";
+    case Ipv6Method::Auto: return "auto";
+    case Ipv6Method::Dhcp: return "dhcp";
+    case Ipv6Method::Disabled: return "disabled";
+  }
+  return "auto";
+}
+
+std::string boolean(bool b) { return b ? "true" : "false"; }
+
+// Writes the fields `want` declares whose values `have` does not hold (have null: all).
+void write_fields(File& f, const InterfaceConfig& w, const InterfaceConfig* have) {
+  if (w.ipv4 && (!have || ipv4_differs(*w.ipv4, have->ipv4))) {
+    f.set("ipv4", "method", method_name(w.ipv4->method));
+    std::vector<IpPrefix> addrs;
+    if (w.ipv4->method != Ipv4Method::Disabled)
+      for (const auto& a : w.ipv4->addresses) addrs.emplace_back(a);
+    std::optional<IpAddress> gw;
+    if (w.ipv4->gateway && w.ipv4->method != Ipv4Method::Disabled) gw = IpAddress(*w.ipv4->gateway);
+    write_addresses(f, "ipv4", IpFamily::V4, addrs, gw);
+  }
+  if (w.ipv6 && (!have || w.ipv6 != have->ipv6)) {
+    f.set("ipv6", "method", method_name(w.ipv6->method));
+    const bool off = w.ipv6->method == Ipv6Method::Disabled;
+    write_addresses(f, "ipv6", IpFamily::V6, off ? std::vector<IpPrefix>{} : w.ipv6->addresses,
+                    off ? std::nullopt : w.ipv6->gateway);
+  }
+  if (w.defroute && (!have || w.defroute != have->defroute))
+    f.set("ipv4", "never-default", boolean(!*w.defroute));
+  if (w.ipv6_defroute && (!have || w.ipv6_defroute != have->ipv6_defroute))
+    f.set("ipv6", "never-default", boolean(!*w.ipv6_defroute));
+  if (w.peerdns && (!have || w.peerdns != have->peerdns))
+    f.set("ipv4", "ignore-auto-dns", boolean(!*w.peerdns));
+  for (const auto& [g, fam] : {std::pair<const char*, IpFamily>{"ipv4", IpFamily::V4},
+                               std::pair<const char*, IpFamily>{"ipv6", IpFamily::V6}}) {
+    if (w.dns) {
+      const auto want = of_family(w.dns, fam);
+      if (!have || want != of_family(have->dns, fam)) {
+        std::vector<std::string> items;
+        for (const auto& a : want) items.push_back(a.str());
+        if (items.empty())
+          f.remove(g, "dns");
+        else
+          f.set_list(g, "dns", items);
+      }
+    }
+    if (w.routes) {
+      auto want = of_family(w.routes, fam);
+      auto cur = have ? of_family(have->routes, fam) : std::vector<Route>{};
+      auto sorted = want;
+      std::sort(sorted.begin(), sorted.end());
+      std::sort(cur.begin(), cur.end());
+      if (!have || sorted != cur) write_routes(f, g, fam, want);
+    }
+  }
+  if (w.mtu && (!have || w.mtu != have->mtu)) f.set(ethernet_group(f), "mtu", std::to_string(*w.mtu));
+}
+
+// Decoded values that differ ("ipv4.address1"), in the new file's order, then removed keys.
+std::vector<FieldChange> key_changes(const File& before, const File& after) {
+  std::vector<FieldChange> out;
+  std::set<std::string> seen;
+  auto value = [](const File& f, const std::string& g, const std::string& k) -> std::optional<std::string> {
+    if (!f.has(g, k)) return std::nullopt;
+    return f.get(g, k).value_or(f.raw(g, k).value_or(""));
+  };
+  auto consider = [&](const std::string& g, const std::string& k) {
+    if (!seen.insert(g + "." + k).second) return;
+    auto b = value(before, g, k), a = value(after, g, k);
+    if (b != a) out.push_back({g + "." + k, b, a});
+  };
+  for (const auto& g : after.groups())
+    for (const auto& k : after.keys(g)) consider(g, k);
+  for (const auto& g : before.groups())
+    for (const auto& k : before.keys(g)) consider(g, k);
+  return out;
+}
+
+std::string names_of(const std::vector<const DeviceConfig*>& ds) {
+  std::string s;
+  for (const auto* d : ds) s += (s.empty() ? "" : ", ") + d->files.front();
+  return s;
+}
+
+class KeyfileFormat final : public netconf::Format {
+ public:
+  std::string_view name() const override { return "keyfile"; }
+  std::string_view dir() const override { return kDir; }
+  bool reads(std::string_view n) const override {
+    const std::string_view sfx = kSuffix;
+    return n.size() > sfx.size() && n.substr(n.size() - sfx.size()) == sfx && n.front() != '.';
+  }
+  std::vector<std::string> file_names(std::string_view device) const override {
+    return {std::string(device) + kSuffix};
+  }
+
+  std::vector<DeviceConfig> read(const NetworkScripts& files, const std::string& who,
+                                 Diagnostics& diags) const override {
+    std::vector<DeviceConfig> out;
+    const std::string pre = who.empty() ? "" : who + ": ";
+    for (const auto& [name, st] : files) {
+      if (!reads(name) || !st.bytes) continue;
+      const File f = File::parse(*st.bytes);
+      if (!f.loadable()) {
+        for (const auto& p : f.problems())
+          if (p.fatal) {  // GKeyFile stops at its first error
+            diags.error(at(st, p.line, p.column), "keyfile.unloadable",
+                        pre + name + ": " + p.message +
+                            "; NetworkManager ignores this profile and macvtapctl neither reads "
+                            "nor edits it");
+            break;
+          }
+        continue;
+      }
+      for (const auto& p : f.problems())
+        if (!p.bad_value) diags.warning(at(st, p.line, p.column), "keyfile.duplicate", pre + name + ": " + p.message);
+      if ((st.mode & 077) != 0 || st.uid != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777);
+        diags.warning(at(st), "keyfile.ignored-by-nm",
+                      pre + name + " has owner uid " + std::to_string(st.uid) + " and mode " + mode +
+                          "; NetworkManager ignores a profile that is not owned by root with mode "
+                          "0600 (an edit by macvtapctl writes 0600)");
+      }
+      out.push_back(read_profile(name, st, f, who, diags));
+    }
+    report_several(out, files, pre, diags);
+    return out;
+  }
+
+  std::vector<FileEdit> guest_edits(const netconf::GuestWant& want, const DeviceConfig* have,
+                                    const NetworkScripts& files, const std::string& who,
+                                    Diagnostics& diags) const override {
+    Diagnostics scratch;
+    const auto devs = read(files, "", scratch);
+    const auto cands = candidates(devs, want);
+    const std::string pre = who.empty() ? "" : who + ": ";
+    if (cands.size() > 1) {
+      diags.error(pos_of(cands[1]->pos, "mac"), "keyfile.several-profiles",
+                  pre + "several NetworkManager profiles for device " + want.device + " (" +
+                      want.mac.str() + "): " + names_of(cands) +
+                      "; NetworkManager activates only one of them: remove all but one");
+      return {};
+    }
+    (void)have;  // the profiles are matched here by the same rules (MAC, else interface-name)
+    const DeviceConfig* cur = cands.empty() ? nullptr : cands.front();
+    const std::string name = cur ? cur->files.front() : new_name(want.device, files);
+    const FileState* st = find(files, name);
+    if (st && !cur) {  // a file of that name that could not be read (or another device's)
+      const File f = File::parse(*st->bytes);
+      if (!f.loadable()) {
+        diags.error(at(*st), "keyfile.unloadable",
+                    pre + name + ": NetworkManager cannot load it; refusing to overwrite it");
+        return {};
+      }
+    }
+    const File before = File::parse(st && cur ? *st->bytes : std::string());
+    File f = before;
+    if (cur) {
+      edit_identity(f, want, *cur);
+      write_fields(f, *want.config, &cur->config);
+      if (f.write() == *st->bytes) return {};
+    } else {
+      f = new_profile(want);
+    }
+    gateway_warnings(f, name, *want.config, pre, diags);
+    FileEdit e;
+    e.role = FileRole::GuestConfig;
+    e.action = cur ? FileAction::Update : FileAction::Create;
+    e.name = name;
+    e.path = std::string(kDir) + "/" + name;
+    e.subject = want.device;
+    if (cur) e.before = *st->bytes;
+    e.after = f.write();
+    e.mode = 0600;
+    e.fields = key_changes(before, f);
+    return {e};
+  }
+
+  std::vector<std::string> watched(const netconf::GuestWant& want, const DeviceConfig*,
+                                   const NetworkScripts& files) const override {
+    Diagnostics scratch;
+    const auto devs = read(files, "", scratch);
+    std::vector<std::string> out;
+    for (const auto* d : candidates(devs, want)) out.push_back(d->files.front());
+    if (out.empty()) out.push_back(new_name(want.device, files));
+    return out;
+  }
+
+  std::vector<FileEdit> host_nic_edits(const netconf::HostNicWant& want, const DeviceConfig*,
+                                       const NetworkScripts&, const std::string& who,
+                                       Diagnostics& diags) const override {
+    // Host NICs on keyfiles are issue 15 point 4 (not built yet): said, never guessed.
+    diags.error(SourcePos{}, "keyfile.host-nic",
+                (who.empty() ? "" : who + ": ") + "host NIC " + want.nic +
+                    ": the keyfile format does not write host NICs yet");
+    return {};
+  }
+
+  std::vector<FileEdit> removal(const DeviceConfig& have, const NetworkScripts& files) const override {
+    if (!have.created_by_tool) return {};
+    const FileState* st = find(files, have.files.front());
+    if (!st) return {};
+    FileEdit e;
+    e.role = FileRole::GuestConfig;
+    e.action = FileAction::Remove;
+    e.name = have.files.front();
+    e.path = std::string(kDir) + "/" + e.name;
+    e.subject = have.device;
+    e.before = st->bytes;
+    e.mode = st->mode;
+    e.fields = key_changes(File::parse(*st->bytes), File::parse(""));
+    return {e};
+  }
+
+  std::vector<std::string> restart_network_argv() const override {
+    return {"nmcli", "connection", "reload"};
+  }
+
+ private:
+  // The profiles of the wanted device: pinned to its MAC, or unpinned with its name.
+  static std::vector<const DeviceConfig*> candidates(const std::vector<DeviceConfig>& devs,
+                                                     const netconf::GuestWant& want) {
+    std::vector<const DeviceConfig*> out;
+    for (const auto& d : devs) {
+      if (!d.ethernet) continue;
+      if ((d.mac && *d.mac == want.mac) || (!d.mac && !d.device.empty() && d.device == want.device))
+        out.push_back(&d);
+    }
+    return out;
+  }
+
+  static std::string new_name(const std::string& device, const NetworkScripts& files) {
+    std::string n = device + kSuffix;
+    if (files.count(n)) n = "macvtapctl-" + device + kSuffix;
+    return n;
+  }
+
+  // The name and the MAC pin of an existing profile (a rename keeps the profile).
+  static void edit_identity(File& f, const netconf::GuestWant& want, const DeviceConfig& cur) {
+    if (auto n = f.get("connection", "interface-name"); n && *n != want.device) {
+      if (f.get("connection", "id") == *n) f.set("connection", "id", want.device);
+      f.set("connection", "interface-name", want.device);
+    }
+    const std::string eth = ethernet_group(f);
+    if ((want.pin_mac && cur.created_by_tool) || f.has(eth, "mac-address"))
+      if (cur.mac != want.mac) f.set(eth, "mac-address", upper(want.mac.str()));
+  }
+
+  // NetworkManager drops a gateway from a profile that says never-default=true (its
+  // normalization, seen with 1.42): the spec's gateway would silently not be used.
+  static void gateway_warnings(const File& f, const std::string& name, const InterfaceConfig& w,
+                               const std::string& pre, Diagnostics& diags) {
+    for (const char* g : {"ipv4", "ipv6"}) {
+      const bool gw = std::string(g) == "ipv4" ? (w.ipv4 && w.ipv4->gateway) : (w.ipv6 && w.ipv6->gateway);
+      if (!gw || parse_bool(f.get(g, "never-default")) != true) continue;
+      diags.warning(SourcePos{std::string(kDir) + "/" + name, f.line_of(g, "never-default"), 0},
+                    "keyfile.gateway-never-default",
+                    pre + name + ": [" + g + "] never-default=true: NetworkManager ignores the " +
+                        g + " gateway of such a profile (declare " +
+                        (std::string(g) == "ipv4" ? "defroute" : "ipv6_defroute") +
+                        ": true, or no gateway)");
+    }
+  }
+
+  static File new_profile(const netconf::GuestWant& want) {
+    File f = File::parse(std::string(kManagedHeader) + "\n");
+    f.set("connection", "id", want.device);
+    f.set("connection", "uuid", ifcfg::guest_interface_uuid(want.host, want.guest, want.device));
+    f.set("connection", "type", "ethernet");
+    f.set("connection", "interface-name", want.device);
+    f.set("ethernet", "mac-address", upper(want.mac.str()));
+    const InterfaceConfig& w = *want.config;
+    write_fields(f, w, nullptr);
+    if (w.ipv4 && w.ipv4->method == Ipv4Method::Static) f.set("ipv4", "may-fail", "false");
+    if (!w.ipv6)
+      f.set("ipv6", "method", "disabled");
+    else if (w.ipv6->method != Ipv6Method::Disabled && !w.ipv6_defroute && !w.ipv6->gateway)
+      f.set("ipv6", "never-default", "true");  // a gateway given means its default route
+    return f;
+  }
+
+  // Several profiles for one device: the same MAC, or the same interface-name where one of
+  // them pins no MAC.
+  static void report_several(const std::vector<DeviceConfig>& out, const NetworkScripts&,
+                             const std::string& pre, Diagnostics& diags) {
+    std::map<std::string, std::vector<const DeviceConfig*>> sets;
+    for (const auto& d : out) {
+      if (!d.ethernet) continue;
+      if (d.mac) sets["MAC " + d.mac->str()].push_back(&d);
+    }
+    for (const auto& d : out) {
+      if (!d.ethernet || d.mac || d.device.empty()) continue;
+      auto& s = sets["interface " + d.device];
+      if (s.empty())
+        for (const auto& e : out)
+          if (e.ethernet && e.mac && e.device == d.device) s.push_back(&e);
+      s.push_back(&d);
+    }
+    for (const auto& [what, s] : sets) {
+      if (s.size() < 2) continue;
+      diags.error(pos_of(s[1]->pos, s[1]->mac ? "mac" : "name"), "keyfile.several-profiles",
+                  pre + "several NetworkManager profiles for one device (" + what + "): " +
+                      names_of(s) + "; NetworkManager activates only one of them: remove all but one");
+    }
+  }
+};
+
+}  // namespace
+
+const netconf::Format& format() {
+  static const KeyfileFormat f;
+  return f;
+}
+
+}  // namespace mvt::keyfile
