@@ -251,6 +251,18 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
     attr(t, "dev", "vda");
     attr(t, "bus", "virtio");
   }
+  if (!o.root_disk.empty()) {  // the NM guest's copy-on-write root (nm_guest_support.hpp)
+    xmlNodePtr d = child(devices, "disk");
+    attr(d, "type", "file");
+    attr(d, "device", "disk");
+    xmlNodePtr drv = child(d, "driver");
+    attr(drv, "name", "qemu");
+    attr(drv, "type", "qcow2");
+    attr(child(d, "source"), "file", o.root_disk.string());
+    xmlNodePtr t = child(d, "target");
+    attr(t, "dev", "vda");
+    attr(t, "bus", "virtio");
+  }
   if (o.agent_channel) {
     xmlNodePtr ch = child(devices, "channel");
     attr(ch, "type", "unix");

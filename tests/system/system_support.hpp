@@ -101,6 +101,9 @@ struct LabDomainOptions {
   // restart). The guest's /sbin/shutdown saves the directory to it as a tar archive, its
   // /init restores it at boot. lab_disk_path(name); LabGuest creates and removes the file.
   bool persist_disk = false;
+  // A qcow2 root disk (vda, virtio): the NetworkManager lab guest's copy-on-write disk
+  // (NmLabGuest makes and removes it). Empty: none. Not together with persist_disk.
+  std::filesystem::path root_disk;
 };
 
 // Where the persist_disk of domain `name` lives (next to the image cache, which libvirt's
