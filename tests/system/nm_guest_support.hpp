@@ -28,7 +28,9 @@ std::optional<NmGuestImage> nm_guest_image(std::string* why = nullptr);
 std::filesystem::path nm_disk_path(const std::string& name, const NmGuestImage& image);
 
 // The em1/em2 direct interfaces of the NM guest, as the first lab guest has them: em1 on PCI
-// slot 8 (ens8, MAC test_mac(8)) and em2 on PCI slot 9 (ens9, MAC test_mac(9)), private mode.
+// slot 8 (ens8, MAC test_mac(8)) and em2 on PCI slot 9 (ens9, MAC test_mac(9)), private mode,
+// trustGuestRxFilters='yes' (IPv6 neighbour discovery over macvtap needs the guest's
+// multicast list on the macvtap device).
 std::vector<LabNic> nm_guest_nics();
 
 // A NetworkManager lab guest for the length of a test: a qcow2 disk backed by the cached

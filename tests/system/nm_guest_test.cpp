@@ -24,11 +24,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const unsigned kHost = 10 + unsigned(getpid()) % 60;  // 192.0.2.10-69: no other lab test uses them
-
-// This process's addresses on em2's side (suites may run side by side).
+// This process's addresses on em2's side (suites may run side by side): 192.0.2.56-75 and
+// 2001:db8:0:2::4:56-75, which no other lab test uses.
+const unsigned kHost = 56 + unsigned(getpid()) % 20;
 std::string guest_ip4() { return "192.0.2." + std::to_string(kHost); }
-std::string guest_ip6() { return "2001:db8:0:2::" + std::to_string(kHost); }
+std::string guest_ip6() { return "2001:db8:0:2::4:" + std::to_string(kHost); }
 
 // A UUID for the profile, random per run (the kernel's generator, on the host).
 std::string new_uuid() {
@@ -177,7 +177,7 @@ void check_nm_view(lab::LabGuest& g, const std::string& uuid) {
 
 void check_ping_from_lab() {
   const auto p4 = lab::netns_ping(guest_ip4(), {"-c", "3", "-w", "15"}, 20s);
-  INFO("ping " << guest_ip4() << " from netns " << lab::kNetns << ": " << p4.out << p4.err);
+  INFO("ping " << guest_ip4() << " from netns " << std::string(lab::kNetns) << ": " << p4.out << p4.err);
   CHECK(p4.exit_code == 0);
   if (lab_has_ipv6_on_em2()) {
     const auto p6 = lab::netns_ping(guest_ip6(), {"-6", "-c", "3", "-w", "15"}, 20s);

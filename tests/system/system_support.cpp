@@ -215,6 +215,7 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
   for (const auto& n : o.nics) {
     xmlNodePtr i = child(devices, "interface");
     attr(i, "type", n.type);
+    if (n.trust_guest_rx_filters) attr(i, "trustGuestRxFilters", "yes");
     if (n.mac) attr(child(i, "mac"), "address", *n.mac);
     xmlNodePtr src = child(i, "source");
     if (n.type == "direct") {

@@ -84,6 +84,9 @@ struct LabNic {
   std::string model = "virtio";
   std::optional<std::string> mac;     // "52:54:00:..." or libvirt picks one
   std::optional<int> pci_slot;        // guest name becomes ens<slot> (the image's udev stand-in)
+  // libvirt's trustGuestRxFilters='yes': the guest's multicast list reaches the macvtap device
+  // (without it IPv6 neighbour solicitations to the guest's solicited-node group are dropped).
+  bool trust_guest_rx_filters = false;
 };
 
 struct LabDomainOptions {

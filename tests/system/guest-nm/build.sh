@@ -92,9 +92,10 @@ R="$WORK/root"
 # --- 3. the root filesystem -----------------------------------------------------------------
 # Essential packages plus PKGS and their dependencies (no Recommends, no apt), without
 # documentation, manual pages and translations. The downloaded packages are kept in nm-debs/
-# for the next build (mmdebstrap's documented sync-in/sync-out cache).
+# for the next build (mmdebstrap's documented sync-in/sync-out cache; essential/unlink kept
+# so that the essential packages stay in the cache too).
 log "mmdebstrap $SUITE: ${PKGS[*]}"
-mmdebstrap --quiet --variant=essential --mode=root \
+mmdebstrap --quiet --variant=essential --mode=root --skip=essential/unlink \
   --include="$(IFS=,; echo "${PKGS[*]}")" \
   --aptopt='APT::Install-Recommends "false"' \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -131,8 +132,9 @@ rm -f "$R/etc/NetworkManager/dispatcher.d/01-ifupdown"
 mkdir -p "$R/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\n' >"$R/etc/systemd/journald.conf.d/lab.conf"
 # Boot time under TCG (each unit costs seconds on busy cores): units a lab guest does not
-# need are masked. Kept: journald, udev, dbus, NetworkManager, qemu-ga, the serial getty.
-for u in systemd-logind.service getty@tty1.service systemd-update-utmp.service \
+# need are masked. Kept: journald, udev, dbus, NetworkManager, qemu-ga, the serial getty, and
+# logind: qemu-ga's guest-shutdown runs `shutdown -P +0`, which systemd schedules through it.
+for u in getty@tty1.service systemd-update-utmp.service \
   systemd-update-utmp-runlevel.service systemd-journal-flush.service systemd-random-seed.service \
   systemd-hostnamed.service systemd-pstore.service systemd-binfmt.service modprobe@.service \
   proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount \
