@@ -5,6 +5,8 @@
 #   tests/system/lab.sh down     (root) remove exactly what `up` created
 #   tests/system/lab.sh status   print what the lab has and what it created
 #   tests/system/lab.sh guest    (root) build the lab guest (tests/system/guest/build.sh)
+#   tests/system/lab.sh guest-nm (root) build the NetworkManager lab guest
+#                                (tests/system/guest-nm/build.sh: Debian 12, mmdebstrap)
 #
 # Layout (see ../../shared/design/LAB.md for the facts this rests on):
 #   host em1 <-veth-> em1p   in netns "mvtlab", 198.51.100.1/24   (RFC 5737 TEST-NET-2)
@@ -225,5 +227,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   guest) need_root; exec "$(dirname "$0")/guest/build.sh" ;;
-  *) echo "usage: $0 up|down|status|guest" >&2; exit 2 ;;
+  guest-nm) need_root; exec "$(dirname "$0")/guest-nm/build.sh" ;;
+  *) echo "usage: $0 up|down|status|guest|guest-nm" >&2; exit 2 ;;
 esac

@@ -215,6 +215,7 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
   for (const auto& n : o.nics) {
     xmlNodePtr i = child(devices, "interface");
     attr(i, "type", n.type);
+    if (n.trust_guest_rx_filters) attr(i, "trustGuestRxFilters", "yes");
     if (n.mac) attr(child(i, "mac"), "address", *n.mac);
     xmlNodePtr src = child(i, "source");
     if (n.type == "direct") {
@@ -247,6 +248,18 @@ std::string lab_domain_xml(const std::string& name, const LabDomainOptions& o,
     attr(drv, "name", "qemu");
     attr(drv, "type", "raw");
     attr(child(d, "source"), "file", lab_disk_path(name, image).string());
+    xmlNodePtr t = child(d, "target");
+    attr(t, "dev", "vda");
+    attr(t, "bus", "virtio");
+  }
+  if (!o.root_disk.empty()) {  // the NM guest's copy-on-write root (nm_guest_support.hpp)
+    xmlNodePtr d = child(devices, "disk");
+    attr(d, "type", "file");
+    attr(d, "device", "disk");
+    xmlNodePtr drv = child(d, "driver");
+    attr(drv, "name", "qemu");
+    attr(drv, "type", "qcow2");
+    attr(child(d, "source"), "file", o.root_disk.string());
     xmlNodePtr t = child(d, "target");
     attr(t, "dev", "vda");
     attr(t, "bus", "virtio");

@@ -84,6 +84,9 @@ struct LabNic {
   std::string model = "virtio";
   std::optional<std::string> mac;     // "52:54:00:..." or libvirt picks one
   std::optional<int> pci_slot;        // guest name becomes ens<slot> (the image's udev stand-in)
+  // libvirt's trustGuestRxFilters='yes': the guest's multicast list reaches the macvtap device
+  // (without it IPv6 neighbour solicitations to the guest's solicited-node group are dropped).
+  bool trust_guest_rx_filters = false;
 };
 
 struct LabDomainOptions {
@@ -101,6 +104,9 @@ struct LabDomainOptions {
   // restart). The guest's /sbin/shutdown saves the directory to it as a tar archive, its
   // /init restores it at boot. lab_disk_path(name); LabGuest creates and removes the file.
   bool persist_disk = false;
+  // A qcow2 root disk (vda, virtio): the NetworkManager lab guest's copy-on-write disk
+  // (NmLabGuest makes and removes it). Empty: none. Not together with persist_disk.
+  std::filesystem::path root_disk;
 };
 
 // Where the persist_disk of domain `name` lives (next to the image cache, which libvirt's
