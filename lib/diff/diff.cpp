@@ -433,6 +433,7 @@ class Differ {
     d.after = std::move(e.after);
     d.mode = e.mode;
     d.fields = std::move(e.fields);
+    d.nic_kind = e.nic_kind;
     return d;
   }
 

@@ -45,6 +45,7 @@ struct FileEdit {
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
   std::vector<FieldChange> fields;
+  std::optional<NicKind> nic_kind;  // HostNic: the NIC's kind (the plan's reason says it)
 };
 
 // What a format read for one device from a root's files.

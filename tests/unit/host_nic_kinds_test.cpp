@@ -12,6 +12,7 @@
 #include "netconf/format.hpp"
 #include "netconf/ifcfg/ifcfg_file.hpp"
 #include "netconf/ifcfg/ifcfg_format.hpp"
+#include "spec/loader.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -144,7 +145,7 @@ TEST_CASE("host NIC kinds: the corpus's VLAN, bond and team files are read as "
       {"ifcfg-test-vlan-only-device", {"eth0.9", NicKind::Vlan, "eth0", 9, ""}},
       {"ifcfg-test-vlan-only-vlanid", {"eth9.43", NicKind::Vlan, "eth9", 43, ""}},
       {"ifcfg-test-vlan-vlanid-use", {"eth0.9", NicKind::Vlan, "eth0", 10, ""}},
-      {"ifcfg-test-vlan-trailing-spaces", {"vlan201", NicKind::Vlan, "enccw0.0.fb00", std::nullopt, ""}},
+      {"ifcfg-test-vlan-trailing-spaces", {"vlan201", NicKind::Vlan, "enccw0.0.fb00", 201, ""}},
       {"ifcfg-team-port-enp31s0f1-142.cexpected", {"enp31s0f1-142", NicKind::Vlan, "enp31s0f1", 142, "team142"}},
       {"ifcfg-test-bond-main", {"bond0", NicKind::Bond, "", std::nullopt, ""}},
       {"ifcfg-test-bond-eth-type", {"bond0", NicKind::Bond, "", std::nullopt, ""}},
@@ -417,4 +418,24 @@ TEST_CASE("host NIC kinds: a NIC without a file whose kind cannot be told is an 
   REQUIRE(r.edits.size() == 1);
   CHECK(key(r.edits[0].after, "ONBOOT") == "no");
   CHECK(key(r.edits[0].after, "TYPE") == "Ethernet");
+}
+
+TEST_CASE("host NIC kinds: the spec's kind, parent and id are decoded with their positions" *
+          doctest::test_suite("host-nic-kinds")) {
+  const fs::path p = source_dir() / "tests/data/spec-good/nic-kinds.yaml";
+  const auto r = spec::load({p.string()});
+  CHECK_FALSE(r.diagnostics.has_errors());
+  const auto& nics = r.topology.hosts.at("kvm1").nics;
+  const HostNic& v = nics.at("em2.100");
+  CHECK(v.kind == NicKind::Vlan);
+  CHECK(v.parent == "em2");
+  CHECK(v.vlan_id == 100);
+  CHECK(pos_of(v.pos, "kind").line == 10);
+  CHECK(pos_of(v.pos, "parent").line == 10);
+  CHECK(pos_of(v.pos, "id").line == 10);
+  CHECK_FALSE(nics.at("bond0.200").kind.has_value());  // detected from the host's file
+  CHECK(nics.at("bond1").kind == NicKind::Bond);
+  CHECK(nics.at("team0").kind == NicKind::Team);
+  CHECK(nics.at("em1").kind == NicKind::Ethernet);
+  CHECK(nics.at("em1").config == NicConfig::Host);
 }

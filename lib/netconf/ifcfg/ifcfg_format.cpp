@@ -585,6 +585,7 @@ class IfcfgFormat final : public netconf::Format {
     }
     FileEdit d = make_edit(FileRole::HostNic, name, want.nic, have, std::move(after));
     d.fields = key_changes(before, f);
+    d.nic_kind = kind->kind;
     return {d};
   }
 
