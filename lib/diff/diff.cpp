@@ -224,7 +224,10 @@ class Differ {
     for (auto* nic : nics) {
       const std::string name = fmt.file_names(nic->name).front();
       cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(find_file(ho.files, name));
-      netconf::HostNicWant want{spec.name, nic->name, nic->mac};
+      netconf::HostNicWant want;
+      want.host = spec.name;
+      want.nic = nic->name;
+      want.mac = nic->mac;
       want.kind = nic->kind;
       want.parent = nic->parent;
       want.vlan_id = nic->vlan_id;

@@ -139,8 +139,8 @@ TEST_CASE("nic kinds on a real libvirtd: a guest on a VLAN of em2 keeps its VLAN
   REQUIRE(at != std::string::npos);
   const std::string step = r.out.substr(at);
   CHECK(step.find("~ BOOTPROTO: \"dhcp\" -> \"none\"") != std::string::npos);
-  CHECK(step.find("ONBOOT") == std::string::npos);
-  CHECK(step.find("TYPE") == std::string::npos);
+  CHECK(step.find("~ ONBOOT:") == std::string::npos);
+  CHECK(step.find("+ TYPE ") == std::string::npos);
   CHECK(step.find("PHYSDEV") == std::string::npos);
   // The guest's interface is already as the spec says.
   CHECK(r.out.find("guest/" + guest.name() + "/interface") == std::string::npos);
