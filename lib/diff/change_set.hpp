@@ -72,6 +72,7 @@ struct FileDiff {
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
   std::vector<FieldChange> fields;  // decoded key values
+  std::optional<NicKind> nic_kind;  // host files: the NIC's kind
 };
 
 // What the planner needs to know about each managed guest that has any difference.

@@ -224,9 +224,20 @@ class Differ {
     for (auto* nic : nics) {
       const std::string name = fmt.file_names(nic->name).front();
       cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(find_file(ho.files, name));
-      for (auto& e : fmt.host_nic_edits({spec.name, nic->name, nic->mac}, nullptr, ho.files,
-                                        "host " + spec.name, cs_.diagnostics))
+      netconf::HostNicWant want;
+      want.host = spec.name;
+      want.nic = nic->name;
+      want.mac = nic->mac;
+      want.kind = nic->kind;
+      want.parent = nic->parent;
+      want.vlan_id = nic->vlan_id;
+      want.pos = &nic->pos;
+      if (auto live = ho.nics.find(nic->name); live != ho.nics.end()) want.live_kind = live->second.kind;
+      for (auto& e : fmt.host_nic_edits(want, nullptr, ho.files, "host " + spec.name, cs_.diagnostics)) {
+        if (e.name != name)  // the NIC's file under another name (ifcfg-vlan100)
+          cs_.fingerprint[spec.name + "/host/file/" + e.name] = fact_digest(find_file(ho.files, e.name));
         cs_.files.push_back(file_diff(std::move(e), spec.name, ""));
+      }
     }
   }
 
@@ -425,6 +436,7 @@ class Differ {
     d.after = std::move(e.after);
     d.mode = e.mode;
     d.fields = std::move(e.fields);
+    d.nic_kind = e.nic_kind;
     return d;
   }
 

@@ -73,18 +73,50 @@ void check_live_nics(const Host& spec, const HostObservation& ho, Diagnostics& d
 
   // Missing NICs: each guest interface on one, and each declared NIC nothing uses.
   auto exists = [&](const std::string& n) { return ho.nics.count(n) && !guest_devices.count(n); };
+  // A declared VLAN that does not exist yet exists once it is brought up, if its parent does.
+  auto vlan_hint = [&](const std::string& dev) -> std::string {
+    auto it = spec.nics.find(dev);
+    if (it == spec.nics.end() || it->second.kind != NicKind::Vlan || it->second.parent.empty())
+      return "";
+    const HostNic& n = it->second;
+    return "; it is a VLAN on " + n.parent + (exists(n.parent) ? "" : ", which the host lacks too") +
+           ": the VLAN exists once its config brings it up (ONBOOT=yes, then ifup or a reboot)";
+  };
   for (const auto& [dev, list_] : uses) {
     if (exists(dev)) continue;
     for (const auto& u : list_)
       diags.error(pos_of(u.iface->pos, "direct.dev"), std::string(kLiveNicRulePrefix) + "missing",
                   host + "guest " + u.guest->name + ": interface " + u.iface->name +
-                      ": direct.dev " + dev + " is not a NIC of the host (" + its_nics + ")");
+                      ": direct.dev " + dev + " is not a NIC of the host (" + its_nics + ")" +
+                      vlan_hint(dev));
   }
   for (const auto& [name, nic] : spec.nics) {
     if (uses.count(name) || exists(name)) continue;
     diags.error(pos_of(nic.pos, ""), std::string(kLiveNicRulePrefix) + "missing",
                 host + "NIC " + name + " (declared under nics) is not a NIC of the host (" +
-                    its_nics + ")");
+                    its_nics + ")" + vlan_hint(name));
+  }
+
+  // Issue 15, point 5: a VLAN's parent, and the spec's kinds against the kernel's.
+  for (const auto& [name, nic] : spec.nics) {
+    if (nic.kind == NicKind::Vlan && !nic.parent.empty() && !exists(nic.parent))
+      diags.error(pos_of(nic.pos, "parent"), std::string(kLiveNicRulePrefix) + "parent-missing",
+                  host + "NIC " + name + ": its parent " + nic.parent +
+                      " is not a NIC of the host (" + its_nics + "); the VLAN cannot exist "
+                      "without it");
+    if (!nic.kind || !exists(name)) continue;
+    const HostNicState& live = ho.nics.at(name);
+    const bool live_special = live.kind == "vlan" || live.kind == "bond" || live.kind == "team";
+    const std::string want = *nic.kind == NicKind::Ethernet ? "" : to_string(*nic.kind);
+    if ((want.empty() && live_special) || (!want.empty() && !live.kind.empty() && live.kind != want))
+      diags.error(pos_of(nic.pos, "kind"), std::string(kLiveNicRulePrefix) + "kind-differs",
+                  host + "NIC " + name + ": the spec says kind: " + to_string(*nic.kind) +
+                      ", the host reports a " + live.kind + " device (" + how_read(ho) + ")");
+    else if (*nic.kind == NicKind::Vlan && !nic.parent.empty() && !live.parent.empty() &&
+             live.parent != nic.parent)
+      diags.error(pos_of(nic.pos, "parent"), std::string(kLiveNicRulePrefix) + "parent-differs",
+                  host + "NIC " + name + ": the spec says parent: " + nic.parent +
+                      ", the live VLAN's parent is " + live.parent + " (" + how_read(ho) + ")");
   }
 
   // The spec's NIC MACs against the live ones.
@@ -129,7 +161,10 @@ void check_live_nics(const Host& spec, const HostObservation& ho, Diagnostics& d
     if (!exists(dev) || ho.nics.at(dev).state != "down") continue;
     std::vector<std::string> who;
     for (const auto& u : list_) who.push_back(u.guest->name + "/" + u.iface->name);
-    warnings.push_back(host + "NIC " + dev + " is down (" + how_read(ho) + "): " + list(who) +
+    const HostNicState& live = ho.nics.at(dev);
+    const std::string what =
+        live.kind.empty() ? "" : " (" + live.kind + (live.parent.empty() ? "" : " on " + live.parent) + ")";
+    warnings.push_back(host + "NIC " + dev + what + " is down (" + how_read(ho) + "): " + list(who) +
                        " will have no link on it while it stays down");
   }
 }

@@ -10,6 +10,11 @@
 //    named) - the host's ifcfg would get a wrong HWADDR;
 //  - live-nic.guest-mac: a guest interface's MAC (given or derived) is the live MAC of one
 //    of the host's NICs (at mac) - the procedure's Verification forbids it.
+//  - live-nic.parent-missing: a `kind: vlan` NIC's parent is not among the host's NICs (at
+//    parent); a missing VLAN's live-nic.missing says whether its parent exists;
+//  - live-nic.kind-differs: the spec's `kind` is not the kernel's (sysfs uevent DEVTYPE:
+//    vlan, bond, team; compared when the host reports one, or the spec says ethernet);
+//  - live-nic.parent-differs: a live VLAN's parent (sysfs lower_<dev>) is not the spec's.
 // Not counted as NICs of the host: the macvtap devices of running guests (each domain's live
 // <target dev>; they carry their guest's MAC) and all-zero MACs (lo). A NIC given to a
 // running guest in passthrough mode carries that guest's MAC while it runs (libvirt sets
@@ -17,8 +22,8 @@
 //
 // Warnings: the checks were skipped (the NICs could not be read: why), a NIC a guest uses is
 // down, a NIC's live MAC is unknown. MACs compare as values (case and separators do not
-// matter) and are printed in canonical spelling. VLAN and bond devices are NICs like any
-// other: they are checked by name.
+// matter) and are printed in canonical spelling. VLAN, bond and team devices are NICs like
+// any other: they are checked by name (the down warning names their kind).
 //
 // Every diagnostic's rule begins with kLiveNicRulePrefix and its message with "host NAME: ",
 // and every warning with "host NAME: ": one call concerns one host only.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "util/errors.hpp"
+#include "xml/host_interface_xml.hpp"
 #include "xml/xml_handles.hpp"
 
 namespace mvt {
@@ -351,6 +352,16 @@ std::optional<std::vector<HostNicState>> LibvirtHypervisor::host_interfaces() {
     const int active = virInterfaceIsActive(i.get());
     s.state = active == 1 ? "up" : active == 0 ? "down" : "unknown";
     s.source = NicInfoSource::Libvirt;
+    // Its kind (issue 15, point 5): <interface type='vlan|bond|...'>, a VLAN's parent; an
+    // interface whose XML cannot be read keeps kind "" (unknown).
+    if (CharPtr x{virInterfaceGetXMLDesc(i.get(), 0)}) {
+      try {
+        const auto h = xml::parse_host_interface(x.get(), "interface XML of " + s.name);
+        if (h.type != "ethernet") s.kind = h.type;
+        if (h.type == "vlan" && !h.members.empty()) s.parent = h.members.front();
+      } catch (const std::exception&) {
+      }
+    }
     if (!s.name.empty()) out.push_back(std::move(s));
   }
   return out;

@@ -55,6 +55,10 @@ struct HostNicState {
   std::optional<MacAddress> mac;
   std::string state;  // "up", "down", "unknown"
   NicInfoSource source = NicInfoSource::None;
+  // The device's kind as the kernel reports it (sysfs uevent DEVTYPE, `ip -d link`
+  // linkinfo info_kind): "vlan", "bond", "team", ... ; "" for a plain NIC or when unknown.
+  std::string kind;
+  std::string parent;  // a VLAN's lower device ("" when not known)
 };
 
 // A file as read from a file source. absent == !bytes.

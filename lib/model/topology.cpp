@@ -74,6 +74,24 @@ std::optional<MacvtapMode> parse_macvtap_mode(const std::string& s) {
   return std::nullopt;
 }
 
+std::string to_string(NicKind k) {
+  switch (k) {
+    case NicKind::Ethernet: return "ethernet";
+    case NicKind::Vlan: return "vlan";
+    case NicKind::Bond: return "bond";
+    case NicKind::Team: return "team";
+  }
+  return "ethernet";
+}
+
+std::optional<NicKind> parse_nic_kind(const std::string& s) {
+  if (s == "ethernet") return NicKind::Ethernet;
+  if (s == "vlan") return NicKind::Vlan;
+  if (s == "bond") return NicKind::Bond;
+  if (s == "team") return NicKind::Team;
+  return std::nullopt;
+}
+
 std::optional<NicConfig> parse_nic_config(const std::string& s) {
   if (s == "unconfigured") return NicConfig::Unconfigured;
   if (s == "host") return NicConfig::Host;

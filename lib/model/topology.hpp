@@ -57,6 +57,9 @@ enum class MacvtapMode { Vepa, Bridge, Private, Passthrough };
 enum class NicConfig { Unconfigured, Host };
 enum class Activate { Reboot, RestartNetwork, None };
 enum class InterfaceKind { Direct, Network };
+// What device a host NIC is (issue 15, point 5): a plain Ethernet NIC, a VLAN on a parent
+// device, a bond or a team. The tool never changes a NIC's kind, parent or VLAN id.
+enum class NicKind { Ethernet, Vlan, Bond, Team };
 
 std::string to_string(MacvtapMode m);    // "vepa" ...
 std::string to_string(NicConfig c);      // "unconfigured" | "host"
@@ -65,6 +68,8 @@ std::string to_string(InterfaceKind k);  // "direct" | "network"
 std::optional<MacvtapMode> parse_macvtap_mode(const std::string& s);
 std::optional<NicConfig> parse_nic_config(const std::string& s);
 std::optional<Activate> parse_activate(const std::string& s);
+std::string to_string(NicKind k);  // "ethernet" | "vlan" | "bond" | "team"
+std::optional<NicKind> parse_nic_kind(const std::string& s);
 
 // `verify: {reach: true | warn | false}` (guest or interface; the interface's wins; default
 // true): whether apply's verification pings the interface's static gateway from inside the
@@ -125,6 +130,11 @@ struct HostNic {
   std::string name;
   std::optional<MacAddress> mac;
   NicConfig config = NicConfig::Host;
+  // `kind:` (nullopt: detected from the live files; a new file is then a plain Ethernet
+  // NIC's); a VLAN's `parent:` and `id:` (1-4094).
+  std::optional<NicKind> kind;
+  std::string parent;
+  std::optional<int> vlan_id;
   Positions pos;
 };
 

@@ -45,6 +45,7 @@ struct FileEdit {
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
   std::vector<FieldChange> fields;
+  std::optional<NicKind> nic_kind;  // HostNic: the NIC's kind (the plan's reason says it)
 };
 
 // What a format read for one device from a root's files.
@@ -56,7 +57,17 @@ struct DeviceConfig {
   std::vector<std::string> files; // names of its files, main file first
   bool created_by_tool = false;   // its main file starts with the tool's header
   bool ethernet = true;           // a plain Ethernet device (not lo, a bridge, a VLAN...)
-  bool unconfigured = false;      // left to guests: not brought up, no address, no DHCP
+  // The device's kind as its files say (issue 15, point 5); nullopt: a kind a host NIC of
+  // the model cannot be (lo, a bridge, Wi-Fi, InfiniBand...). pos "kind", "parent", "id"
+  // locate the keys that say it.
+  std::optional<NicKind> kind = NicKind::Ethernet;
+  std::string parent;             // a VLAN's parent device ("" when the files do not say)
+  std::optional<int> vlan_id;     // a VLAN's id (nullopt when the files do not say)
+  std::string port_of;            // the bond/team/bridge it is a port of ("" none); pos "port"
+  // Left to guests: for a plain NIC the procedure's "not brought up, no address, no DHCP";
+  // for a VLAN, bond or team "brought up, no address, no DHCP" (a VLAN or bond that is not
+  // brought up does not exist, and carries no guest).
+  bool unconfigured = false;
   // Keys the format could not read safely (an expansion, a command): they stay as they are.
   std::vector<std::string> unsafe_keys;
 };
@@ -76,7 +87,37 @@ struct HostNicWant {
   std::string host;
   std::string nic;
   std::optional<MacAddress> mac;
+  // The spec's kind (nullopt: detected from the files), a VLAN's parent and id ("" /
+  // nullopt: not given), and where the spec says them (nullptr: nowhere, as in tests).
+  std::optional<NicKind> kind;
+  std::string parent;
+  std::optional<int> vlan_id;
+  const Positions* pos = nullptr;
+  // The kernel's kind of the live device (HostNicState::kind: "vlan", "bond", "team", ""
+  // for a plain NIC or unknown).
+  std::string live_kind;
 };
+
+// The kind of a `config: unconfigured` NIC, resolved from the spec and the device's files.
+struct HostNicKind {
+  NicKind kind = NicKind::Ethernet;
+  std::string parent;          // Vlan: the parent a new file names
+  std::optional<int> vlan_id;  // Vlan: the id a new file names
+};
+
+// Resolves `want`'s kind against the device's files (`have`; nullptr: it has none) - every
+// format's rules (host_nic.cpp): the spec's kind, parent or id contradicting the files is an
+// error naming both (host-nic.kind-differs, host-nic.parent-differs, host-nic.vlan-id-differs);
+// a device that is a port of a bond/team/bridge (host-nic.port) or of a kind the model does
+// not know (host-nic.kind-unsupported) is an error; a new file for a VLAN needs kind, parent
+// and id (host-nic.vlan-needs-parent-id); with no file and no spec kind, a name that reads as
+// a VLAN (`em2.100`) or a live VLAN/bond/team device needs `kind:` (host-nic.kind-needed).
+// nullopt after an error.
+std::optional<HostNicKind> resolve_host_nic_kind(const HostNicWant& want, const DeviceConfig* have,
+                                                 const std::string& who, Diagnostics& diags);
+
+// "VLAN" / "bond" / "team" / "Ethernet NIC" for messages.
+std::string describe(NicKind k);
 
 class Format {
  public:

@@ -33,6 +33,21 @@ HostNicState make_state(const std::string& name, const std::optional<std::string
   return s;
 }
 
+// The kernel's device type from a sysfs uevent file: DEVTYPE=vlan | bond | team | bridge |
+// wlan ... ("" when it has none: a plain NIC, a veth).
+std::string devtype(const std::optional<std::string>& uevent) {
+  if (!uevent) return "";
+  std::size_t i = 0;
+  while (i < uevent->size()) {
+    std::size_t j = uevent->find('\n', i);
+    if (j == std::string::npos) j = uevent->size();
+    const std::string_view l(uevent->data() + i, j - i);
+    if (l.rfind("DEVTYPE=", 0) == 0) return first_line(std::string(l.substr(8)));
+    i = j + 1;
+  }
+  return "";
+}
+
 std::optional<std::string> slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -62,7 +77,18 @@ std::map<std::string, HostNicState> nics_from_sysfs(const std::set<std::string>&
     auto addr = slurp(sys_class_net + "/" + name + "/address");
     auto oper = slurp(sys_class_net + "/" + name + "/operstate");
     if (!addr && !oper) continue;
-    out.emplace(name, make_state(name, addr, oper));
+    HostNicState st = make_state(name, addr, oper);
+    st.kind = devtype(slurp(sys_class_net + "/" + name + "/uevent"));
+    // A VLAN's parent: its one lower_<dev> link (a bond's lower links are its ports).
+    if (st.kind == "vlan") {
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(sys_class_net + "/" + name, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        const std::string f = it->path().filename().string();
+        if (f.rfind("lower_", 0) == 0) st.parent = f.substr(6);
+      }
+    }
+    out.emplace(name, std::move(st));
   }
   return out;
 }
@@ -89,8 +115,10 @@ std::map<std::string, HostNicState> nics_from_files(FileAccess& fa,
     auto addr = fa.read(dir + "address");
     auto oper = fa.read(dir + "operstate");
     if (!addr && !oper) continue;
-    out.emplace(name, make_state(name, addr ? std::optional(addr->bytes) : std::nullopt,
-                                 oper ? std::optional(oper->bytes) : std::nullopt));
+    HostNicState st = make_state(name, addr ? std::optional(addr->bytes) : std::nullopt,
+                                 oper ? std::optional(oper->bytes) : std::nullopt);
+    if (auto ue = fa.read(dir + "uevent")) st.kind = devtype(ue->bytes);
+    out.emplace(name, std::move(st));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Host NICs: name, MAC and state, through libvirt's interface API where the driver offers
+// Host NICs: name, MAC, state and kind, through libvirt's interface API where the driver offers
 // it (NicInfoSource::Libvirt), else from sysfs-style files: the machine's own /sys/class/net
 // when the host is this machine (files: local and a local URI), else sys/class/net/<nic>/
 // address and operstate under the host's file source (NicInfoSource::Files). Read-only: no
@@ -17,7 +17,9 @@
 namespace mvt {
 
 // From sysfs-style files under fa's root; only the names given (NIC names with '/' or ".."
-// are skipped). operstate "up"/"down" is kept, anything else becomes "unknown". Throws
+// are skipped). operstate "up"/"down" is kept, anything else becomes "unknown"; the kind is
+// uevent's DEVTYPE (vlan, bond, team, ...; none: ""); sysfs gives a VLAN's parent as its
+// lower_<dev> link (the machine's sysfs only: a file source cannot list). Throws
 // AccessError when the source refuses a path (real sysfs reaches sys/class/net/<nic>
 // through a symlink, which a confined FileAccess rightly refuses).
 std::map<std::string, HostNicState> nics_from_files(FileAccess& fa,

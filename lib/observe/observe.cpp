@@ -288,7 +288,10 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
 
     // NIC names worth asking the files about: declared, used by a guest, or with an ifcfg.
     std::set<std::string> names;
-    for (const auto& [n, _] : host.nics) names.insert(n);
+    for (const auto& [n, nic] : host.nics) {
+      names.insert(n);
+      if (!nic.parent.empty() && plausible_device(nic.parent)) names.insert(nic.parent);  // a VLAN's
+    }
     for (const auto& [_, d] : h.domains) {
       for (const auto& i : d.config)
         if (i.type == "direct" && !i.source_dev.empty()) names.insert(i.source_dev);
@@ -299,7 +302,10 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     {
       Diagnostics ignored;  // to_topology reports the files' problems
       for (const auto& dc : netconf::default_format().read(h.files, "", ignored))
-        if (dc.device != "lo" && plausible_device(dc.device)) names.insert(dc.device);
+        if (dc.device != "lo" && plausible_device(dc.device)) {
+          names.insert(dc.device);
+          if (!dc.parent.empty() && plausible_device(dc.parent)) names.insert(dc.parent);
+        }
     }
     // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
     // against these (diff/nic_checks.hpp), so how they were read is kept too.

@@ -41,6 +41,9 @@ Host observation_view(const Host& h) {
     c.name = nic.name;
     c.mac = nic.mac;
     c.config = nic.config;
+    c.kind = nic.kind;
+    c.parent = nic.parent;
+    c.vlan_id = nic.vlan_id;
     v.nics.emplace_hint(v.nics.end(), n, std::move(c));
   }
   for (const auto& [n, g] : h.guests) {

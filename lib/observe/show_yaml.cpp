@@ -160,6 +160,7 @@ std::string header(const Observation& obs) {
         << ")";
     for (const auto& [n, nic] : h.nics)
       c << "\n  NIC " << n << ": " << (nic.mac ? nic.mac->str() : "no MAC") << ", " << nic.state
+        << (nic.kind.empty() ? "" : ", " + nic.kind + (nic.parent.empty() ? "" : " on " + nic.parent))
         << " (from " << (nic.source == NicInfoSource::Libvirt ? "libvirt's interface API"
                          : nic.source == NicInfoSource::Files ? "the host's sys/class/net files"
                                                               : "nowhere")
@@ -211,6 +212,9 @@ std::string show_yaml(const Topology& t, const Observation& obs) {
         y << YAML::Key << n << YAML::Value << YAML::Flow << YAML::BeginMap;
         if (nic.mac) y << YAML::Key << "mac" << YAML::Value << YAML::DoubleQuoted << nic.mac->str();
         y << YAML::Key << "config" << YAML::Value << to_string(nic.config);
+        if (nic.kind) y << YAML::Key << "kind" << YAML::Value << to_string(*nic.kind);
+        if (!nic.parent.empty()) y << YAML::Key << "parent" << YAML::Value << nic.parent;
+        if (nic.vlan_id) y << YAML::Key << "id" << YAML::Value << *nic.vlan_id;
         y << YAML::EndMap;
       }
       y << YAML::EndMap;

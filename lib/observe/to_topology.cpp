@@ -142,7 +142,7 @@ Topology to_topology(const Observation& obs, Diagnostics& all_diags,
           if (i.source_mode == "passthrough") passthrough.insert(i.source_dev);
         }
     for (const auto& dc : host_devs)
-      if (dc.ethernet) nic_names.insert(dc.device);
+      if (dc.kind) nic_names.insert(dc.device);  // a plain NIC, a VLAN, a bond or a team
     for (const auto& n : nic_names) {
       HostNic nic;
       nic.name = n;
@@ -157,6 +157,13 @@ Topology to_topology(const Observation& obs, Diagnostics& all_diags,
       if (const netconf::DeviceConfig* p = netconf::by_device(host_devs, n)) {
         nic.pos["config"] = pos_of(p->pos, "config");
         if (p->unconfigured) nic.config = NicConfig::Unconfigured;
+        if (p->kind && *p->kind != NicKind::Ethernet) {  // issue 15, point 5: its kind, shown
+          nic.kind = p->kind;
+          if (*p->kind == NicKind::Vlan) {
+            nic.parent = p->parent;
+            nic.vlan_id = p->vlan_id;
+          }
+        }
       } else if (passthrough.count(n)) {
         nic.config = NicConfig::Unconfigured;  // the host cannot be using a passed-through NIC
       }

@@ -117,9 +117,16 @@ class Planner {
     if (f.role == diff::FileRole::HostNic) {
       kind = StepKind::HostNicFile;
       s.target = "host/" + f.host + "/nic/" + f.subject;
-      s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the NIC to the guests "
-                 "(procedure: ONBOOT=no, BOOTPROTO=no, no address, IPv6 off); takes effect at "
-                 "the host's next network restart or reboot";
+      if (f.nic_kind && *f.nic_kind != NicKind::Ethernet)
+        s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the " +
+                   to_string(*f.nic_kind) + " to the guests, up with no address (a " +
+                   to_string(*f.nic_kind) + " that is not brought up carries no guest: ONBOOT=yes, "
+                   "BOOTPROTO=none, IPv6 off; its " + to_string(*f.nic_kind) +
+                   " keys are kept); takes effect at the host's next network restart or reboot";
+      else
+        s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the NIC to the guests "
+                   "(procedure: ONBOOT=no, BOOTPROTO=no, no address, IPv6 off); takes effect at "
+                   "the host's next network restart or reboot";
     } else {
       s.target = "guest/" + f.guest + "/file/" + f.name;
       if (f.action == diff::FileAction::Remove && f.removed_for_rename) {

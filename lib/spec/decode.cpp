@@ -14,7 +14,7 @@ namespace {
 
 const Keys kTopKeys = {"version", "hosts"};
 const Keys kHostKeys = {"uri", "files", "nics", "guests"};
-const Keys kNicKeys = {"mac", "config"};
+const Keys kNicKeys = {"mac", "config", "kind", "parent", "id"};
 const Keys kGuestKeys = {"guest_files", "activate", "verify", "interfaces"};
 const Keys kIfaceKeys = {"name",     "network", "direct", "mac",    "model",         "ipv4",
                          "defroute", "ipv6",    "ipv6_defroute",   "peerdns", "dns",
@@ -133,6 +133,23 @@ class Decoder : public ValueReader {
       c.pos["config"] = v->pos;
       if (auto x = enum_value<NicConfig>(*v, "config", {"unconfigured", "host"}, parse_nic_config))
         c.config = *x;
+    }
+    if (auto* v = n.find("kind")) {
+      c.pos["kind"] = v->pos;
+      c.kind = enum_value<NicKind>(*v, "kind", {"ethernet", "vlan", "bond", "team"}, parse_nic_kind);
+    }
+    if (auto* v = n.find("parent")) {
+      c.pos["parent"] = v->pos;
+      if (auto s = str(*v, "parent")) c.parent = *s;
+    }
+    if (auto* v = n.find("id")) {
+      c.pos["id"] = v->pos;
+      if (auto k = decimal(*v, "id")) {
+        if (*k >= 1 && *k <= 4094)
+          c.vlan_id = static_cast<int>(*k);
+        else
+          d_.error(v->pos, "spec.value", "'id' (a VLAN id) must be 1 to 4094, got " + std::to_string(*k));
+      }
     }
     return c;
   }

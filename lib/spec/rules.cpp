@@ -234,6 +234,27 @@ struct MacOwner {
   SourcePos pos;
 };
 
+// A NIC's `parent` and `id` describe a VLAN: only with `kind: vlan` (nic.vlan-keys); the
+// parent is a valid interface name other than the NIC's own (nic.vlan-parent).
+void check_nic_kind(const std::string& hn, const std::string& nn, const HostNic& nic,
+                    Diagnostics& d) {
+  const std::string what = "NIC " + q(nn) + " of host " + q(hn);
+  const bool vlan = nic.kind == NicKind::Vlan;
+  for (const char* k : {"parent", "id"}) {
+    if (vlan || !nic.pos.count(k)) continue;
+    d.error(pos_of(nic.pos, k), "nic.vlan-keys",
+            what + ": '" + k + "' describes a VLAN, but " +
+                (nic.kind ? "its kind is " + to_string(*nic.kind) : std::string("it has no 'kind'")) +
+                " (write kind: vlan with parent and id)");
+  }
+  if (!vlan || nic.parent.empty()) return;
+  if (nic.parent == nn)
+    d.error(pos_of(nic.pos, "parent"), "nic.vlan-parent", what + ": a VLAN cannot be its own parent");
+  else if (auto why = ifname_problem(nic.parent))
+    d.error(pos_of(nic.pos, "parent"), "nic.vlan-parent",
+            what + ": parent " + q(nic.parent) + " " + *why);
+}
+
 }  // namespace
 
 void check_rules(const Topology& t, Diagnostics& d) {
@@ -243,6 +264,7 @@ void check_rules(const Topology& t, Diagnostics& d) {
       if (auto why = ifname_problem(nn))
         d.error(pos_of(nic.pos, ""), "nic.name-valid",
                 "NIC name " + q(nn) + " of host " + q(hn) + " " + *why);
+      check_nic_kind(hn, nn, nic, d);
       if (!nic.mac) continue;
       const std::string what = "NIC " + q(nn) + " of host " + q(hn);
       const SourcePos p = pos_of(nic.pos, "mac");

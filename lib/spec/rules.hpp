@@ -33,6 +33,8 @@
 //                           not ending in a suffix network-scripts skip (names.hpp)
 //   iface.name-unique       device names are unique within a guest
 //   nic.name-valid          a host NIC name is a valid Linux interface name
+//   nic.vlan-keys           a NIC's `parent`/`id` only with `kind: vlan`
+//   nic.vlan-parent         a VLAN's `parent` is a valid interface name, not the NIC itself
 // Warnings:
 //   guest.no-defroute       a guest with managed IPv4 but no `defroute: true` interface
 //   nic.host-shared-no-host-reach

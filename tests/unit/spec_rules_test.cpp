@@ -46,8 +46,8 @@ Topology topo(std::vector<GuestInterface> ifaces) {
   Host h;
   h.name = "kvm1";
   h.uri = "qemu:///system";
-  h.nics["em1"] = HostNic{"em1", mac("18:66:da:9f:96:d6"), NicConfig::Host, {{"", at(10)}, {"mac", at(11)}}};
-  h.nics["em2"] = HostNic{"em2", mac("18:66:da:9f:96:d7"), NicConfig::Unconfigured, {{"", at(12)}, {"mac", at(13)}}};
+  h.nics["em1"] = HostNic{"em1", mac("18:66:da:9f:96:d6"), NicConfig::Host, {}, {}, {}, {{"", at(10)}, {"mac", at(11)}}};
+  h.nics["em2"] = HostNic{"em2", mac("18:66:da:9f:96:d7"), NicConfig::Unconfigured, {}, {}, {}, {{"", at(12)}, {"mac", at(13)}}};
   Guest g;
   g.name = "web1";
   g.pos[""] = at(20);
@@ -241,7 +241,7 @@ TEST_CASE("rule iface.name-valid" * doctest::test_suite("spec")) {
 TEST_CASE("rule nic.name-valid" * doctest::test_suite("spec")) {
   auto t = topo({good});
   t.hosts["kvm1"].nics["enp0s31f6abcdefgh"] = HostNic{"enp0s31f6abcdefgh", std::nullopt,
-                                                      NicConfig::Host, {{"", at(14)}}};
+                                                      NicConfig::Host, {}, {}, {}, {{"", at(14)}}};
   auto f = run(t, "nic.name-valid");
   REQUIRE(f.size() == 1);
   CHECK(f[0].pos.line == 14);

@@ -133,6 +133,89 @@ const FileState* find(const NetworkScripts& files, const std::string& name) {
   return it == files.end() || !it->second.bytes ? nullptr : &it->second;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "100" -> 100 when it is a VLAN id (1-4094).
+std::optional<int> vlan_id_of(std::string_view s) {
+  if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), ::isdigit)) return std::nullopt;
+  const int n = std::stoi(std::string(s));
+  if (n < 1 || n > 4094) return std::nullopt;
+  return n;
+}
+
+// The device's kind as NetworkManager's ifcfg-rh reader decides it (issue 15, point 5):
+// VLAN=yes or TYPE=Vlan a VLAN (parent PHYSDEV, id VLAN_ID, else both from a DEVICE named
+// PARENT.ID, or the id from vlanID); TYPE=Bond or BONDING_MASTER=yes a bond; DEVICETYPE=Team
+// or TYPE=Team a team; TYPE=Ethernet or no TYPE a plain NIC; lo and any other TYPE (Bridge,
+// Wireless, InfiniBand...) none of the model's kinds. MASTER= / TEAM_MASTER= / BRIDGE= make
+// it a port. A VLAN without DEVICE is named PARENT.ID (NetworkManager's default).
+void read_kind(const File& f, DeviceConfig& d, const std::string& origin, bool has_device) {
+  auto line = [&](const char* k) { return at(origin, f.line_of(k)); };
+  const auto type = f.get("TYPE");
+  const auto devtype = f.get("DEVICETYPE");
+  const bool vlan = f.get_bool("VLAN") == true || (type && iequals(*type, "Vlan"));
+  if (vlan) {
+    d.kind = NicKind::Vlan;
+    d.pos["kind"] = line(f.has("VLAN") ? "VLAN" : "TYPE");
+    if (auto p = f.get("PHYSDEV"); p && !p->empty()) {
+      d.parent = *p;
+      d.pos["parent"] = line("PHYSDEV");
+    }
+    if (auto i = f.get("VLAN_ID")) {
+      d.vlan_id = vlan_id_of(*i);
+      d.pos["id"] = line("VLAN_ID");
+    }
+    const std::string& n = d.device;
+    if (const auto dot = n.rfind('.'); has_device && dot != std::string::npos && dot > 0) {
+      if (d.parent.empty()) {
+        d.parent = n.substr(0, dot);
+        d.pos["parent"] = line("DEVICE");
+      }
+      if (!d.vlan_id && !f.has("VLAN_ID")) {
+        d.vlan_id = vlan_id_of(std::string_view(n).substr(dot + 1));
+        d.pos["id"] = line("DEVICE");
+      }
+    } else if (has_device && n.rfind("vlan", 0) == 0 && !d.vlan_id && !f.has("VLAN_ID")) {
+      d.vlan_id = vlan_id_of(std::string_view(n).substr(4));
+      d.pos["id"] = line("DEVICE");
+    }
+    if (!has_device && !d.parent.empty() && d.vlan_id)
+      d.device = d.parent + "." + std::to_string(*d.vlan_id);
+  } else if ((type && iequals(*type, "Bond")) || f.get_bool("BONDING_MASTER") == true) {
+    d.kind = NicKind::Bond;
+    d.pos["kind"] = line(type && iequals(*type, "Bond") ? "TYPE" : "BONDING_MASTER");
+  } else if ((devtype && iequals(*devtype, "Team")) || (type && iequals(*type, "Team"))) {
+    d.kind = NicKind::Team;
+    d.pos["kind"] = line(devtype && iequals(*devtype, "Team") ? "DEVICETYPE" : "TYPE");
+  } else if (d.device == "lo" || (type && !iequals(*type, "Ethernet"))) {
+    d.kind = std::nullopt;
+    d.pos["kind"] = line(d.device == "lo" ? "DEVICE" : "TYPE");
+  } else {
+    d.kind = NicKind::Ethernet;
+    d.pos["kind"] = line("TYPE");
+  }
+  for (const char* k : {"MASTER", "TEAM_MASTER", "BRIDGE"})
+    if (auto m = f.get(k); m && !m->empty()) {
+      d.port_of = *m;
+      d.pos["port"] = line(k);
+      break;
+    }
+}
+
+// Whether a file leaves its device to guests (DeviceConfig::unconfigured).
+bool says_unconfigured(const File& f, NicKind kind) {
+  auto onboot = f.get_bool("ONBOOT");
+  auto proto = f.bootproto();
+  const bool no_address = !(proto && *proto == "dhcp") && !f.ipv4_address();
+  if (kind == NicKind::Ethernet) return onboot && !*onboot && no_address;
+  return onboot.value_or(true) && no_address;  // ONBOOT defaults to yes
+}
+
 // One ifcfg file (and its route files) as a DeviceConfig.
 DeviceConfig read_device(const std::string& suffix, const FileState& st, const NetworkScripts& files,
                          const std::string& who, Diagnostics& diags) {
@@ -150,9 +233,9 @@ DeviceConfig read_device(const std::string& suffix, const FileState& st, const N
     d.pos["mac"] = line("HWADDR");
   }
   d.created_by_tool = st.bytes->rfind(kManagedHeader, 0) == 0;
-  auto type = f.get("TYPE");
-  d.ethernet = d.device != "lo" && (!type || *type == "Ethernet");
-  d.unconfigured = says_unconfigured(*st.bytes);
+  read_kind(f, d, st.origin, dev.has_value() && !dev->empty());
+  d.ethernet = d.kind == NicKind::Ethernet;
+  d.unconfigured = says_unconfigured(f, d.kind.value_or(NicKind::Ethernet));
   d.pos["config"] = line("ONBOOT");
   d.unsafe_keys = f.unsafe_keys();
 
@@ -453,15 +536,42 @@ class IfcfgFormat final : public netconf::Format {
   std::vector<FileEdit> host_nic_edits(const netconf::HostNicWant& want, const DeviceConfig*,
                                        const NetworkScripts& files, const std::string& who,
                                        Diagnostics& diags) const override {
-    const std::string name = "ifcfg-" + want.nic;
+    // The NIC's file: ifcfg-<nic>, else the file whose device it is (ifcfg-vlan100 with
+    // DEVICE=bond0.100, a VLAN file named by PHYSDEV and VLAN_ID).
+    std::string name = "ifcfg-" + want.nic;
     const FileState* have = find(files, name);
+    std::optional<DeviceConfig> cur;
+    Diagnostics scratch;  // the files' own problems are reported where they are read
+    if (have) {
+      cur = read_device(want.nic, *have, {}, "", scratch);
+    } else {
+      for (const auto& [n, st] : files) {
+        if (n.rfind("ifcfg-", 0) != 0 || !st.bytes) continue;
+        DeviceConfig d = read_device(n.substr(6), st, {}, "", scratch);
+        if (d.device != want.nic) continue;
+        name = n;
+        have = &st;
+        cur = std::move(d);
+        break;
+      }
+    }
     if (!sourced_check(who + ": " + name, have, false, diags)) return {};
+    const auto kind = netconf::resolve_host_nic_kind(want, cur ? &*cur : nullptr, who, diags);
+    if (!kind) return {};
     const auto before_text = bytes_of(have);
     const File before = File::parse(before_text.value_or(""));
-    UnconfiguredNicFacts facts{want.nic, want.mac, std::nullopt};
+    UnconfiguredNicFacts facts;
+    facts.device = want.nic;
+    facts.hwaddr = want.mac;
+    facts.kind = kind->kind;
+    facts.parent = kind->parent;
+    facts.vlan_id = kind->vlan_id;
+    facts.new_file = !before_text;
     const auto uuid = before.get("UUID");
     if (!uuid || uuid->empty()) facts.uuid = host_nic_uuid(want.host, want.nic);
-    const auto keys = unconfigured_nic(facts);
+    auto keys = unconfigured_nic(facts);
+    if (before_text && cur && cur->device == want.nic && name != "ifcfg-" + want.nic)
+      std::erase_if(keys.values, [](const auto& kv) { return kv.first == "DEVICE"; });
     std::string after;
     File f = before;
     if (before_text) {
@@ -475,6 +585,7 @@ class IfcfgFormat final : public netconf::Format {
     }
     FileEdit d = make_edit(FileRole::HostNic, name, want.nic, have, std::move(after));
     d.fields = key_changes(before, f);
+    d.nic_kind = kind->kind;
     return {d};
   }
 
@@ -601,10 +712,7 @@ std::string guest_interface_uuid(const std::string& host, const std::string& gue
 }
 
 bool says_unconfigured(const std::string& text) {
-  auto f = File::parse(text);
-  auto onboot = f.get_bool("ONBOOT");
-  auto proto = f.bootproto();
-  return onboot && !*onboot && !(proto && *proto == "dhcp") && !f.ipv4_address();
+  return says_unconfigured(File::parse(text), NicKind::Ethernet);
 }
 
 }  // namespace mvt::ifcfg

@@ -216,9 +216,34 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
 ManagedKeys unconfigured_nic(const UnconfiguredNicFacts& f) {
   ManagedKeys m;
   auto& v = m.values;
-  push_identity(v, f.device, f.hwaddr);
-  v.push_back({"ONBOOT", "no"});
-  v.push_back({"BOOTPROTO", "no"});
+  const bool plain = f.kind == NicKind::Ethernet;
+  if (plain) {
+    push_identity(v, f.device, f.hwaddr);
+    m.create_only = {"NAME", "TYPE"};
+  } else {
+    v.push_back({"NAME", f.device});
+    v.push_back({"DEVICE", f.device});
+    m.create_only = {"NAME"};
+    KeyValues type;
+    if (f.kind == NicKind::Vlan) {
+      type = {{"VLAN", "yes"}, {"TYPE", "Vlan"}};
+      if (!f.parent.empty()) type.push_back({"PHYSDEV", f.parent});
+      if (f.vlan_id) type.push_back({"VLAN_ID", std::to_string(*f.vlan_id)});
+    } else if (f.kind == NicKind::Bond) {
+      type = {{"TYPE", "Bond"}, {"BONDING_MASTER", "yes"}};
+    } else {
+      type = {{"DEVICETYPE", "Team"}};
+    }
+    if (f.new_file)
+      for (auto& kv : type) {
+        m.create_only.push_back(kv.first);
+        v.push_back(std::move(kv));
+      }
+  }
+  // The procedure's ONBOOT=no is for the plain NIC only: a VLAN, bond or team that is not
+  // brought up at boot does not exist, and no guest on it can start.
+  v.push_back({"ONBOOT", plain ? "no" : "yes"});
+  v.push_back({"BOOTPROTO", plain ? "no" : "none"});
   v.push_back({"DEFROUTE", "no"});
   v.push_back({"PEERDNS", "no"});
   v.push_back({"PEERROUTES", "no"});
@@ -231,13 +256,16 @@ ManagedKeys unconfigured_nic(const UnconfiguredNicFacts& f) {
        {"IPADDR", "PREFIX", "NETMASK", "GATEWAY", "IPADDR0", "PREFIX0", "NETMASK0", "GATEWAY0"})
     m.absent.push_back(k);
   m.absent_numbered.push_back("DNS");
-  m.create_only = {"NAME", "TYPE"};
   return m;
 }
 
 KeyValues unconfigured_nic_keys(std::string_view device, const std::optional<MacAddress>& hwaddr,
                                 const std::optional<std::string>& uuid) {
-  return unconfigured_nic({std::string(device), hwaddr, uuid}).values;
+  UnconfiguredNicFacts f;
+  f.device = std::string(device);
+  f.hwaddr = hwaddr;
+  f.uuid = uuid;
+  return unconfigured_nic(f).values;
 }
 
 KeyValues static_interface_keys(const InterfaceFacts& f) {

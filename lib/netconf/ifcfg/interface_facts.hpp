@@ -67,6 +67,13 @@ struct UnconfiguredNicFacts {
   std::string device;
   std::optional<MacAddress> hwaddr;
   std::optional<std::string> uuid;
+  // Issue 15, point 5: the NIC's kind. A VLAN, bond or team is "up, no address"; its type
+  // keys (VLAN=yes TYPE=Vlan PHYSDEV VLAN_ID, TYPE=Bond BONDING_MASTER=yes, DEVICETYPE=Team)
+  // are written into a new file only (`new_file`), never into an existing one.
+  NicKind kind = NicKind::Ethernet;
+  std::string parent;          // Vlan: PHYSDEV
+  std::optional<int> vlan_id;  // Vlan: VLAN_ID
+  bool new_file = false;
 };
 
 // The guest interface's managed keys. In a new file the order is the procedure's:
@@ -81,6 +88,10 @@ ManagedKeys interface_keys(const InterfaceFacts& f);
 // The unconfigured host NIC (procedure: ifcfg-em2): ONBOOT=no, BOOTPROTO=no, DEFROUTE=no,
 // PEERDNS=no, PEERROUTES=no, IPV4_FAILURE_FATAL=no, IPv6 off; no address, gateway or DNS.
 // Only NAME and TYPE are create_only: every other key is enforced on an existing file.
+// A VLAN, bond or team instead gets ONBOOT=yes and BOOTPROTO=none (up, no address: a VLAN
+// or bond not brought up does not exist), no HWADDR (its MAC is its parent's or a port's),
+// and its type keys in a new file only (create_only); every key an existing file uses for
+// its kind, parent, bonding, team or ports is left as it is.
 ManagedKeys unconfigured_nic(const UnconfiguredNicFacts& f);
 
 // The procedure's ordered key lists, as new files show them.
