@@ -102,6 +102,21 @@ void check_interface(const Guest& g, const GuestInterface& i, Diagnostics& d) {
     d.warning(at(i, {"ipv6_defroute"}), "iface.ipv6-defroute-needs-gateway",
               label(g, i) + " has 'ipv6_defroute: true' but a static 'ipv6' without 'gateway': "
               "no IPv6 default route will be installed");
+  if (ip.ipv4) {
+    const Ipv4Config& c = *ip.ipv4;
+    for (const auto& a : c.addresses)
+      if (auto w = not_unicast(IpAddress(a.address())); !w.empty())
+        d.error(at(i, {"ipv4.address", "ipv4"}), "iface.ipv4-unicast",
+                "IPv4 address " + a.address().str() + " of " + label(g, i) + " is " +
+                    (w == "unspecified" ? "0.0.0.0" : "a " + w + " address") +
+                    ", never an interface's");
+    if (c.gateway)
+      if (auto w = not_unicast(IpAddress(*c.gateway)); !w.empty())
+        d.error(at(i, {"ipv4.gateway", "ipv4"}), "iface.ipv4-unicast",
+                "IPv4 gateway " + c.gateway->str() + " of " + label(g, i) + " is " +
+                    (w == "unspecified" ? "0.0.0.0" : "a " + w + " address") +
+                    ", never a router's");
+  }
   if (!ip.routes) return;
   const bool static6 = ip.ipv6 && ip.ipv6->method == Ipv6Method::Static && !ip.ipv6->addresses.empty();
   for (std::size_t k = 0; k < ip.routes->size(); ++k) {
@@ -116,7 +131,14 @@ void check_interface(const Guest& g, const GuestInterface& i, Diagnostics& d) {
                   " route needs a next hop of its own family");
       continue;
     }
-    if (!r.via.is_v6()) continue;
+    if (!r.via.is_v6()) {
+      if (auto w = not_unicast(r.via); !w.empty())
+        d.error(vp, "iface.ipv4-unicast",
+                "route via " + r.via.str() + " of " + label(g, i) + " is " +
+                    (w == "unspecified" ? "0.0.0.0" : "a " + w + " address") +
+                    ", never a router's");
+      continue;
+    }
     if (auto w = not_unicast(r.via); !w.empty())
       d.error(vp, "iface.ipv6-unicast", "route via " + r.via.str() + " of " + label(g, i) +
                                             " is the " + w + " address, never a router's");

@@ -10,6 +10,8 @@
 //                           an IPv6 address's prefix length is 1..128 (/0 is no subnet)
 //   iface.ipv6-unicast      an IPv6 address or gateway, or a route's IPv6 `via`, is not
 //                           multicast (ff00::/8), unspecified (::) or loopback (::1)
+//   iface.ipv4-unicast      the same for IPv4: an address, gateway or route `via` is not
+//                           multicast (224.0.0.0/4), 0.0.0.0 or loopback (127.0.0.0/8)
 //   iface.ipv6-gateway-on-link
 //                           a static IPv6 gateway lies inside one of the interface's IPv6
 //                           prefixes or is link-local (fe80::/10), and is not one of the

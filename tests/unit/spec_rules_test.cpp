@@ -529,3 +529,28 @@ TEST_CASE("rule iface.ipv6-needs-trust-rx-filters fires from the spec's ipv6 key
   CHECK(warned("dhcp", "") == 0);
   CHECK(warned("disabled", "") == 0);
 }
+
+TEST_CASE("rule iface.ipv4-unicast: addresses, gateway and route next hops" *
+          doctest::test_suite("spec")) {
+  for (const char* bad : {"224.0.0.5/24", "0.0.0.0/24", "127.0.0.2/8"}) {
+    INFO(bad);
+    auto f = run(topo({with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), bad, nullptr, true)}),
+                 "iface.ipv4-unicast");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].severity == Severity::Error);
+    CHECK(f[0].pos.line == 110);
+  }
+  auto gw = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "192.0.2.10/24", "0.0.0.0", true);
+  auto f = run(topo({gw}), "iface.ipv4-unicast");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 111);
+  CHECK(f[0].message.find("is 0.0.0.0") != std::string::npos);
+  auto r = good;
+  r.ip.ipv4 = Ipv4Config::make_dhcp();  // no subnet: route.via-in-subnet cannot see it
+  r.ip.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("239.1.1.1")}};
+  r.pos["routes.0.via"] = at(150, 9);
+  f = run(topo({r}), "iface.ipv4-unicast");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 150);
+  CHECK(run(topo({good}), "iface.ipv4-unicast").empty());
+}
