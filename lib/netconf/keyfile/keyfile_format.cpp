@@ -355,6 +355,21 @@ class KeyfileFormat final : public netconf::Format {
     return {"nmcli", "connection", "reload"};
   }
 
+  // Reload, then bring up each created or updated profile by its UUID (a removed one goes
+  // with the reload).
+  std::vector<std::vector<std::string>> activation_argvs(
+      const std::vector<FileEdit>& edits) const override {
+    std::vector<std::vector<std::string>> out{restart_network_argv()};
+    std::set<std::string> seen;
+    for (const auto& e : edits) {
+      if (e.action == FileAction::Remove) continue;
+      const auto uuid = File::parse(e.after).get("connection", "uuid");
+      if (uuid && !uuid->empty() && seen.insert(*uuid).second)
+        out.push_back({"nmcli", "connection", "up", "uuid", *uuid});
+    }
+    return out;
+  }
+
  private:
   // The profiles of the wanted device: pinned to its MAC, or unpinned with its name.
   static std::vector<const DeviceConfig*> candidates(const std::vector<DeviceConfig>& devs,
