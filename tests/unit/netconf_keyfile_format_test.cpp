@@ -314,7 +314,7 @@ TEST_CASE("netconf keyfile: an update rewrites only the keys whose values differ
 }
 
 TEST_CASE("netconf keyfile: the MAC pin - kept right, restored in the tool's profile, not added "
-          "to a hand-written one; a rename keeps the profile" * doctest::test_suite("netconf")) {
+          "to a hand-written one, and a rename keeps the profile" * doctest::test_suite("netconf")) {
   InterfaceConfig want;
   want.ipv4 = Ipv4Config::make_dhcp();
   netconf::GuestWant gw{"h", "g", "ens9", mac("52:54:00:5d:9c:33"), true, &want};
