@@ -156,6 +156,15 @@ class Format {
 
   // The command (argv) that makes a guest re-read its network configuration.
   virtual std::vector<std::string> restart_network_argv() const = 0;
+  // The commands (in order) that make a guest use `edits`, the edits this format proposed
+  // for it in one plan: by default the restart alone. A format whose activation names what
+  // changed overrides it (keyfile: reload, then `nmcli connection up` per changed profile).
+  // Not called by the executor yet (issue 15 point 3).
+  virtual std::vector<std::vector<std::string>> activation_argvs(
+      const std::vector<FileEdit>& edits) const {
+    (void)edits;
+    return {restart_network_argv()};
+  }
 };
 
 // The registry (registry.cpp): every format, the default first.

@@ -80,6 +80,27 @@ TEST_CASE("netconf keyfile: registered after ifcfg, which stays the default" *
   CHECK_FALSE(kf().reads("ifcfg-ens9"));
   CHECK_FALSE(kf().reads("ens9.nmconnection.bak"));
   CHECK(kf().restart_network_argv() == std::vector<std::string>{"nmcli", "connection", "reload"});
+  CHECK(netconf::default_format().activation_argvs({}) ==
+        std::vector<std::vector<std::string>>{netconf::default_format().restart_network_argv()});
+}
+
+TEST_CASE("netconf keyfile: activation reloads, then brings up each created or updated profile "
+          "by UUID" * doctest::test_suite("netconf")) {
+  InterfaceConfig want;
+  want.ipv4 = Ipv4Config::make_dhcp();
+  Diagnostics d;
+  auto a = kf().guest_edits({"h", "g", "ens9", mac("52:54:00:5d:9c:33"), true, &want}, nullptr, {}, "", d);
+  auto b = kf().guest_edits({"h", "g", "ens10", mac("52:54:00:5d:9c:34"), true, &want}, nullptr, {}, "", d);
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  const auto files = one(a[0].name, a[0].after);
+  auto removed = kf().removal(read_one(files, d), files);
+  REQUIRE(removed.size() == 1);
+  const std::vector<netconf::FileEdit> edits{b[0], removed[0], b[0]};
+  CHECK(kf().activation_argvs(edits) ==
+        std::vector<std::vector<std::string>>{
+            {"nmcli", "connection", "reload"},
+            {"nmcli", "connection", "up", "uuid", ifcfg::guest_interface_uuid("h", "g", "ens10")}});
 }
 
 TEST_CASE("netconf keyfile: each NetworkManager-made profile reads into the model" *
@@ -293,7 +314,7 @@ TEST_CASE("netconf keyfile: an update rewrites only the keys whose values differ
 }
 
 TEST_CASE("netconf keyfile: the MAC pin - kept right, restored in the tool's profile, not added "
-          "to a hand-written one; a rename keeps the profile" * doctest::test_suite("netconf")) {
+          "to a hand-written one, and a rename keeps the profile" * doctest::test_suite("netconf")) {
   InterfaceConfig want;
   want.ipv4 = Ipv4Config::make_dhcp();
   netconf::GuestWant gw{"h", "g", "ens9", mac("52:54:00:5d:9c:33"), true, &want};
