@@ -17,8 +17,8 @@
 # <key> hashes every input: this script, the files in this directory, the package list with
 # the candidate versions the host's apt knows, and the first guest's kernel. A changed input
 # builds a new guest; an unchanged one is reused. Needs root (mmdebstrap in root mode keeps
-# ownership; mkfs.ext4 -d copies it), mmdebstrap, mkfs.ext4 and qemu-img (qemu-utils is
-# installed when missing: the tests make their copy-on-write disks with it).
+# ownership; mkfs.ext4 -d copies it) and mkfs.ext4; mmdebstrap and qemu-img (qemu-utils: the
+# tests make their copy-on-write disks with it) are installed when missing.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -42,12 +42,16 @@ die() { printf 'guest-nm-build: error: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(date +%s.%N) $T0" | awk '{printf "%.1f s", $1 - $2}'; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap root mode, ownership in the image)"
-command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 is not installed (e2fsprogs)"
-if ! command -v qemu-img >/dev/null; then
-  log "installing qemu-utils (qemu-img: the tests' copy-on-write disks)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-utils >/dev/null ||
-    die "apt-get install qemu-utils failed"
+# The host tools this build and the tests need: mmdebstrap; qemu-img (the tests'
+# copy-on-write disks). Installed when missing, as lab.sh installs the lab's packages.
+host_missing=()
+command -v mmdebstrap >/dev/null || host_missing+=(mmdebstrap)
+command -v qemu-img >/dev/null || host_missing+=(qemu-utils)
+if [ ${#host_missing[@]} -gt 0 ]; then
+  log "installing ${host_missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${host_missing[@]}" >/dev/null ||
+    die "apt-get install ${host_missing[*]} failed"
 fi
 
 # --- 1. the kernel: the first lab guest's (same Debian kernel, PVH entry) -------------------
