@@ -111,12 +111,12 @@ void check_live_nics(const Host& spec, const HostObservation& ho, Diagnostics& d
     if ((want.empty() && live_special) || (!want.empty() && !live.kind.empty() && live.kind != want))
       diags.error(pos_of(nic.pos, "kind"), std::string(kLiveNicRulePrefix) + "kind-differs",
                   host + "NIC " + name + ": the spec says kind: " + to_string(*nic.kind) +
-                      ", the host reports a " + live.kind + " device (" + how_read(ho) + ")");
+                      ", the host reports a " + live.kind + " device (read through " + how_read(ho) + ")");
     else if (*nic.kind == NicKind::Vlan && !nic.parent.empty() && !live.parent.empty() &&
              live.parent != nic.parent)
       diags.error(pos_of(nic.pos, "parent"), std::string(kLiveNicRulePrefix) + "parent-differs",
                   host + "NIC " + name + ": the spec says parent: " + nic.parent +
-                      ", the live VLAN's parent is " + live.parent + " (" + how_read(ho) + ")");
+                      ", the live VLAN's parent is " + live.parent + " (read through " + how_read(ho) + ")");
   }
 
   // The spec's NIC MACs against the live ones.

@@ -240,8 +240,9 @@ void check_nic_kind(const std::string& hn, const std::string& nn, const HostNic&
                     Diagnostics& d) {
   const std::string what = "NIC " + q(nn) + " of host " + q(hn);
   const bool vlan = nic.kind == NicKind::Vlan;
+  const bool bad_kind = nic.pos.count("kind") && !nic.kind;  // already reported by the decoder
   for (const char* k : {"parent", "id"}) {
-    if (vlan || !nic.pos.count(k)) continue;
+    if (vlan || bad_kind || !nic.pos.count(k)) continue;
     d.error(pos_of(nic.pos, k), "nic.vlan-keys",
             what + ": '" + k + "' describes a VLAN, but " +
                 (nic.kind ? "its kind is " + to_string(*nic.kind) : std::string("it has no 'kind'")) +

@@ -9,9 +9,11 @@
 #include <map>
 #include <set>
 
+#include "files/dir_source.hpp"
 #include "netconf/format.hpp"
 #include "netconf/ifcfg/ifcfg_file.hpp"
 #include "netconf/ifcfg/ifcfg_format.hpp"
+#include "observe/nic_info.hpp"
 #include "spec/loader.hpp"
 #include "test_support.hpp"
 
@@ -438,4 +440,36 @@ TEST_CASE("host NIC kinds: the spec's kind, parent and id are decoded with their
   CHECK(nics.at("team0").kind == NicKind::Team);
   CHECK(nics.at("em1").kind == NicKind::Ethernet);
   CHECK(nics.at("em1").config == NicConfig::Host);
+}
+
+TEST_CASE("host NIC kinds: the kernel's kind and a VLAN's parent from sysfs" *
+          doctest::test_suite("host-nic-kinds")) {
+  // A sysfs-shaped tree as the kernel lays it out: uevent's DEVTYPE, a VLAN's lower_<dev>.
+  TempDir sys;
+  const fs::path net = sys.path() / "sys/class/net";
+  auto nic = [&](const std::string& n, const std::string& uevent) {
+    fs::create_directories(net / n);
+    write_file(net / n / "address", "18:66:da:9f:96:d7\n");
+    write_file(net / n / "operstate", "up\n");
+    write_file(net / n / "uevent", uevent);
+  };
+  nic("em2", "INTERFACE=em2\nIFINDEX=3\n");
+  nic("em2.100", "DEVTYPE=vlan\nINTERFACE=em2.100\nIFINDEX=7\n");
+  fs::create_directory_symlink("../em2", net / "em2.100/lower_em2");
+  nic("bond0", "DEVTYPE=bond\nINTERFACE=bond0\nIFINDEX=8\n");
+  nic("team0", "DEVTYPE=team\nINTERFACE=team0\nIFINDEX=9\n");
+  auto got = nics_from_sysfs({"em2", "em2.100", "bond0", "team0"}, net.string());
+  REQUIRE(got.size() == 4);
+  CHECK(got.at("em2").kind == "");
+  CHECK(got.at("em2.100").kind == "vlan");
+  CHECK(got.at("em2.100").parent == "em2");
+  CHECK(got.at("bond0").kind == "bond");
+  CHECK(got.at("team0").kind == "team");
+
+  // The same files under a host's file source (a mirror): the kind, no parent (no listing).
+  DirSource fa(sys.path(), {}, true);
+  auto mirrored = nics_from_files(fa, {"em2.100", "bond0"});
+  REQUIRE(mirrored.size() == 2);
+  CHECK(mirrored.at("em2.100").kind == "vlan");
+  CHECK(mirrored.at("bond0").kind == "bond");
 }
