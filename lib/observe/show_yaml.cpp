@@ -73,44 +73,63 @@ void emit_interface(YAML::Emitter& y, const GuestInterface& i) {
       notes.push_back("ipv4: " + to_string(v4.method));
     }
   }
-  if (c.ipv6) {
-    std::string t = "ipv6: " + to_string(c.ipv6->method);
-    for (const auto& a : c.ipv6->addresses) t += " " + a.str();
-    if (c.ipv6->gateway) t += " gateway " + c.ipv6->gateway->str();
-    notes.push_back(t);
-  }
-  if (c.ipv6_defroute) notes.push_back(std::string("ipv6 default route: ") + (*c.ipv6_defroute ? "yes" : "no"));
   if (c.mtu) notes.push_back("mtu (guest config): " + std::to_string(*c.mtu));
   if (c.defroute) y << YAML::Key << "defroute" << YAML::Value << *c.defroute;
-  if (c.peerdns) y << YAML::Key << "peerdns" << YAML::Value << *c.peerdns;
-  if (c.dns) {
-    const bool v4_only = std::all_of(c.dns->begin(), c.dns->end(), [](const IpAddress& a) { return a.is_v4(); });
-    if (v4_only) {
-      y << YAML::Key << "dns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const auto& d : *c.dns) y << d.str();
-      y << YAML::EndSeq;
+  // ipv6: the string form when there is nothing but the method; a static setup without an
+  // address (link-local only) has no spec form (rule iface.ipv6-static-needs-address).
+  bool ipv6_value = false;
+  if (c.ipv6) {
+    const Ipv6Config& v6 = *c.ipv6;
+    const bool bare = v6.addresses.empty() && !v6.gateway;
+    if (v6.method == Ipv6Method::Disabled || (bare && v6.method != Ipv6Method::Static)) {
+      y << YAML::Key << "ipv6" << YAML::Value << to_string(v6.method);
+      ipv6_value = true;
+    } else if (!v6.addresses.empty() || v6.method != Ipv6Method::Static) {
+      y << YAML::Key << "ipv6" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      y << YAML::Key << "method" << YAML::Value << to_string(v6.method);
+      if (!v6.addresses.empty()) {
+        y << YAML::Key << "addresses" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (const auto& a : v6.addresses) y << YAML::DoubleQuoted << a.str();
+        y << YAML::EndSeq;
+      }
+      if (v6.gateway) y << YAML::Key << "gateway" << YAML::Value << YAML::DoubleQuoted << v6.gateway->str();
+      y << YAML::EndMap;
+      ipv6_value = true;
     } else {
-      std::string t;
-      for (const auto& d : *c.dns) t += (t.empty() ? "" : ", ") + d.str();
-      notes.push_back("dns: " + t);
+      std::string t = "ipv6: " + to_string(v6.method);
+      if (v6.gateway) t += " gateway " + v6.gateway->str();
+      notes.push_back(t);
     }
   }
+  if (c.ipv6_defroute) {
+    if (ipv6_value)
+      y << YAML::Key << "ipv6_defroute" << YAML::Value << *c.ipv6_defroute;
+    else
+      notes.push_back(std::string("ipv6 default route: ") + (*c.ipv6_defroute ? "yes" : "no"));
+  }
+  if (c.peerdns) y << YAML::Key << "peerdns" << YAML::Value << *c.peerdns;
+  // IPv6 values are quoted, as the spec's examples write them.
+  auto ip_value = [&y](const std::string& text, bool v6) {
+    if (v6) y << YAML::DoubleQuoted;
+    y << text;
+  };
+  if (c.dns) {
+    y << YAML::Key << "dns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& d : *c.dns) ip_value(d.str(), d.is_v6());
+    y << YAML::EndSeq;
+  }
   if (c.routes) {
-    const bool plain = std::all_of(c.routes->begin(), c.routes->end(), [](const Route& r) {
-      return r.to.family() == IpFamily::V4 && !r.metric;
-    });
-    if (plain) {
-      y << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
-      for (const auto& r : *c.routes) {
-        y << YAML::Flow << YAML::BeginMap;
-        y << YAML::Key << "to" << YAML::Value << r.to.str();
-        y << YAML::Key << "via" << YAML::Value << r.via.str();
-        y << YAML::EndMap;
-      }
-      y << YAML::EndSeq;
-    } else {
-      for (const auto& r : *c.routes) notes.push_back("route " + r.str());
+    y << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : *c.routes) {
+      y << YAML::Flow << YAML::BeginMap;
+      y << YAML::Key << "to" << YAML::Value;
+      ip_value(r.to.str(), r.to.family() == IpFamily::V6);
+      y << YAML::Key << "via" << YAML::Value;
+      ip_value(r.via.str(), r.via.is_v6());
+      if (r.metric) y << YAML::Key << "metric" << YAML::Value << *r.metric;
+      y << YAML::EndMap;
     }
+    y << YAML::EndSeq;
   }
   for (const auto& u : c.unmanaged)
     notes.push_back(u.key + "=" + u.value + (u.pos.known() ? " (" + u.pos.file.str() + ":" + std::to_string(u.pos.line) + ")" : ""));

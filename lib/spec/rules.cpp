@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spec/names.hpp"
+#include "spec/rules_ipv6.hpp"
 #include "spec/rules_libvirt.hpp"
 #include "spec/suggest.hpp"
 
@@ -283,6 +284,7 @@ void check_rules(const Topology& t, Diagnostics& d) {
     check_passthrough(h, uses, d);
     check_address_unique(h, d);
   }
+  check_ipv6_rules(t, d);
   check_libvirt_options(t, d);
 }
 

@@ -42,6 +42,8 @@
 //                           `defroute: true` on a static address without a gateway
 //   guest.name-swap-risk    two or more interfaces of a guest without a pinned `mac:` - the
 //                           eth0/eth1 name instability the procedure describes
+// The IPv6 rules (iface.ipv6-*, guest.one-ipv6-defroute, route.via-family, and
+// route.via-in-subnet for IPv6 next hops): spec/rules_ipv6.hpp.
 // And the rules on a direct interface's libvirt options (direct.mtu-range,
 // direct.mtu-unsupported, iface.ipv6-needs-trust-rx-filters, direct.trust-rx-filters-security):
 // spec/rules_libvirt.hpp.

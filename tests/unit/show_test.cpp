@@ -4,6 +4,7 @@
 #include <future>
 
 #include "stub_hypervisor.hpp"
+#include "diff/diff.hpp"
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "observe/observe.hpp"
 #include "observe/show_yaml.hpp"
@@ -299,4 +300,66 @@ TEST_CASE("to_topology: an ifcfg pinned to another MAC is not the interface's" *
   CHECK(ifs[0].name == "eth0");  // the guess stays
   CHECK_FALSE(ifs[0].ip.ipv4);      // but the stale file's facts are not attributed to it
   CHECK(ifs[1].ip.ipv4);            // ens9 still matched by its HWADDR
+}
+
+TEST_CASE("show: IPv6 keys, IPv6 name servers and route metrics are spec values, and plan of "
+          "the output is empty" * doctest::test_suite("show")) {
+  test::TempDir tmp;
+  write_after_guest(tmp.path() / "web1");
+  write_after_host(tmp.path() / "host");
+  const fs::path ns = tmp.path() / "web1" / kNs;
+  test::write_file(ns / "ifcfg-ens9",
+                   test::read_file(ns / "ifcfg-ens9") +
+                       "DNS2=FEDC::1\nIPV6INIT=yes\nIPV6_AUTOCONF=no\n"
+                       "IPV6ADDR=2001:DB8:0:9::84/64\n"
+                       "IPV6ADDR_SECONDARIES=\"2001:db8:0:9::85/64 2001:db8:0:9::86/64\"\n"
+                       "IPV6_DEFAULTGW=2001:db8:0:9::1\nIPV6_DEFROUTE=yes\n");
+  test::write_file(ns / "route6-ens9", "2001:db8:100::/48 via 2001:db8:0:9::1 metric 100\n");
+  test::write_file(ns / "route-ens9", "10.20.0.0/16 via 104.50.201.86 metric 7\n");
+  test::write_file(ns / "ifcfg-internal",
+                   test::read_file(ns / "ifcfg-internal") +
+                       "IPV6INIT=yes\nIPV6_DEFROUTE=no\nIPV6_DEFAULTGW=fe80::1\n");
+  test::write_file(ns / "ifcfg-eth0", test::read_file(ns / "ifcfg-eth0") + "IPV6INIT=yes\n");
+  const Topology spec = want("test://" + fixture("procedure-after-node.xml").string(),
+                             tmp.path() / "host", tmp.path() / "web1");
+  const Observation obs = observe(spec);
+  Diagnostics diags;
+  const Topology live = to_topology(obs, diags);
+  const std::string yaml = show_yaml(live, obs);
+  INFO(yaml);
+  CHECK(yaml.find("ipv6: {method: static, addresses: [\"2001:db8:0:9::84/64\", "
+                  "\"2001:db8:0:9::85/64\", \"2001:db8:0:9::86/64\"], gateway: "
+                  "\"2001:db8:0:9::1\"}") != std::string::npos);
+  CHECK(yaml.find("ipv6_defroute: true") != std::string::npos);
+  CHECK(yaml.find("ipv6: auto\n") != std::string::npos);  // eth0: nothing but the method
+  CHECK(yaml.find("ipv6: {method: auto, gateway: \"fe80::1\"}") != std::string::npos);  // ens8
+  CHECK(yaml.find("ipv6_defroute: false") != std::string::npos);
+  CHECK(yaml.find("dns: [8.8.8.8, \"fedc::1\"]") != std::string::npos);
+  CHECK(yaml.find("{to: \"2001:db8:100::/48\", via: \"2001:db8:0:9::1\", metric: 100}") !=
+        std::string::npos);
+  CHECK(yaml.find("{to: 10.20.0.0/16, via: 104.50.201.86, metric: 7}") != std::string::npos);
+  CHECK(yaml.find("ipv6 default route") == std::string::npos);  // no longer a comment
+  test::write_file(tmp.path() / "show.yaml", yaml);
+  auto r = spec::load({(tmp.path() / "show.yaml").string()});
+  for (const auto& d : r.diagnostics.items()) MESSAGE(format_diagnostic(d));
+  REQUIRE_FALSE(r.diagnostics.has_errors());
+  const auto& a = live.hosts.at("kvm1").guests.at("web1").interfaces;
+  const auto& b = r.topology.hosts.at("kvm1").guests.at("web1").interfaces;
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    CAPTURE(a[k].name);
+    CHECK(a[k].ip.ipv6 == b[k].ip.ipv6);
+    CHECK(a[k].ip.ipv6_defroute == b[k].ip.ipv6_defroute);
+    CHECK(a[k].ip.dns == b[k].ip.dns);
+    CHECK(a[k].ip.routes == b[k].ip.routes);
+  }
+  // plan of show's output: no change to any guest file (the host's em2 file is not the
+  // procedure's unconfigured one here: its changes are another matter).
+  const auto cs = diff::compute(r.topology, obs, diff::DiffOptions{});
+  CHECK_FALSE(cs.diagnostics.has_errors());
+  for (const auto& fd : cs.files)
+    for (const auto& c : fd.fields)
+      if (!fd.guest.empty())
+        FAIL_CHECK(fd.name << " " << c.field << ": " << c.before.value_or("(absent)") << " -> "
+                           << c.after.value_or("(absent)"));
 }

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "spec/loader.hpp"
 #include "spec/rules.hpp"
+#include "test_support.hpp"
 
 using namespace mvt;
 
@@ -314,4 +316,241 @@ TEST_CASE("rule iface.defroute-needs-gateway is a warning" * doctest::test_suite
   CHECK(f[0].severity == Severity::Warning);
   CHECK(f[0].pos.line == 112);
   CHECK(run(topo({good}), "iface.defroute-needs-gateway").empty());
+}
+
+// ---- IPv6 (spec/rules_ipv6.hpp) ----
+
+namespace {
+
+IpPrefix p6(const char* s) { return *IpPrefix::parse(s); }
+IpAddress a6(const char* s) { return *IpAddress::parse(s); }
+
+// `i` with `ipv6: {method, addresses, gateway}` at lines 130 (ipv6), 131+k (addresses.k),
+// 139 (gateway).
+GuestInterface with_v6(GuestInterface i, Ipv6Method m, std::vector<const char*> addrs,
+                       const char* gw) {
+  Ipv6Config c;
+  c.method = m;
+  i.pos["ipv6"] = at(130);
+  for (std::size_t k = 0; k < addrs.size(); ++k) {
+    c.addresses.push_back(p6(addrs[k]));
+    i.pos["ipv6.addresses." + std::to_string(k)] = at(131 + static_cast<int>(k));
+  }
+  if (gw) {
+    c.gateway = a6(gw);
+    i.pos["ipv6.gateway"] = at(139);
+  }
+  i.ip.ipv6 = c;
+  return i;
+}
+
+const auto good6 = with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64"}, "2001:db8:0:9::1");
+
+}  // namespace
+
+TEST_CASE("rules: a clean IPv6 interface has no IPv6 findings" * doctest::test_suite("spec")) {
+  auto i = good6;
+  i.ip.ipv6_defroute = true;
+  i.pos["ipv6_defroute"] = at(140);
+  i.ip.dns = std::vector<IpAddress>{a6("2001:4860:4860::8888"), IpAddress(*Ipv4::parse("8.8.8.8"))};
+  i.ip.routes = std::vector<Route>{{p6("2001:db8:100::/48"), a6("2001:db8:0:9::1")},
+                                   {*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86"), 100}};
+  CHECK_FALSE(all(topo({i})).has_errors());
+  for (const auto& d : all(topo({i})).items()) CHECK(d.rule.find("ipv6") == std::string::npos);
+}
+
+TEST_CASE("rule iface.ipv6-static-needs-address" * doctest::test_suite("spec")) {
+  auto i = with_v6(good, Ipv6Method::Static, {}, nullptr);
+  auto f = run(topo({i}), "iface.ipv6-static-needs-address");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(f[0].pos.line == 130);
+  // auto and dhcp need none; disabled has none.
+  for (auto m : {Ipv6Method::Auto, Ipv6Method::Dhcp, Ipv6Method::Disabled})
+    CHECK(run(topo({with_v6(good, m, {}, nullptr)}), "iface.ipv6-static-needs-address").empty());
+  CHECK(run(topo({good6}), "iface.ipv6-static-needs-address").empty());
+}
+
+TEST_CASE("rule iface.ipv6-prefix-length" * doctest::test_suite("spec")) {
+  auto i = with_v6(good, Ipv6Method::Static, {"2001:db8::84/64", "2001:db8:1::1/0"}, nullptr);
+  auto f = run(topo({i}), "iface.ipv6-prefix-length");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 132);
+  CHECK(f[0].message.find("2001:db8:1::1/0") != std::string::npos);
+  CHECK(run(topo({with_v6(good, Ipv6Method::Static, {"2001:db8::1/128"}, nullptr)}),
+            "iface.ipv6-prefix-length").empty());
+}
+
+TEST_CASE("rule iface.ipv6-unicast: addresses, gateway and route next hops" *
+          doctest::test_suite("spec")) {
+  for (const char* bad : {"ff02::1/64", "::/64", "::1/128"}) {
+    auto f = run(topo({with_v6(good, Ipv6Method::Static, {bad}, nullptr)}), "iface.ipv6-unicast");
+    INFO(bad);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].pos.line == 131);
+  }
+  for (const char* bad : {"ff02::2", "::", "::1"}) {
+    auto f = run(topo({with_v6(good, Ipv6Method::Auto, {}, bad)}), "iface.ipv6-unicast");
+    INFO(bad);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].pos.line == 139);
+  }
+  auto r = good6;
+  r.ip.routes = std::vector<Route>{{p6("2001:db8:100::/48"), a6("ff02::1")}};
+  r.pos["routes.0.via"] = at(150, 9);
+  auto f = run(topo({r}), "iface.ipv6-unicast");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 150);
+  CHECK(run(topo({good6}), "iface.ipv6-unicast").empty());
+}
+
+TEST_CASE("rule iface.ipv6-gateway-on-link" * doctest::test_suite("spec")) {
+  auto off = with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64"}, "2001:db8:0:a::1");
+  auto f = run(topo({off}), "iface.ipv6-gateway-on-link");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(f[0].pos.line == 139);
+  CHECK(f[0].message.find("2001:db8:0:9::/64") != std::string::npos);
+  // Inside a second prefix, or link-local: on the link.
+  auto second = with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64", "2001:db8:0:a::84/64"},
+                        "2001:db8:0:a::1");
+  CHECK(run(topo({second}), "iface.ipv6-gateway-on-link").empty());
+  CHECK(run(topo({with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64"}, "fe80::1")}),
+            "iface.ipv6-gateway-on-link").empty());
+  // The interface's own address is no router.
+  auto self = with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64"}, "2001:db8:0:9::84");
+  REQUIRE(run(topo({self}), "iface.ipv6-gateway-on-link").size() == 1);
+  // auto: the router advertisement's prefix is not known here.
+  CHECK(run(topo({with_v6(good, Ipv6Method::Auto, {}, "2001:db8:0:a::1")}),
+            "iface.ipv6-gateway-on-link").empty());
+}
+
+TEST_CASE("rule guest.one-ipv6-defroute" * doctest::test_suite("spec")) {
+  // A gateway with ipv6_defroute unset counts, as ipv6_defroute: true does.
+  auto second = with_v6(direct("ens8", "em2", "52:54:00:00:00:02"), Ipv6Method::Static,
+                        {"2001:db8:0:8::5/64"}, "2001:db8:0:8::1");
+  auto f = run(topo({good6, second}), "guest.one-ipv6-defroute");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(f[0].message.find("'ens8'") != std::string::npos);
+  CHECK(f[0].message.find("first: 'ens9'") != std::string::npos);
+  CHECK(f[0].pos.line == 139);
+  second.ip.ipv6_defroute = false;
+  CHECK(run(topo({good6, second}), "guest.one-ipv6-defroute").empty());
+  // ipv6_defroute: true without a gateway (auto: the router's) counts too, at its position.
+  auto autov6 = with_v6(direct("ens8", "em2", "52:54:00:00:00:02"), Ipv6Method::Auto, {}, nullptr);
+  autov6.ip.ipv6_defroute = true;
+  autov6.pos["ipv6_defroute"] = at(160, 7);
+  f = run(topo({good6, autov6}), "guest.one-ipv6-defroute");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 160);
+  // IPv4's defroute is another rule.
+  CHECK(run(topo({good6, autov6}), "guest.one-defroute").empty());
+}
+
+TEST_CASE("rule iface.ipv6-defroute-needs-ipv6" * doctest::test_suite("spec")) {
+  auto i = good;
+  i.ip.ipv6_defroute = true;
+  i.pos["ipv6_defroute"] = at(140);
+  auto f = run(topo({i}), "iface.ipv6-defroute-needs-ipv6");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 140);
+  auto off = with_v6(i, Ipv6Method::Disabled, {}, nullptr);
+  off.ip.ipv6_defroute = false;
+  CHECK(run(topo({off}), "iface.ipv6-defroute-needs-ipv6").size() == 1);
+  auto on = with_v6(i, Ipv6Method::Auto, {}, nullptr);
+  CHECK(run(topo({on}), "iface.ipv6-defroute-needs-ipv6").empty());
+}
+
+TEST_CASE("rule iface.ipv6-defroute-needs-gateway is a warning" * doctest::test_suite("spec")) {
+  auto i = with_v6(good, Ipv6Method::Static, {"2001:db8:0:9::84/64"}, nullptr);
+  i.ip.ipv6_defroute = true;
+  i.pos["ipv6_defroute"] = at(140);
+  auto f = run(topo({i}), "iface.ipv6-defroute-needs-gateway");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].pos.line == 140);
+  auto a = with_v6(i, Ipv6Method::Auto, {}, nullptr);  // the router gives it
+  CHECK(run(topo({a}), "iface.ipv6-defroute-needs-gateway").empty());
+}
+
+TEST_CASE("rule route.via-family" * doctest::test_suite("spec")) {
+  auto i = good6;
+  i.ip.routes = std::vector<Route>{{p6("2001:db8:100::/48"), IpAddress(*Ipv4::parse("104.50.201.86"))},
+                                   {*Cidr::parse("10.20.0.0/16"), a6("2001:db8:0:9::1")},
+                                   {*Cidr::parse("10.30.0.0/16"), *Ipv4::parse("104.50.201.86")}};
+  i.pos["routes.0.via"] = at(150);
+  i.pos["routes.1.via"] = at(151);
+  auto f = run(topo({i}), "route.via-family");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].pos.line == 150);
+  CHECK(f[0].message.find("IPv6 route needs a next hop of its own family") != std::string::npos);
+  CHECK(f[1].pos.line == 151);
+}
+
+TEST_CASE("rule route.via-in-subnet for IPv6 next hops" * doctest::test_suite("spec")) {
+  auto i = good6;
+  i.ip.routes = std::vector<Route>{{p6("2001:db8:100::/48"), a6("2001:db8:0:9::1")},
+                                   {p6("2001:db8:200::/48"), a6("fe80::1")},
+                                   {p6("2001:db8:300::/48"), a6("2001:db8:0:7::1")}};
+  i.pos["routes.2.via"] = at(152, 30);
+  auto f = run(topo({i}), "route.via-in-subnet");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 152);
+  CHECK(f[0].message.find("2001:db8:0:7::1") != std::string::npos);
+  i.ip.ipv6->method = Ipv6Method::Auto;  // prefixes from the router: not checked
+  CHECK(run(topo({i}), "route.via-in-subnet").empty());
+}
+
+TEST_CASE("rule iface.ipv6-needs-trust-rx-filters fires from the spec's ipv6 key (static and "
+          "auto, not dhcp or disabled)" * doctest::test_suite("spec")) {
+  test::TempDir t;
+  auto warned = [&](const std::string& ipv6, const std::string& trust) {
+    test::write_file(t.path() / "s.yaml",
+                     "version: 1\nhosts:\n  kvm1:\n    uri: qemu:///system\n    nics:\n"
+                     "      em2: {config: unconfigured}\n    guests:\n      web1:\n"
+                     "        interfaces:\n          - name: ens9\n"
+                     "            direct: {dev: em2, mode: bridge" + trust + "}\n"
+                     "            model: virtio\n            ipv6: " + ipv6 + "\n");
+    const auto r = spec::load({(t.path() / "s.yaml").string()});
+    REQUIRE_FALSE(r.diagnostics.has_errors());
+    int n = 0;
+    for (const auto& d : r.diagnostics.items())
+      if (d.rule == "iface.ipv6-needs-trust-rx-filters") {
+        ++n;
+        CHECK(d.pos.line == 11);
+      }
+    return n;
+  };
+  CHECK(warned("auto", "") == 1);
+  CHECK(warned("{addresses: [\"2001:db8::10/64\"]}", "") == 1);
+  CHECK(warned("{addresses: [\"2001:db8::10/64\"]}", ", trust_guest_rx_filters: false") == 1);
+  CHECK(warned("auto", ", trust_guest_rx_filters: true") == 0);
+  CHECK(warned("dhcp", "") == 0);
+  CHECK(warned("disabled", "") == 0);
+}
+
+TEST_CASE("rule iface.ipv4-unicast: addresses, gateway and route next hops" *
+          doctest::test_suite("spec")) {
+  for (const char* bad : {"224.0.0.5/24", "0.0.0.0/24", "127.0.0.2/8"}) {
+    INFO(bad);
+    auto f = run(topo({with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), bad, nullptr, true)}),
+                 "iface.ipv4-unicast");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].severity == Severity::Error);
+    CHECK(f[0].pos.line == 110);
+  }
+  auto gw = with_static(direct("ens9", "em2", "52:54:00:5d:9c:33"), "192.0.2.10/24", "0.0.0.0", true);
+  auto f = run(topo({gw}), "iface.ipv4-unicast");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 111);
+  CHECK(f[0].message.find("is 0.0.0.0") != std::string::npos);
+  auto r = good;
+  r.ip.ipv4 = Ipv4Config::make_dhcp();  // no subnet: route.via-in-subnet cannot see it
+  r.ip.routes = std::vector<Route>{{*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("239.1.1.1")}};
+  r.pos["routes.0.via"] = at(150, 9);
+  f = run(topo({r}), "iface.ipv4-unicast");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].pos.line == 150);
+  CHECK(run(topo({good}), "iface.ipv4-unicast").empty());
 }

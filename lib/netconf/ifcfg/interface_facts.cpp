@@ -199,7 +199,10 @@ ManagedKeys interface_keys(const InterfaceFacts& f) {
   if (f.ipv6_defroute) {
     v.push_back({"IPV6_DEFROUTE", yes_no(*f.ipv6_defroute)});
   } else {
-    v.push_back({"IPV6_DEFROUTE", "no"});
+    // Not managed: a new file gets the default route when it has an IPv6 gateway (the
+    // spec's rule guest.one-ipv6-defroute counts it so), else none.
+    const bool gw = f.ipv6 && f.ipv6->method != Ipv6Method::Disabled && f.ipv6->gateway;
+    v.push_back({"IPV6_DEFROUTE", yes_no(gw)});
     m.create_only.push_back("IPV6_DEFROUTE");
   }
   for (const char* k : {"IPV6_PEERDNS", "IPV6_PEERROUTES", "IPV6_FAILURE_FATAL"}) {
