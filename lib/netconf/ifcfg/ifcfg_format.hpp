@@ -14,9 +14,18 @@
 //    (a %dev suffix dropped); IPV6_DEFROUTE; MTU (IPV6_MTU when MTU is absent);
 //  - defroute (DEFROUTE), peerdns (PEERDNS), dns (DNS1..n, either family);
 //  - routes: route-<dev> and route6-<dev> (when either exists);
-//  - every other key: InterfaceConfig::unmanaged (kept by every edit, shown as comments).
+//  - every other key: InterfaceConfig::unmanaged (kept by every edit, shown as comments);
+//  - the device's kind (issue 15, point 5), as NetworkManager's ifcfg-rh reader decides it:
+//    VLAN=yes or TYPE=Vlan a VLAN (parent PHYSDEV, id VLAN_ID, else both from a DEVICE named
+//    PARENT.ID, the id from vlanID; no DEVICE: named PARENT.ID), TYPE=Bond or
+//    BONDING_MASTER=yes a bond, DEVICETYPE=Team or TYPE=Team a team, TYPE=Ethernet or none a
+//    plain NIC, lo and other TYPEs none of these; MASTER / TEAM_MASTER / BRIDGE: a port.
 // An expansion in a key the model reads is an error ("ifcfg.unsafe"); in any other key a
 // warning ("ifcfg.unsafe-unmanaged"): the rest of the file is imported.
+//
+// A host NIC left to guests (host_nic_edits): its file is ifcfg-<nic>, else the file whose
+// device it is; a plain NIC gets the procedure's keys (ONBOOT=no), a VLAN, bond or team
+// ONBOOT=yes BOOTPROTO=none and no HWADDR, its type keys only in a new file.
 //
 // Editing: only the fields whose values differ are rewritten (ifcfg::File edits lines in
 // place; comments, order and unknown keys stay). A new file gets the procedure's full key set
