@@ -69,8 +69,11 @@ inline Topology seed_topology() {
   h.name = "kvm1";
   h.uri = "qemu:///system";
   h.files = FileSourceSpec{FileSourceKind::Local, ""};
-  h.nics["em1"] = HostNic{"em1", mac("18:66:da:9f:96:d6"), NicConfig::Host, {}};
-  h.nics["em2"] = HostNic{"em2", mac("18:66:da:9f:96:d7"), NicConfig::Unconfigured, {}};
+  h.nics["em1"].name = "em1";
+  h.nics["em1"].mac = mac("18:66:da:9f:96:d6");
+  h.nics["em2"].name = "em2";
+  h.nics["em2"].mac = mac("18:66:da:9f:96:d7");
+  h.nics["em2"].config = NicConfig::Unconfigured;
   Guest g;
   g.name = "web1";
   g.guest_files = FileSourceSpec{FileSourceKind::Agent, ""};
@@ -122,7 +125,13 @@ inline Observation seed_before(bool running = true) {
   h.files["ifcfg-em2"] = file("ifcfg-em2", kEm2Before);
   // The host's NICs as the procedure's `ip link` shows them, listed by libvirt.
   for (const auto& [n, m] : {std::pair{"em1", "18:66:da:9f:96:d6"}, {"em2", "18:66:da:9f:96:d7"}})
-    h.nics[n] = HostNicState{n, MacAddress::parse(m), "up", NicInfoSource::Libvirt};
+    {
+      HostNicState& s = h.nics[n];
+      s.name = n;
+      s.mac = MacAddress::parse(m);
+      s.state = "up";
+      s.source = NicInfoSource::Libvirt;
+    }
   h.nics_source = NicInfoSource::Libvirt;
   h.nics_complete = true;
   DomainState d;
@@ -159,7 +168,11 @@ inline std::optional<netconf::FileEdit> host_nic_file(const std::string& host, c
   const std::string name = ifcfg::format().file_names(nic.name).front();
   if (have && have->bytes) files[name] = *have;
   Diagnostics d;
-  auto e = ifcfg::format().host_nic_edits({host, nic.name, nic.mac}, nullptr, files, "host " + host, d);
+  netconf::HostNicWant want;
+  want.host = host;
+  want.nic = nic.name;
+  want.mac = nic.mac;
+  auto e = ifcfg::format().host_nic_edits(want, nullptr, files, "host " + host, d);
   if (e.empty()) return std::nullopt;
   return e.front();
 }

@@ -66,7 +66,8 @@ Topology one_guest(const GuestInterface& i) {
   Host& h = t.hosts["kvm1"];
   h.name = "kvm1";
   h.uri = "qemu:///system";
-  h.nics["em2"] = HostNic{"em2", std::nullopt, NicConfig::Unconfigured, {}};
+  h.nics["em2"].name = "em2";
+  h.nics["em2"].config = NicConfig::Unconfigured;
   Guest& g = h.guests["v6web"];
   g.name = "v6web";
   g.activate = Activate::RestartNetwork;

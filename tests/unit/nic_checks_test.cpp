@@ -292,8 +292,10 @@ Topology one_host(MacvtapMode mode = MacvtapMode::Private) {
   Host h;
   h.name = "kvm1";
   h.uri = "qemu:///system";
-  h.nics["em1"] = HostNic{"em1", std::nullopt, NicConfig::Host, {}};
-  h.nics["em2"] = HostNic{"em2", mac("18:66:da:9f:96:d7"), NicConfig::Unconfigured, {}};
+  h.nics["em1"].name = "em1";
+  h.nics["em2"].name = "em2";
+  h.nics["em2"].mac = mac("18:66:da:9f:96:d7");
+  h.nics["em2"].config = NicConfig::Unconfigured;
   Guest g;
   g.name = "web1";
   g.interfaces.push_back(direct_if("ens9", "em2", mode, "52:54:00:5d:9c:33"));
