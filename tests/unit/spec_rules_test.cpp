@@ -355,8 +355,9 @@ TEST_CASE("rules: a clean IPv6 interface has no IPv6 findings" * doctest::test_s
   i.ip.dns = std::vector<IpAddress>{a6("2001:4860:4860::8888"), IpAddress(*Ipv4::parse("8.8.8.8"))};
   i.ip.routes = std::vector<Route>{{p6("2001:db8:100::/48"), a6("2001:db8:0:9::1")},
                                    {*Cidr::parse("10.20.0.0/16"), *Ipv4::parse("104.50.201.86"), 100}};
-  CHECK_FALSE(all(topo({i})).has_errors());
-  for (const auto& d : all(topo({i})).items()) CHECK(d.rule.find("ipv6") == std::string::npos);
+  const Diagnostics found = all(topo({i}));  // named: items() refers into it
+  CHECK_FALSE(found.has_errors());
+  for (const auto& d : found.items()) CHECK(d.rule.find("ipv6") == std::string::npos);
 }
 
 TEST_CASE("rule iface.ipv6-static-needs-address" * doctest::test_suite("spec")) {

@@ -22,8 +22,11 @@ std::optional<long> number_of(const std::string& key, const std::string& stem) {
 }
 
 bool numbered(const std::string& key, bool route) {
-  for (const char* stem : route ? std::initializer_list<const char*>{"route", "routes"}
-                                : std::initializer_list<const char*>{"address", "addresses"})
+  // Named arrays: an initializer_list chosen by ?: would dangle (its array dies with the
+  // full-expression that made it, before the loop reads it).
+  static const char* const kRouteStems[] = {"route", "routes"};
+  static const char* const kAddressStems[] = {"address", "addresses"};
+  for (const char* stem : route ? kRouteStems : kAddressStems)
     if (number_of(key, stem)) return true;
   return false;
 }
