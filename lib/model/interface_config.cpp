@@ -27,6 +27,14 @@ std::string Route::str() const {
   return to.str() + " via " + via.str() + (metric ? " metric " + std::to_string(*metric) : "");
 }
 
+bool ipv4_differs(const Ipv4Config& want, const std::optional<Ipv4Config>& have) {
+  if (!have || have->method != want.method) return true;
+  if (want.method == Ipv4Method::Dhcp && want.addresses.empty()) return false;
+  if (want.method == Ipv4Method::Static && want.gateway != have->gateway) return true;
+  if (have->addresses.size() < want.addresses.size()) return true;
+  return !std::equal(want.addresses.begin(), want.addresses.end(), have->addresses.begin());
+}
+
 std::vector<std::string> differing_fields(const InterfaceConfig& want, const InterfaceConfig& have) {
   std::vector<std::string> out;
   auto check = [&](const char* name, const auto& w, const auto& h) {

@@ -92,6 +92,12 @@ struct InterfaceConfig {
   }
 };
 
+// Whether the files' IPv4 setup `have` differs from the spec's `want`: method, gateway (static)
+// and the spec's addresses as the first ones. With `ipv4: dhcp` and no addresses, the files'
+// extra static addresses and gateway (NetworkManager's additions to the lease) are not the
+// spec's to remove. Every format edits ipv4 by this one rule.
+bool ipv4_differs(const Ipv4Config& want, const std::optional<Ipv4Config>& have);
+
 // The fields `want` declares whose value `have` does not hold (routes compared as sets, DNS
 // in order). Field names are the spec's ("ipv4", "defroute", "dns", "routes", ...).
 std::vector<std::string> differing_fields(const InterfaceConfig& want, const InterfaceConfig& have);

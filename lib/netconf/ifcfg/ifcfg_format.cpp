@@ -388,17 +388,6 @@ FileEdit removal_of(FileRole role, const FileState& st, const std::string& name,
   return d;
 }
 
-// The spec's ipv4 compared with the file's: method, gateway (static) and the spec's addresses
-// as the file's first ones; with `ipv4: dhcp` the file's extra static addresses and gateway
-// (NetworkManager's additions to the lease) are not the spec's to remove.
-bool ipv4_differs(const Ipv4Config& want, const std::optional<Ipv4Config>& have) {
-  if (!have || have->method != want.method) return true;
-  if (want.method == Ipv4Method::Dhcp && want.addresses.empty()) return false;
-  if (want.method == Ipv4Method::Static && want.gateway != have->gateway) return true;
-  if (have->addresses.size() < want.addresses.size()) return true;
-  return !std::equal(want.addresses.begin(), want.addresses.end(), have->addresses.begin());
-}
-
 // The spec's declared settings (not routes) that the file does not hold, as InterfaceFacts
 // holding only those (nullopt elsewhere).
 InterfaceFacts differing_facts(const InterfaceConfig& want, const InterfaceConfig& have) {

@@ -8,16 +8,6 @@
 namespace mvt::keyfile {
 namespace {
 
-// The spec's ipv4 compared with the profile's (as the ifcfg format compares it): with
-// `ipv4: dhcp` and no addresses, the profile's extra static addresses and gateway stay.
-bool ipv4_differs(const Ipv4Config& want, const std::optional<Ipv4Config>& have) {
-  if (!have || have->method != want.method) return true;
-  if (want.method == Ipv4Method::Dhcp && want.addresses.empty()) return false;
-  if (want.method == Ipv4Method::Static && want.gateway != have->gateway) return true;
-  if (have->addresses.size() < want.addresses.size()) return true;
-  return !std::equal(want.addresses.begin(), want.addresses.end(), have->addresses.begin());
-}
-
 std::vector<IpAddress> of_family(const std::optional<std::vector<IpAddress>>& v, IpFamily fam) {
   std::vector<IpAddress> out;
   if (v)
