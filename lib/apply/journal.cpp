@@ -1,5 +1,7 @@
 #include "apply/journal.hpp"
 
+#include "netconf/format.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,7 +40,25 @@ json op_to_json(const plan::Operation& op) {
   j["interface_xml"] = op.interface_xml;
   j["old_interface_xml"] = op.old_interface_xml;
   j["method"] = plan::to_string(op.method);
+  j["config_format"] = op.config_format;
+  j["profiles"] = op.profiles;
+  j["restore_profiles"] = op.restore_profiles;
   return j;
+}
+
+// An activation's connection UUIDs (absent in journals that predate them: none); each
+// becomes an `nmcli connection up uuid` argument, so anything else is refused.
+std::vector<std::string> uuids_from_json(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.contains(key) || j[key].is_null()) return out;
+  if (!j[key].is_array()) throw Error(std::string("journal: \"") + key + "\" is not a list");
+  for (const auto& v : j[key]) {
+    if (!v.is_string() || !netconf::is_connection_uuid(v.get<std::string>()))
+      throw Error(std::string("journal: \"") + key + "\" holds " + v.dump() +
+                  ", not a NetworkManager connection UUID");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
 }
 
 plan::Operation op_from_json(const json& j) {
@@ -57,6 +77,14 @@ plan::Operation op_from_json(const json& j) {
   op.old_interface_xml = j.value("old_interface_xml", "");
   op.method =
       activation_from_name(j.value("method", "none")).value_or(plan::ActivationMethod::None);
+  if (j.contains("config_format") && !j["config_format"].is_null()) {
+    const auto& f = j["config_format"];
+    if (!f.is_string() || !netconf::find_format(f.get<std::string>()))
+      throw Error("journal: unknown config_format " + f.dump());
+    op.config_format = f.get<std::string>();
+  }
+  op.profiles = uuids_from_json(j, "profiles");
+  op.restore_profiles = uuids_from_json(j, "restore_profiles");
   return op;
 }
 

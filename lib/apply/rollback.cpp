@@ -49,7 +49,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   }
   struct Reactivation {
     std::string guest;
-    plan::ActivationMethod method;
+    plan::Operation op;
     JournalWriter* writer;
     int seq;
     std::string label;
@@ -88,7 +88,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
       if (s.undone || s.seq < from_seq) continue;
       const std::string label = s.id + " " + s.target;
       if (s.op.kind == plan::OpKind::Activate) {
-        reactivate.insert(reactivate.begin(), {s.op.guest, s.op.method, w, s.seq, label});
+        reactivate.insert(reactivate.begin(), {s.op.guest, s.op, w, s.seq, label});
         continue;
       }
       try {
@@ -107,7 +107,7 @@ RollbackReport rollback_host(const std::filesystem::path& state_dir, const std::
   std::set<std::string> seen;
   for (auto& r : reactivate) {
     try {
-      if (seen.insert(r.guest).second) activate_guest(host, r.guest, r.method, b, t, rep.pending, progress);
+      if (seen.insert(r.guest).second) activate_guest(host, r.op, true, b, t, rep.pending, progress);
       journal([&] { r.writer->step_undone(r.seq); });
       rep.undone.push_back(r.label);
     } catch (const std::exception& e) {

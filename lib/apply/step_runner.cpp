@@ -156,8 +156,20 @@ BeforeImage capture_before(const plan::Step& step, HostBackends& b) {
 void activate_guest(const std::string& host, const std::string& guest,
                     plan::ActivationMethod method, HostBackends& b, const Timeouts& t,
                     std::vector<std::string>& pending, const ProgressFn& progress) {
+  plan::Operation op;
+  op.kind = plan::OpKind::Activate;
+  op.guest = guest;
+  op.method = method;
+  op.config_format = std::string(netconf::default_format().name());
+  activate_guest(host, op, false, b, t, pending, progress);
+}
+
+void activate_guest(const std::string& host, const plan::Operation& op, bool rollback,
+                    HostBackends& b, const Timeouts& t, std::vector<std::string>& pending,
+                    const ProgressFn& progress) {
   using M = plan::ActivationMethod;
-  switch (method) {
+  const std::string& guest = op.guest;
+  switch (op.method) {
     case M::None:
       pending.push_back("guest " + guest +
                         ": activate none: its new configuration takes effect at its next network "
@@ -172,14 +184,19 @@ void activate_guest(const std::string& host, const std::string& guest,
                           " cannot run commands; restart its network by hand");
         return;
       }
-      // The format's command (ifcfg: network-scripts' own init script, an absolute path).
-      const auto argv = netconf::default_format().restart_network_argv();
-      auto r = fa->run(argv, t.command);
-      if (r.exit_code != 0) {
-        std::string cmd;
-        for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
-        throw Error("guest " + guest + ": '" + cmd + "' exited " + std::to_string(r.exit_code) +
-                    ": " + r.err);
+      // The format's commands (ifcfg: network-scripts' own init script, an absolute path;
+      // keyfile: nmcli reload, then up per profile), each a plain argv. The format and the
+      // UUIDs were checked where the plan or journal was read.
+      const netconf::Format* fmt = netconf::find_format(op.config_format);
+      if (!fmt) throw Error("guest " + guest + ": unknown config_format " + op.config_format);
+      for (const auto& argv : fmt->activation_argvs(rollback ? op.restore_profiles : op.profiles)) {
+        auto r = fa->run(argv, t.command);
+        if (r.exit_code != 0) {
+          std::string cmd;
+          for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+          throw Error("guest " + guest + ": '" + cmd + "' exited " + std::to_string(r.exit_code) +
+                      ": " + r.err);
+        }
       }
       return;
     }
@@ -253,7 +270,7 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
       return;
     }
     case plan::OpKind::Activate:
-      activate_guest(step.host, op.guest, op.method, b, t, pending, progress);
+      activate_guest(step.host, op, false, b, t, pending, progress);
       return;
     case plan::OpKind::Verify:
       return;

@@ -56,6 +56,13 @@ void run_operation(const plan::Step& step, HostBackends& b, const Timeouts& t,
 //    the guest's boot id (/proc/sys/kernel/random/boot_id, read through the agent) is taken
 //    before and the wait lasts until an agent answers with a different one. When the boot id
 //    cannot be read before (a refused guest-exec), any answer counts.
+// restart-network runs the guest's format's activation (op.config_format: ifcfg restarts the
+// network service; keyfile reloads NetworkManager's profiles and brings up each of
+// op.profiles - after a rollback each of op.restore_profiles, the profiles it put back).
+void activate_guest(const std::string& host, const plan::Operation& op, bool rollback,
+                    HostBackends& b, const Timeouts& t, std::vector<std::string>& pending,
+                    const ProgressFn& progress = {});
+// The same for an activation with the default format's restart.
 void activate_guest(const std::string& host, const std::string& guest,
                     plan::ActivationMethod method, HostBackends& b, const Timeouts& t,
                     std::vector<std::string>& pending, const ProgressFn& progress = {});

@@ -71,8 +71,12 @@ struct FileDiff {
   std::optional<std::string> before;  // observed bytes (nullopt: absent)
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
+  bool enforce_mode = false;        // an Update writes `mode` too (netconf::FileEdit)
   std::vector<FieldChange> fields;  // decoded key values
   std::optional<NicKind> nic_kind;  // host files: the NIC's kind
+  std::string format = "ifcfg";     // the netconf format of the file (its reason says it)
+  // The NetworkManager connections (UUIDs) the file holds after and before (netconf::FileEdit).
+  std::string profile_after, profile_before;
 };
 
 // What the planner needs to know about each managed guest that has any difference.
@@ -82,6 +86,9 @@ struct GuestStatus {
   bool running = false;
   bool hotplug = false;  // the host's hypervisor can attach/detach devices live
   Activate activate = Activate::None;
+  // The format whose activation makes the guest use its changed files (netconf::
+  // machine_format; keyfile when any of its planned files is a keyfile).
+  std::string config_format = "ifcfg";
 };
 
 struct ChangeSet {

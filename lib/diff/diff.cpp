@@ -220,10 +220,21 @@ class Differ {
                                 spec.files.str() + "): " + ho.files_error);
       return;
     }
-    const netconf::Format& fmt = netconf::default_format();
+    // Each NIC's format (issue 15, points 2 and 4): the host's `config_format`, else the
+    // rules of netconf::choose (a keyfile profile for the NIC means keyfile).
+    Diagnostics read_diags;
+    const netconf::AllDevices all = netconf::read_all(ho.files, "host " + spec.name, read_diags);
+    for (const auto& d : read_diags.items())
+      if (d.rule == "keyfile.ignored-by-nm") cs_.diagnostics.add(d);
     for (auto* nic : nics) {
+      const netconf::Choice c = netconf::choose(spec.config_format, all, nic->mac, nic->name);
+      const netconf::Format& fmt = *c.format;
+      netconf::warn_shadowed(c, nic->name, "host " + spec.name, cs_.diagnostics);
       const std::string name = fmt.file_names(nic->name).front();
       cs_.fingerprint[spec.name + "/host/file/" + name] = fact_digest(find_file(ho.files, name));
+      if (c.have)  // its profile under another name ("Wired connection 1.nmconnection")
+        for (const auto& n : c.have->files)
+          cs_.fingerprint[spec.name + "/host/file/" + n] = fact_digest(find_file(ho.files, n));
       netconf::HostNicWant want;
       want.host = spec.name;
       want.nic = nic->name;
@@ -237,6 +248,7 @@ class Differ {
         if (e.name != name)  // the NIC's file under another name (ifcfg-vlan100)
           cs_.fingerprint[spec.name + "/host/file/" + e.name] = fact_digest(find_file(ho.files, e.name));
         cs_.files.push_back(file_diff(std::move(e), spec.name, ""));
+        cs_.files.back().format = std::string(fmt.name());
       }
     }
   }
@@ -244,7 +256,10 @@ class Differ {
   void guest(const Host& hspec, const Guest& g, const DomainState& ds, const HostObservation& ho,
              bool hotplug) {
     const std::string& h = hspec.name;
-    cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate});
+    cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate,
+                          g.config_format != kAutoFormat
+                              ? g.config_format
+                              : std::string(netconf::default_format().name())});
     cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] =
         xml_digest(ds.inactive_sha256, ds.inactive_xml);
     const bool live_known = ds.running && ds.live.has_value();
@@ -345,6 +360,16 @@ class Differ {
                    const HostObservation& ho, const std::vector<Resolved>& resolved,
                    const std::set<MacAddress>& fresh, const std::set<MacAddress>& removed) {
     const std::string& h = hspec.name;
+    auto go = ho.guests.find(g.name);
+    const bool read = go != ho.guests.end() && go->second.files_read;
+    // The guest's files by every format (issue 15, point 2), and the format that activates
+    // its changes (a hot-plug alone too): the machine's, keyfile once a keyfile is planned.
+    netconf::AllDevices all;
+    Diagnostics read_diags;
+    if (read) {
+      all = netconf::read_all(go->second.files, "host " + h + ": guest " + g.name, read_diags);
+      cs_.guests.back().config_format = std::string(netconf::machine_format(g.config_format, all).name());
+    }
     bool manages = !removed.empty();
     for (const auto& r : resolved)
       if (r.want->ip.any()) manages = true;
@@ -354,8 +379,7 @@ class Differ {
                              ": guest_files: none, so its ifcfg and route files are not compared");
       return;
     }
-    auto go = ho.guests.find(g.name);
-    if (go == ho.guests.end() || !go->second.files_read) {
+    if (!read) {
       const std::string why = go == ho.guests.end() ? std::string("not observed")
                                                     : go->second.files_error;
       if (!ds.running && g.guest_files.kind == FileSourceKind::Agent) {
@@ -373,23 +397,25 @@ class Differ {
       cs_.warnings.push_back("host " + h + ": guest " + g.name + ": " + kUnlistedNote);
     const std::string fp = h + "/guest/" + g.name + "/file/";
     const std::string who = "host " + h + ": guest " + g.name;
-    const netconf::Format& fmt = netconf::default_format();
-    // The same reader as `show`; only its "one MAC, two files" errors matter here (unsafe
+    // The same readers as `show`; only their "one MAC, two files" errors matter here (unsafe
     // values the spec manages are replaced, others reported by the sourcing check).
-    Diagnostics read_diags;
-    const auto devs = fmt.read(files, who, read_diags);
     for (const auto& d : read_diags.items())
-      if (d.rule == "netconf.mac-claimed-twice") cs_.diagnostics.add(d);
+      if (d.rule == "netconf.mac-claimed-twice" || d.rule == "keyfile.ignored-by-nm")
+        cs_.diagnostics.add(d);
     for (const auto& r : resolved) {
       const auto& w = *r.want;
       if (!w.ip.any()) continue;
-      const netconf::DeviceConfig* have = netconf::by_mac(devs, r.mac);
-      if (!have) have = netconf::by_device(devs, w.name);
+      const netconf::Choice c = netconf::choose(g.config_format, all, r.mac, w.name);
+      const netconf::Format& fmt = *c.format;
+      netconf::warn_shadowed(c, w.name, who, cs_.diagnostics);
+      if (fmt.name() != netconf::default_format().name())
+        cs_.guests.back().config_format = std::string(fmt.name());
       netconf::GuestWant gw{h, g.name, w.name, r.mac, pin_mac(w), &w.ip};
-      for (const auto& n : fmt.watched(gw, have, files))
+      for (const auto& n : fmt.watched(gw, c.have, files))
         cs_.fingerprint[fp + n] = fact_digest(find_file(files, n));
-      for (auto& e : fmt.guest_edits(gw, have, files, who, cs_.diagnostics)) {
+      for (auto& e : fmt.guest_edits(gw, c.have, files, who, cs_.diagnostics)) {
         FileDiff d = file_diff(std::move(e), h, g.name);
+        d.format = std::string(fmt.name());
         d.mac = r.mac.str();
         d.for_new_interface = fresh.count(r.mac) > 0;
         if (d.action == FileAction::Remove && d.subject != w.name) {
@@ -403,12 +429,14 @@ class Differ {
     // Files macvtapctl created (header) for a removed interface (its MAC pin) go with it.
     std::set<std::string> listed_names;
     for (const auto& r : resolved) listed_names.insert(r.want->name);
-    for (const auto& dc : devs) {
+    for (const auto& fd : all)
+    for (const auto& dc : fd.devices) {
       if (!dc.created_by_tool || !dc.mac || !removed.count(*dc.mac) || listed_names.count(dc.device))
         continue;
-      for (auto& e : fmt.removal(dc, files)) {
+      for (auto& e : fd.format->removal(dc, files)) {
         cs_.fingerprint[fp + e.name] = fact_digest(find_file(files, e.name));
         FileDiff d = file_diff(std::move(e), h, g.name);
+        d.format = std::string(fd.format->name());
         d.mac = dc.mac->str();
         cs_.files.push_back(std::move(d));
       }
@@ -435,8 +463,11 @@ class Differ {
     d.before = std::move(e.before);
     d.after = std::move(e.after);
     d.mode = e.mode;
+    d.enforce_mode = e.enforce_mode;
     d.fields = std::move(e.fields);
     d.nic_kind = e.nic_kind;
+    d.profile_after = std::move(e.profile_after);
+    d.profile_before = std::move(e.profile_before);
     return d;
   }
 

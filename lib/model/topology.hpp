@@ -114,6 +114,11 @@ struct FileSourceSpec {
   bool operator==(const FileSourceSpec&) const = default;
 };
 
+// `config_format:` of a guest or host (issue 15, point 2): which network-config format the
+// tool writes - "auto" (the default: netconf::choose() in netconf/format.hpp decides per device from the files),
+// or a registered format's name ("ifcfg", "keyfile").
+inline constexpr const char* kAutoFormat = "auto";
+
 struct Guest {
   std::string name;
   FileSourceSpec guest_files;  // default: none
@@ -121,6 +126,7 @@ struct Guest {
   VerifyPolicy verify;                     // default of its interfaces
   std::vector<GuestInterface> interfaces;  // order = device order
   Positions pos;
+  std::string config_format = kAutoFormat;
 };
 
 // The reach policy in force for interface `i` of `g` (interface, else guest, else Check).
@@ -145,6 +151,7 @@ struct Host {
   std::map<std::string, HostNic> nics;
   std::map<std::string, Guest> guests;
   Positions pos;
+  std::string config_format = kAutoFormat;  // of its `config: unconfigured` NICs' files
 };
 
 struct Topology {

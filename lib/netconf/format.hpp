@@ -44,8 +44,16 @@ struct FileEdit {
   std::optional<std::string> before;  // observed bytes (nullopt: absent)
   std::string after;                  // new bytes (Remove: empty)
   unsigned mode = 0644;
+  // An Update writes `mode` too (else it keeps the file's): NetworkManager ignores a keyfile
+  // that is not 0600, so the keyfile format's edits set it.
+  bool enforce_mode = false;
   std::vector<FieldChange> fields;
   std::optional<NicKind> nic_kind;  // HostNic: the NIC's kind (the plan's reason says it)
+  // The NetworkManager connection (UUID) the file holds after the edit and before it (""
+  // none, or a format whose activation does not name connections): apply brings up
+  // `profile_after` of each created or updated file, rollback `profile_before` of each file
+  // it restores (activation_argvs).
+  std::string profile_after, profile_before;
 };
 
 // What a format read for one device from a root's files.
@@ -156,13 +164,13 @@ class Format {
 
   // The command (argv) that makes a guest re-read its network configuration.
   virtual std::vector<std::string> restart_network_argv() const = 0;
-  // The commands (in order) that make a guest use `edits`, the edits this format proposed
-  // for it in one plan: by default the restart alone. A format whose activation names what
-  // changed overrides it (keyfile: reload, then `nmcli connection up` per changed profile).
-  // Not called by the executor yet (issue 15 point 3).
+  // The commands (in order) that make a machine use its changed files: by default the
+  // restart alone. A format whose activation names what changed overrides it (keyfile:
+  // reload, then `nmcli connection up uuid U` for each of `profiles`, the connections the
+  // apply wrote or the rollback restored; each is a UUID, checked where it was read).
   virtual std::vector<std::vector<std::string>> activation_argvs(
-      const std::vector<FileEdit>& edits) const {
-    (void)edits;
+      const std::vector<std::string>& profiles) const {
+    (void)profiles;
     return {restart_network_argv()};
   }
 };
@@ -171,6 +179,54 @@ class Format {
 const std::vector<const Format*>& formats();
 const Format& default_format();
 const Format* find_format(std::string_view name);
+// The format that reads `file_name` in its directory, else nullptr (observation: which files
+// of a root are worth reading).
+const Format* format_reading(std::string_view file_name);
+
+// Whether `st` (the file `name` of a root's NetworkScripts) lies in `fmt`'s directory. A
+// format reads only its own directory's files (a NetworkScripts holds every format's);
+// a file without a path (built by a test) counts as everyone's.
+bool in_dir(const Format& fmt, const std::string& name, const FileState& st);
+
+// Every format's devices in one root's files (issue 15, point 2), registry order.
+struct FormatDevices {
+  const Format* format = nullptr;
+  std::vector<DeviceConfig> devices;
+};
+using AllDevices = std::vector<FormatDevices>;
+AllDevices read_all(const NetworkScripts& files, const std::string& who, Diagnostics& diags);
+
+// Choosing the format of one device (`config_format:` of its guest or host; "auto" or a
+// format's name):
+//  - a named format is used as said;
+//  - auto: the keyfile format when a keyfile profile describes the device (its MAC pin, else
+//    its name) - NetworkManager uses that profile; else ifcfg when an ifcfg file does; for a
+//    device no file describes, keyfile when the machine has no ifcfg device file at all (RHEL
+//    9/10, Fedora), else ifcfg (RHEL 7/8).
+// `have`: the device's config in the chosen format (nullptr: none); `shadowed`: its config
+// in another format as well (NetworkManager then uses the keyfile: a warning).
+struct Choice {
+  const Format* format = nullptr;
+  const DeviceConfig* have = nullptr;
+  const DeviceConfig* shadowed = nullptr;
+  const Format* shadowed_format = nullptr;
+};
+Choice choose(std::string_view config_format, const AllDevices& all,
+              const std::optional<MacAddress>& mac, std::string_view device);
+// The format of the machine as a whole for a device no file describes (auto: see above);
+// with `managed`, the formats the plan chose for its devices, the format that activates the
+// machine's changes: keyfile when any of them is keyfile (NetworkManager reloads every
+// profile and brings each changed one up), else the machine's.
+const Format& machine_format(std::string_view config_format, const AllDevices& all);
+// A NetworkManager connection UUID as the tool passes it to `nmcli connection up uuid`:
+// 8-4-4-4-12 hex digits (anything else from a plan file, a journal or a profile is refused).
+bool is_connection_uuid(std::string_view s);
+// The devices of every format merged for readers (show): where two formats describe one
+// device (its MAC, else its name), the one auto would choose.
+std::vector<std::pair<const Format*, const DeviceConfig*>> merged(const AllDevices& all);
+// The warning for a device described by two formats ("netconf.two-formats").
+void warn_shadowed(const Choice& c, const std::string& device, const std::string& who,
+                   Diagnostics& diags);
 
 // The device of `devs` whose files pin `mac`, else nullptr.
 const DeviceConfig* by_mac(const std::vector<DeviceConfig>& devs, const MacAddress& mac);

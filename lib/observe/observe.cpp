@@ -50,8 +50,6 @@ FileState file_state(FileAccess& fa, const std::string& rel, std::optional<FileI
   return f;
 }
 
-// A file of the network-config format (netconf/format.hpp) worth reading.
-bool is_script(const std::string& name) { return netconf::default_format().reads(name); }
 
 // One domain as Hypervisor::visit_all_domains() fetched it: each XML parsed once.
 DomainState read_domain(DomainXml&& x, bool keep_xml) {
@@ -155,13 +153,13 @@ NetworkScripts read_named_scripts(FileAccess& fa, const std::set<std::string>& d
   NetworkScripts out;
   for (const auto& dev : devices) {
     if (!plausible_device(dev)) continue;
-    const netconf::Format& fmt = netconf::default_format();
-    for (const std::string& name : fmt.file_names(dev)) {
-      const std::string rel = std::string(fmt.dir()) + "/" + name;
-      auto info = fa.read(rel);
-      if (!info) continue;
-      out.emplace(name, file_state(fa, rel, std::move(info)));
-    }
+    for (const netconf::Format* fmt : netconf::formats())  // every format's (issue 15)
+      for (const std::string& name : fmt->file_names(dev)) {
+        const std::string rel = std::string(fmt->dir()) + "/" + name;
+        auto info = fa.read(rel);
+        if (!info) continue;
+        out.emplace(name, file_state(fa, rel, std::move(info)));
+      }
   }
   return out;
 }
@@ -191,10 +189,18 @@ std::set<std::string> guest_device_names(const Guest& guest, const DomainState* 
 
 NetworkScripts read_network_scripts(FileAccess& fa) {
   NetworkScripts out;
-  const std::string dir(netconf::default_format().dir());
-  for (auto& [name, info] : fa.read_dir(dir, is_script)) {
-    const std::string rel = dir + "/" + name;
-    out.emplace(name, file_state(fa, rel, std::move(info)));
+  // Every format's directory (issue 15, point 2: `auto` looks at all of them), each for the
+  // names its format reads.
+  for (const netconf::Format* fmt : netconf::formats()) {
+    const std::string dir(fmt->dir());
+    auto wanted = [fmt](const std::string& n) { return fmt->reads(n); };
+    for (auto& [name, info] : fa.read_dir(dir, wanted)) {
+      const std::string rel = dir + "/" + name;
+      if (auto it = out.find(name); it != out.end())
+        throw Error(origin_of(fa, rel) + ": a file of the same name is in " + it->second.origin +
+                    "; the two formats' files cannot be told apart by name: rename one");
+      out.emplace(name, file_state(fa, rel, std::move(info)));
+    }
   }
   return out;
 }
@@ -301,11 +307,12 @@ HostObservation observe_host(const Host& host, Hypervisor& hv, const ObserveOpti
     }
     {
       Diagnostics ignored;  // to_topology reports the files' problems
-      for (const auto& dc : netconf::default_format().read(h.files, "", ignored))
-        if (dc.device != "lo" && plausible_device(dc.device)) {
-          names.insert(dc.device);
-          if (!dc.parent.empty() && plausible_device(dc.parent)) names.insert(dc.parent);
-        }
+      for (const auto& fd : netconf::read_all(h.files, "", ignored))
+        for (const auto& dc : fd.devices)
+          if (dc.device != "lo" && plausible_device(dc.device)) {
+            names.insert(dc.device);
+            if (!dc.parent.empty() && plausible_device(dc.parent)) names.insert(dc.parent);
+          }
     }
     // Read-only (libvirt's interface API, or sysfs files): plan and drift check the spec
     // against these (diff/nic_checks.hpp), so how they were read is kept too.

@@ -225,6 +225,8 @@ std::string show_yaml(const Topology& t, const Observation& obs) {
         y << YAML::Key << gname << YAML::Value << YAML::BeginMap;
         if (g.guest_files.kind != FileSourceKind::None)
           y << YAML::Key << "guest_files" << YAML::Value << g.guest_files.str();
+        if (g.config_format != kAutoFormat)
+          y << YAML::Key << "config_format" << YAML::Value << g.config_format;
         if (g.activate != Activate::None)
           y << YAML::Key << "activate" << YAML::Value << to_string(g.activate);
         emit_verify(y, g.verify);

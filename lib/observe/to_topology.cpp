@@ -32,9 +32,17 @@ Guest make_guest(const DomainState& d, const GuestObservation* go, Diagnostics& 
   g.name = d.name;
   g.pos[""] = at("domain XML of " + d.name);
   if (go) g.guest_files = go->source;
-  const netconf::Format& fmt = netconf::default_format();
+  // Every format's profiles (issue 15, point 2); a device two formats describe is read from
+  // the one NetworkManager uses (the keyfile).
   std::vector<netconf::DeviceConfig> devs;
-  if (go && go->files_read) devs = fmt.read(go->files, "guest " + d.name, diags);
+  std::set<std::string> keyfile_devices;
+  if (go && go->files_read) {
+    const auto all = netconf::read_all(go->files, "guest " + d.name, diags);
+    for (const auto& [fmt, dc] : netconf::merged(all)) {
+      if (fmt->name() == "keyfile") keyfile_devices.insert(dc->files.front());
+      devs.push_back(*dc);
+    }
+  }
 
   std::set<std::string> taken;
   for (const auto& i : d.config) {
@@ -104,6 +112,9 @@ Guest make_guest(const DomainState& d, const GuestObservation* go, Diagnostics& 
     gi.name = name;
     gi.pos["name"] = match ? pos_of(match->pos, "name") : at(origin);
     if (match) apply_config(gi, *match);
+    // Read from a keyfile: the guest is shown as a keyfile guest (its new devices then get
+    // keyfiles too).
+    if (match && keyfile_devices.count(match->files.front())) g.config_format = "keyfile";
     g.interfaces.push_back(std::move(gi));
   }
   return g;
@@ -132,7 +143,10 @@ Topology to_topology(const Observation& obs, Diagnostics& all_diags,
     h.pos[""] = at("libvirt " + ho.uri);
 
     std::vector<netconf::DeviceConfig> host_devs;
-    if (ho.files_read) host_devs = netconf::default_format().read(ho.files, "host " + hname, diags);
+    if (ho.files_read) {
+      const auto all = netconf::read_all(ho.files, "host " + hname, diags);  // outlives merged()
+      for (const auto& [_, dc] : netconf::merged(all)) host_devs.push_back(*dc);
+    }
 
     std::set<std::string> nic_names, passthrough;
     for (const auto& [_, d] : ho.domains)
@@ -142,7 +156,8 @@ Topology to_topology(const Observation& obs, Diagnostics& all_diags,
           if (i.source_mode == "passthrough") passthrough.insert(i.source_dev);
         }
     for (const auto& dc : host_devs)
-      if (dc.kind) nic_names.insert(dc.device);  // a plain NIC, a VLAN, a bond or a team
+      if (dc.kind && !dc.device.empty())  // a plain NIC, a VLAN, a bond or a team
+        nic_names.insert(dc.device);
     for (const auto& n : nic_names) {
       HostNic nic;
       nic.name = n;

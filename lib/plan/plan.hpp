@@ -51,6 +51,13 @@ struct Operation {
   std::string old_interface_xml;  // the current <interface> (empty for an addition)
   // Activate
   ActivationMethod method = ActivationMethod::None;
+  // The format whose activation runs (netconf registry name; "ifcfg" in plans that predate
+  // it), and for restart-network the NetworkManager connections (UUIDs) it brings up: after
+  // apply `profiles` (the files written), after a rollback `restore_profiles` (the files it
+  // puts back). Read from a plan file or journal, each is checked (a registered format, UUIDs).
+  std::string config_format = "ifcfg";
+  std::vector<std::string> profiles;
+  std::vector<std::string> restore_profiles;
 };
 
 struct Step {

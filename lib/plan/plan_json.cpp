@@ -1,5 +1,7 @@
 #include "plan/plan_json.hpp"
 
+#include "netconf/format.hpp"
+
 #include "plan/batches.hpp"
 
 #include <cstdint>
@@ -35,6 +37,9 @@ Json op_to_json(const Operation& op) {
     case OpKind::Activate:
       j["guest"] = op.guest;
       j["method"] = to_string(op.method);
+      j["config_format"] = op.config_format;
+      j["profiles"] = op.profiles;
+      j["restore_profiles"] = op.restore_profiles;
       break;
     case OpKind::Verify:
       break;
@@ -69,6 +74,26 @@ class Reader {
       return std::nullopt;
     }
     return it->get<std::string>();
+  }
+  // A list of NetworkManager connection UUIDs (absent: none); anything else is refused, as
+  // each becomes an argument of `nmcli connection up uuid`.
+  std::vector<std::string> uuids(const Json& j, const char* key, const std::string& where) {
+    std::vector<std::string> out;
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      fail(where, std::string("\"") + key + "\" is not a list");
+      return out;
+    }
+    for (const auto& v : *it) {
+      if (!v.is_string() || !netconf::is_connection_uuid(v.get<std::string>())) {
+        fail(where, std::string("\"") + key + "\" holds " + v.dump() +
+                        ", not a NetworkManager connection UUID");
+        return {};
+      }
+      out.push_back(v.get<std::string>());
+    }
+    return out;
   }
   bool ok = true;
 
@@ -320,6 +345,15 @@ std::optional<Plan> plan_from_json(const Json& j, const std::string& origin, Dia
           op.method = *am;
         else if (!m.empty())
           r.fail(where_op, "unknown method \"" + m + "\"");
+        // Absent in plans made before keyfiles: the ifcfg format's activation.
+        if (auto f = r.opt(*oj, "config_format", where_op)) {
+          if (netconf::find_format(*f))
+            op.config_format = *f;
+          else
+            r.fail(where_op, "unknown config_format " + Json(*f).dump());
+        }
+        op.profiles = r.uuids(*oj, "profiles", where_op);
+        op.restore_profiles = r.uuids(*oj, "restore_profiles", where_op);
         break;
       }
       case OpKind::Verify:

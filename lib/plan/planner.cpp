@@ -117,7 +117,15 @@ class Planner {
     if (f.role == diff::FileRole::HostNic) {
       kind = StepKind::HostNicFile;
       s.target = "host/" + f.host + "/nic/" + f.subject;
-      if (f.nic_kind && *f.nic_kind != NicKind::Ethernet)
+      if (f.format == "keyfile")
+        s.reason = f.subject + " is `config: unconfigured`: its NetworkManager profile leaves the " +
+                   (f.nic_kind && *f.nic_kind != NicKind::Ethernet ? to_string(*f.nic_kind)
+                                                                   : std::string("NIC")) +
+                   " to the guests, up with no address (autoconnect, IPv4 and IPv6 "
+                   "method=disabled; its type, MAC and kind keys are kept); takes effect when "
+                   "NetworkManager reloads its profiles and activates it (nmcli connection "
+                   "reload; nmcli connection up) or at the host's next reboot";
+      else if (f.nic_kind && *f.nic_kind != NicKind::Ethernet)
         s.reason = f.subject + " is `config: unconfigured`: its ifcfg leaves the " +
                    to_string(*f.nic_kind) + " to the guests, up with no address (a " +
                    to_string(*f.nic_kind) + " that is not brought up carries no guest: ONBOOT=yes, "
@@ -159,11 +167,19 @@ class Planner {
         s.action = Action::Update;
         op.kind = OpKind::WriteFile;
         op.content = f.after;
+        if (f.enforce_mode) op.mode = f.mode;  // a keyfile: 0600, or NetworkManager ignores it
         break;
       case diff::FileAction::Remove:
         s.action = Action::Delete;
         op.kind = OpKind::RemoveFile;
         break;
+    }
+    if (!f.guest.empty()) {  // the connections its activation (and a rollback's) brings up
+      auto& p = profiles_[{f.host, f.guest}];
+      if (f.action != diff::FileAction::Remove && !f.profile_after.empty())
+        p.first.insert(f.profile_after);
+      if (f.action != diff::FileAction::Create && !f.profile_before.empty())
+        p.second.insert(f.profile_before);
     }
     add(kind, f.guest, f.mac, std::move(s),
         f.role == diff::FileRole::HostNic ? f.subject : std::string());
@@ -287,8 +303,12 @@ class Planner {
                  "configuration at boot";
       } else {
         m = ActivationMethod::RestartNetwork;
-        reason = "the spec says `activate: restart-network`: the guest's network service "
-                 "re-reads its ifcfg files";
+        reason = st->config_format == "keyfile"
+                     ? "the spec says `activate: restart-network`: NetworkManager reloads its "
+                       "profiles (nmcli connection reload) and brings each changed one up "
+                       "(nmcli connection up)"
+                     : "the spec says `activate: restart-network`: the guest's network service "
+                       "re-reads its ifcfg files";
       }
       Step s;
       s.host = h;
@@ -300,6 +320,12 @@ class Planner {
       s.op.kind = OpKind::Activate;
       s.op.guest = g;
       s.op.method = m;
+      s.op.config_format = st->config_format;
+      if (m == ActivationMethod::RestartNetwork)
+        if (auto p = profiles_.find(key); p != profiles_.end()) {
+          s.op.profiles.assign(p->second.first.begin(), p->second.first.end());
+          s.op.restore_profiles.assign(p->second.second.begin(), p->second.second.end());
+        }
       s.disruptive = true;
       s.reason = reason;
       add(StepKind::Activation, g, "", std::move(s));
@@ -324,6 +350,9 @@ class Planner {
   const diff::ChangeSet& cs_;
   std::map<std::pair<std::string, std::string>, const diff::GuestStatus*> status_;
   std::set<std::pair<std::string, std::string>> touched_;
+  // (host, guest) -> the connections its files hold after the plan, and before it.
+  std::map<std::pair<std::string, std::string>, std::pair<std::set<std::string>, std::set<std::string>>>
+      profiles_;
   std::map<std::pair<std::string, std::string>, std::vector<FieldChange>> cold_;
   // Guests cold-restarted for a model change: "ens9 (virtio -> e1000)" per interface.
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> model_cold_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <tuple>
 
+#include "netconf/format.hpp"
 #include "spec/names.hpp"
 #include "spec/value_reader.hpp"
 
@@ -13,9 +14,9 @@ namespace mvt::spec {
 namespace {
 
 const Keys kTopKeys = {"version", "hosts"};
-const Keys kHostKeys = {"uri", "files", "nics", "guests"};
+const Keys kHostKeys = {"uri", "files", "config_format", "nics", "guests"};
 const Keys kNicKeys = {"mac", "config", "kind", "parent", "id"};
-const Keys kGuestKeys = {"guest_files", "activate", "verify", "interfaces"};
+const Keys kGuestKeys = {"guest_files", "config_format", "activate", "verify", "interfaces"};
 const Keys kIfaceKeys = {"name",     "network", "direct", "mac",    "model",         "ipv4",
                          "defroute", "ipv6",    "ipv6_defroute",   "peerdns", "dns",
                          "routes",   "verify"};
@@ -96,6 +97,10 @@ class Decoder : public ValueReader {
                                "local | dir:PATH | ssh://[USER@]HOST | none"))
         h.files = *f;
     }
+    if (auto* v = n.find("config_format")) {
+      h.pos["config_format"] = v->pos;
+      if (auto f = config_format(*v)) h.config_format = *f;
+    }
     if (auto* v = n.find("nics"); v && !v->is_null()) {
       h.pos["nics"] = v->pos;
       if (expect_map(*v, "'nics'"))
@@ -115,6 +120,18 @@ class Decoder : public ValueReader {
         }
     }
     return h;
+  }
+
+  // `config_format:`: auto or a registered format's name (netconf/registry.cpp).
+  std::optional<std::string> config_format(const SpecNode& n) {
+    Keys allowed{kAutoFormat};
+    for (const auto* f : netconf::formats()) allowed.insert(allowed.end(), std::string(f->name()));
+    return enum_value<std::string>(n, "config_format", allowed,
+                                   [&](const std::string& s) -> std::optional<std::string> {
+                                     for (const auto& a : allowed)
+                                       if (a == s) return s;
+                                     return std::nullopt;
+                                   });
   }
 
   HostNic nic(const SpecNode::Entry& e) {
@@ -169,6 +186,10 @@ class Decoder : public ValueReader {
                                 FileSourceKind::None},
                                "agent | dir:PATH | ssh://[USER@]HOST | none"))
         g.guest_files = *f;
+    }
+    if (auto* v = n.find("config_format")) {
+      g.pos["config_format"] = v->pos;
+      if (auto f = config_format(*v)) g.config_format = *f;
     }
     if (auto* v = n.find("activate")) {
       g.pos["activate"] = v->pos;

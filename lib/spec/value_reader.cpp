@@ -38,6 +38,7 @@ void ValueReader::check_keys(const SpecNode& n, const Keys& allowed, const std::
       {"nics", "in a host"},           {"guests", "in a host"},
       {"config", "in a NIC"},          {"guest_files", "in a guest"},
       {"activate", "in a guest"},      {"interfaces", "in a guest"},
+      {"config_format", "in a host or a guest"},
       {"name", "in an interface"},     {"network", "in an interface"},
       {"direct", "in an interface"},   {"model", "in an interface"},
       {"ipv4", "in an interface"},     {"defroute", "in an interface"},

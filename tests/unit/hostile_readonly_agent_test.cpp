@@ -162,11 +162,17 @@ TEST_CASE("hostile: observe through the agent reads only named files, hostile na
   std::set<std::string> got;
   for (const auto& [n, _] : files) got.insert(n);
   CHECK(got == std::set<std::string>{"ifcfg-ens9", "route-ens9", "ifcfg-eth0"});
+  // Every format's directory (issue 15): the keyfile of each named device is looked for too,
+  // and nothing outside the two directories is ever opened.
+  const std::string kf = "/etc/NetworkManager/system-connections/";
+  bool keyfile_looked_for = false;
   for (const auto& o : hv.opened) {
-    CHECK(o.rfind(kDir, 0) == 0);
+    CHECK_MESSAGE((o.rfind(kDir, 0) == 0 || o.rfind(kf, 0) == 0), o);
     CHECK(o.find("..") == std::string::npos);
     CHECK(o.substr(o.size() - 2) == " r");
+    keyfile_looked_for = keyfile_looked_for || o == kf + "ens9.nmconnection r";
   }
+  CHECK(keyfile_looked_for);
   for (const auto& c : hv.sent)
     CHECK((c == "guest-file-open" || c == "guest-file-read" || c == "guest-file-close" ||
            c == "guest-network-get-interfaces"));

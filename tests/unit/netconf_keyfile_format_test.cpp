@@ -84,8 +84,8 @@ TEST_CASE("netconf keyfile: registered after ifcfg, which stays the default" *
         std::vector<std::vector<std::string>>{netconf::default_format().restart_network_argv()});
 }
 
-TEST_CASE("netconf keyfile: activation reloads, then brings up each created or updated profile "
-          "by UUID" * doctest::test_suite("netconf")) {
+TEST_CASE("netconf keyfile: activation reloads, then brings up each named profile by UUID, "
+          "and edits name the profile they write and the one they replace" * doctest::test_suite("netconf")) {
   InterfaceConfig want;
   want.ipv4 = Ipv4Config::make_dhcp();
   Diagnostics d;
@@ -96,11 +96,20 @@ TEST_CASE("netconf keyfile: activation reloads, then brings up each created or u
   const auto files = one(a[0].name, a[0].after);
   auto removed = kf().removal(read_one(files, d), files);
   REQUIRE(removed.size() == 1);
-  const std::vector<netconf::FileEdit> edits{b[0], removed[0], b[0]};
-  CHECK(kf().activation_argvs(edits) ==
-        std::vector<std::vector<std::string>>{
-            {"nmcli", "connection", "reload"},
-            {"nmcli", "connection", "up", "uuid", ifcfg::guest_interface_uuid("h", "g", "ens10")}});
+  // The edits name their connections: a new profile's after, a removed one's before only.
+  const std::string u9 = ifcfg::guest_interface_uuid("h", "g", "ens9");
+  const std::string u10 = ifcfg::guest_interface_uuid("h", "g", "ens10");
+  CHECK(b[0].profile_after == u10);
+  CHECK(b[0].profile_before.empty());
+  CHECK(b[0].enforce_mode);
+  CHECK(removed[0].profile_after.empty());
+  CHECK(removed[0].profile_before == u9);
+  CHECK(kf().activation_argvs({u10, u9, u10}) ==
+        std::vector<std::vector<std::string>>{{"nmcli", "connection", "reload"},
+                                              {"nmcli", "connection", "up", "uuid", u10},
+                                              {"nmcli", "connection", "up", "uuid", u9}});
+  CHECK(kf().activation_argvs({}) ==
+        std::vector<std::vector<std::string>>{{"nmcli", "connection", "reload"}});
 }
 
 TEST_CASE("netconf keyfile: each NetworkManager-made profile reads into the model" *

@@ -433,7 +433,7 @@ class IfcfgFormat final : public netconf::Format {
     std::vector<DeviceConfig> out;
     std::map<MacAddress, std::size_t> pinned;
     for (const auto& [name, st] : files) {
-      if (name.rfind("ifcfg-", 0) != 0 || !st.bytes) continue;
+      if (name.rfind("ifcfg-", 0) != 0 || !st.bytes || !netconf::in_dir(*this, name, st)) continue;
       DeviceConfig d = read_device(name.substr(6), st, files, who, diags);
       if (d.mac && d.ethernet) {
         auto [it, fresh] = pinned.emplace(*d.mac, out.size());

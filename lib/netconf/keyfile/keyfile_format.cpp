@@ -39,6 +39,13 @@ std::string names_of(const std::vector<const DeviceConfig*>& ds) {
   return s;
 }
 
+// The profile's connection UUID as activation names it ("" when absent or not a UUID: then
+// the reload alone activates it).
+std::string uuid_of(const File& f) {
+  auto u = f.get("connection", "uuid");
+  return u && netconf::is_connection_uuid(*u) ? *u : std::string();
+}
+
 class KeyfileFormat final : public netconf::Format {
  public:
   std::string_view name() const override { return "keyfile"; }
@@ -56,7 +63,7 @@ class KeyfileFormat final : public netconf::Format {
     std::vector<DeviceConfig> out;
     const std::string pre = who.empty() ? "" : who + ": ";
     for (const auto& [name, st] : files) {
-      if (!reads(name) || !st.bytes) continue;
+      if (!reads(name) || !st.bytes || !netconf::in_dir(*this, name, st)) continue;
       const File f = File::parse(*st.bytes);
       if (!f.loadable()) {
         for (const auto& p : f.problems())
@@ -75,7 +82,9 @@ class KeyfileFormat final : public netconf::Format {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777);
         diags.warning(at(st), "keyfile.ignored-by-nm",
-                      pre + name + " has owner uid " + std::to_string(st.uid) + " and mode " + mode +
+                      pre + name + " has " +
+                          (st.uid != 0 ? "owner uid " + std::to_string(st.uid) + " and " : std::string()) +
+                          "mode " + mode +
                           "; NetworkManager ignores a profile that is not owned by root with mode "
                           "0600 (an edit by macvtapctl writes 0600)");
       }
@@ -130,6 +139,9 @@ class KeyfileFormat final : public netconf::Format {
     if (cur) e.before = *st->bytes;
     e.after = f.write();
     e.mode = 0600;
+    e.enforce_mode = true;
+    e.profile_after = uuid_of(f);
+    if (cur) e.profile_before = uuid_of(before);
     e.fields = key_changes(before, f);
     return {e};
   }
@@ -144,14 +156,85 @@ class KeyfileFormat final : public netconf::Format {
     return out;
   }
 
+  // A `config: unconfigured` host NIC (issue 15, points 4 and 5): its profile brought up
+  // with no address - autoconnect not false, [ipv4] and [ipv6] method=disabled, no address,
+  // gateway or DNS (NetworkManager refuses addresses with method disabled) - and nothing
+  // else: its type, MAC pin, [vlan], [bond], [team] and port keys are never rewritten. A
+  // new profile: the header, id and interface-name (the NIC), uuid (v5 of host/NIC, the
+  // ifcfg format's), the kind's type, autoconnect=true, the MAC pin (a plain NIC) or [vlan]
+  // parent and id; a new bond gets NetworkManager's default mode said (balance-rr); a new
+  // team is refused (its runner is not the model's: create it with nmcli).
   std::vector<FileEdit> host_nic_edits(const netconf::HostNicWant& want, const DeviceConfig*,
-                                       const NetworkScripts&, const std::string& who,
+                                       const NetworkScripts& files, const std::string& who,
                                        Diagnostics& diags) const override {
-    // Host NICs on keyfiles are issue 15 point 4 (not built yet): said, never guessed.
-    diags.error(SourcePos{}, "keyfile.host-nic",
-                (who.empty() ? "" : who + ": ") + "host NIC " + want.nic +
-                    ": the keyfile format does not write host NICs yet");
-    return {};
+    const std::string pre = who.empty() ? "" : who + ": ";
+    Diagnostics scratch;  // the files' own problems are reported where they are read
+    const auto devs = read(files, "", scratch);
+    std::vector<const DeviceConfig*> cands;
+    for (const auto& d : devs)
+      if (d.device == want.nic || (!d.device.empty() ? false : d.mac && want.mac && *d.mac == *want.mac))
+        cands.push_back(&d);
+    if (cands.size() > 1) {
+      diags.error(pos_of(cands[1]->pos, "name"), "keyfile.several-profiles",
+                  pre + "several NetworkManager profiles for host NIC " + want.nic + ": " +
+                      names_of(cands) + "; NetworkManager activates only one of them: remove all but one");
+      return {};
+    }
+    const DeviceConfig* cur = cands.empty() ? nullptr : cands.front();
+    const auto kind = netconf::resolve_host_nic_kind(want, cur, who, diags);
+    if (!kind) return {};
+    const std::string name = cur ? cur->files.front() : new_name(want.nic, files);
+    const FileState* st = find(files, name);
+    if (st && !cur) {
+      diags.error(at(*st), "keyfile.unloadable",
+                  pre + name + ": NetworkManager cannot load it; refusing to overwrite it");
+      return {};
+    }
+    const File before = File::parse(cur ? *st->bytes : std::string());
+    File f = before;
+    if (!cur) {
+      if (kind->kind == NicKind::Team) {
+        diags.error(want.pos ? pos_of(*want.pos, "kind") : SourcePos{}, "keyfile.new-team",
+                    pre + "host NIC " + want.nic + " is a team with no NetworkManager profile: "
+                    "create its profile with nmcli (its runner is not macvtapctl's to choose); "
+                    "macvtapctl then keeps it up with no address");
+        return {};
+      }
+      f = File::parse(std::string(kManagedHeader) + "\n");
+      f.set("connection", "id", want.nic);
+      f.set("connection", "uuid", ifcfg::host_nic_uuid(want.host, want.nic));
+      static const char* types[] = {"ethernet", "vlan", "bond", "team"};
+      f.set("connection", "type", types[static_cast<int>(kind->kind)]);
+      f.set("connection", "interface-name", want.nic);
+      f.set("connection", "autoconnect", "true");
+      if (kind->kind == NicKind::Ethernet && want.mac) f.set("ethernet", "mac-address", upper(want.mac->str()));
+      if (kind->kind == NicKind::Vlan) {
+        f.set("vlan", "parent", kind->parent);
+        f.set("vlan", "id", std::to_string(*kind->vlan_id));
+      }
+      if (kind->kind == NicKind::Bond) f.set("bond", "mode", "balance-rr");
+    } else if (parse_bool(f.get("connection", "autoconnect")) == false) {
+      f.set("connection", "autoconnect", "true");
+    }
+    for (const char* g : {"ipv4", "ipv6"}) {
+      for (const auto& k : numbered_keys(f, g, false)) f.remove(g, k);
+      for (const char* k : {"gateway", "dns"}) f.remove(g, k);
+      f.set(g, "method", "disabled");
+    }
+    if (cur && f.write() == *st->bytes) return {};
+    FileEdit e;
+    e.role = FileRole::HostNic;
+    e.action = cur ? FileAction::Update : FileAction::Create;
+    e.name = name;
+    e.path = std::string(kDir) + "/" + name;
+    e.subject = want.nic;
+    if (cur) e.before = *st->bytes;
+    e.after = f.write();
+    e.mode = 0600;
+    e.enforce_mode = true;
+    e.fields = key_changes(before, f);
+    e.nic_kind = kind->kind;
+    return {e};
   }
 
   std::vector<FileEdit> removal(const DeviceConfig& have, const NetworkScripts& files) const override {
@@ -166,6 +249,7 @@ class KeyfileFormat final : public netconf::Format {
     e.subject = have.device;
     e.before = st->bytes;
     e.mode = st->mode;
+    e.profile_before = uuid_of(File::parse(*st->bytes));
     e.fields = key_changes(File::parse(*st->bytes), File::parse(""));
     return {e};
   }
@@ -174,18 +258,14 @@ class KeyfileFormat final : public netconf::Format {
     return {"nmcli", "connection", "reload"};
   }
 
-  // Reload, then bring up each created or updated profile by its UUID (a removed one goes
-  // with the reload).
+  // Reload (a removed profile goes with it), then bring up each named profile by its UUID.
   std::vector<std::vector<std::string>> activation_argvs(
-      const std::vector<FileEdit>& edits) const override {
+      const std::vector<std::string>& profiles) const override {
     std::vector<std::vector<std::string>> out{restart_network_argv()};
     std::set<std::string> seen;
-    for (const auto& e : edits) {
-      if (e.action == FileAction::Remove) continue;
-      const auto uuid = File::parse(e.after).get("connection", "uuid");
-      if (uuid && !uuid->empty() && seen.insert(*uuid).second)
-        out.push_back({"nmcli", "connection", "up", "uuid", *uuid});
-    }
+    for (const auto& uuid : profiles)
+      if (!uuid.empty() && seen.insert(uuid).second)
+        out.push_back({"nmcli", "connection", "up", "uuid", uuid});
     return out;
   }
 

@@ -171,6 +171,29 @@ netconf::DeviceConfig read_profile(const std::string& name, const FileState& st,
   }
   const auto type = f.get("connection", "type");
   d.ethernet = !type || *type == "ethernet" || *type == "802-3-ethernet";
+  // The device's kind (issue 15, point 5): [connection] type; a VLAN's [vlan] parent and id;
+  // a port's controller ([connection] controller, or master in NetworkManager before 1.46).
+  if (type) d.pos["kind"] = line("connection", "type");
+  if (d.ethernet) d.kind = NicKind::Ethernet;
+  else if (*type == "vlan") d.kind = NicKind::Vlan;
+  else if (*type == "bond") d.kind = NicKind::Bond;
+  else if (*type == "team") d.kind = NicKind::Team;
+  else d.kind = std::nullopt;  // a bridge, Wi-Fi, loopback...: not a host NIC of the model
+  if (d.kind == NicKind::Vlan) {
+    if (auto p = f.get("vlan", "parent"); p && !p->empty()) {
+      d.parent = *p;
+      d.pos["parent"] = line("vlan", "parent");
+    }
+    if (auto v = f.get("vlan", "id"); v && digits(*v) && v->size() <= 4) {
+      d.vlan_id = std::stoi(*v);
+      d.pos["id"] = line("vlan", "id");
+    }
+  }
+  for (const char* k : {"controller", "master"})
+    if (auto m = f.get("connection", k); m && !m->empty() && d.port_of.empty()) {
+      d.port_of = *m;
+      d.pos["port"] = line("connection", k);
+    }
 
   InterfaceConfig& c = d.config;
   std::set<std::string> unmanaged_too;  // model keys whose value the model cannot hold
@@ -296,6 +319,10 @@ netconf::DeviceConfig read_profile(const std::string& name, const FileState& st,
       warn(eth, "mtu", "not an MTU: " + *m);
     }
   }
+  // Left to guests (point 4): brought up (autoconnect not false), no address of either
+  // family (both methods disabled; ipv6 "ignore" too).
+  d.unconfigured = m4 == "disabled" && (m6 == "disabled" || m6 == "ignore") &&
+                   parse_bool(f.get("connection", "autoconnect")).value_or(true);
   for (const auto& g : f.groups())
     for (const auto& k : f.keys(g)) {
       const std::string full = g + "." + k;

@@ -10,6 +10,10 @@
 # Usage (root: unshare needs it):  tests/data/keyfile/generate.sh [OUTDIR]
 # OUTDIR defaults to this script's folder. UUIDs and timestamps differ on every run.
 #
+# Host mode: generate.sh --host OUTDIR  makes a hypervisor's profiles of every NIC kind
+# instead (issue 15, point 5: a bond of two ports, a VLAN on it, a VLAN on a plain NIC, a
+# team, a plain NIC with DHCP); tests/data/host-nic-kinds/keyfile holds its output.
+#
 # Oracle mode: generate.sh --check DIR  loads DIR/*.nmconnection into the same isolated
 # NetworkManager and prints, for each profile it accepted, "== FILE" then nmcli's terse
 # "property:value" lines (':' in values escaped as "\:"); a profile NetworkManager refused
@@ -17,9 +21,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 check=
+host=
 if [ "${1:-}" = --check ]; then
   check=$(cd "$2" && pwd)
   out=$here
+elif [ "${1:-}" = --host ]; then
+  host=1
+  out=$2
 else
   out=${1:-$here}
 fi
@@ -31,7 +39,7 @@ if [ "${MVT_KEYFILE_INNER:-}" != 1 ]; then
   tmp=$(mktemp -d /tmp/mvt-nm-keyfile.XXXXXX)
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$out"
-  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) MVT_CHECK=$check \
+  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) MVT_CHECK=$check MVT_HOST=$host \
     unshare --net --mount --uts --fork --kill-child "$0"
   exit $?
 fi
@@ -101,9 +109,16 @@ if [ -n "${MVT_CHECK:-}" ]; then
   fields=$fields,802-3-ethernet.mtu,ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.dns,ipv4.routes
   fields=$fields,ipv4.never-default,ipv4.ignore-auto-dns,ipv4.may-fail,ipv6.method,ipv6.addresses
   fields=$fields,ipv6.gateway,ipv6.dns,ipv6.routes,ipv6.never-default
-  nmcli -t -f UUID,FILENAME connection show | while IFS=: read -r uuid file; do
+  nmcli -t -f UUID,TYPE,FILENAME connection show | while IFS=: read -r uuid type file; do
     echo "== $(basename "$file")"
-    nmcli -t -f "$fields" connection show uuid "$uuid"
+    # The common settings, then the kind's own (host NICs: issue 15, point 5).
+    case $type in
+      vlan) f=connection.id,connection.uuid,connection.type,connection.interface-name,connection.autoconnect,ipv4.method,ipv4.addresses,ipv6.method,vlan.parent,vlan.id ;;
+      bond) f=connection.id,connection.uuid,connection.type,connection.interface-name,connection.autoconnect,ipv4.method,ipv4.addresses,ipv6.method,bond.options ;;
+      team) f=connection.id,connection.uuid,connection.type,connection.interface-name,connection.autoconnect,ipv4.method,ipv4.addresses,ipv6.method,team.config ;;
+      *) f=$fields,connection.type,connection.autoconnect,connection.master ;;
+    esac
+    nmcli -t -f "$f" connection show uuid "$uuid"
   done
   kill "$nm"
   wait "$nm" || true
@@ -111,6 +126,30 @@ if [ -n "${MVT_CHECK:-}" ]; then
 fi
 
 add() { echo "+ nmcli connection add $*" >>"$tmp/commands"; nmcli connection add "$@" >/dev/null; }
+
+if [ -n "${MVT_HOST:-}" ]; then
+  # A hypervisor's NICs of every kind (RFC 5737 addresses).
+  add type bond con-name bond0 ifname bond0 bond.options "mode=802.3ad,miimon=100" \
+    ipv4.method disabled ipv6.method disabled
+  add type ethernet con-name bond0-port-em3 ifname em3 master bond0 slave-type bond
+  add type ethernet con-name bond0-port-em4 ifname em4 master bond0 slave-type bond
+  add type vlan con-name bond0.100 ifname bond0.100 dev bond0 id 100 \
+    ipv4.method manual ipv4.addresses 198.51.100.2/24 ipv6.method auto
+  add type vlan con-name vlan200 ifname em2.200 dev em2 id 200 ipv4.method auto ipv6.method ignore
+  add type team con-name team0 ifname team0 team.config '{"runner": {"name": "activebackup"}}' \
+    ipv4.method auto connection.autoconnect no
+  add type ethernet con-name em2 ifname em2 ethernet.mac-address 18:66:DA:9F:96:D7 \
+    ipv4.method auto ipv6.method auto
+  sleep 0.5
+  kill "$nm"
+  wait "$nm" || true
+  rm -f "$out"/*.nmconnection
+  for f in "$tmp"/conns/*.nmconnection; do cp "$f" "$out/"; done
+  { echo "# Made by tests/data/keyfile/generate.sh --host with NetworkManager $(NetworkManager --version) (isolated; see the script)."
+    cat "$tmp/commands"; } >"$out/COMMANDS.txt"
+  echo "NetworkManager $(NetworkManager --version): $(ls "$out"/*.nmconnection | wc -l) files in $out"
+  exit 0
+fi
 
 # Static IPv4 + IPv6, MAC pinned and interface name, routes with metrics, DNS of both
 # families, MTU, ignore-auto-dns, never-default on IPv6, may-fail off.
