@@ -34,8 +34,8 @@ namespace mvt::diff {
 // The warning for a guest whose file source could not list its directory.
 inline constexpr const char* kUnlistedNote =
     "files of devices not named by the spec, the domain XML or the guest's live interfaces "
-    "were not looked for (the agent source does not list directories: that would take "
-    "guest-exec)";
+    "were not looked for, nor NetworkManager profiles not named after their device (the agent "
+    "source does not list directories: that would take guest-exec)";
 
 struct DiffOptions {
   // Per-host hot-plug support (Hypervisor::supports_hotplug); a host not listed falls back

@@ -113,11 +113,13 @@ std::string agent_rpc_needs() {
   return "plan, drift and show need guest-file-open, guest-file-read, guest-file-close and "
          "guest-network-get-interfaces (files opened in mode \"r\" only, never guest-exec); "
          "apply also needs guest-file-write, guest-file-flush, guest-exec and "
-         "guest-exec-status. With SELinux enforcing in the guest, reading the ifcfg files "
-         "needs `setsebool -P virt_qemu_ga_read_nonsecurity_files on`; apply writes "
-         "/etc/sysconfig/network-scripts (net_conf_t), which the agent's confined domain "
-         "virt_qemu_ga_t may not write under any boolean: for apply through the agent make it "
-         "permissive (`semanage permissive -a virt_qemu_ga_t`) or apply through ssh";
+         "guest-exec-status. With SELinux enforcing in the guest, reading the ifcfg files and "
+         "NetworkManager keyfiles needs `setsebool -P virt_qemu_ga_read_nonsecurity_files on`; "
+         "apply writes /etc/sysconfig/network-scripts (net_conf_t) or "
+         "/etc/NetworkManager/system-connections (NetworkManager_etc_rw_t) and runs nmcli, "
+         "which the agent's confined domain virt_qemu_ga_t may not do under any boolean: for "
+         "apply through the agent make it permissive (`semanage permissive -a virt_qemu_ga_t`) "
+         "or apply through ssh";
 }
 
 AgentCallError agent_error_from(const std::string& domain, const std::string& command, int code,
@@ -342,7 +344,10 @@ std::optional<FileInfo> AgentSource::read(const std::string& rel) {
   call("guest-file-close", json{{"handle", handle}}.dump());
   // Mode and owner need a guest-exec of stat (the agent has no stat command): not in
   // read-only mode, where they stay unknown (FileInfo's defaults). Plans use only the bytes.
-  if (options_.read_only) return info;
+  if (options_.read_only) {
+    info.stat_known = false;
+    return info;
+  }
 
   const auto st = exec_checked({"/bin/sh", "-c", kStatScript, "sh", path}, "stat " + path);
   unsigned mode = 0, uid = 0, gid = 0;

@@ -19,6 +19,9 @@ struct FileInfo {
   unsigned mode = 0644;
   unsigned uid = 0;
   unsigned gid = 0;
+  // false: the source cannot tell mode and owner (the read-only agent source: the agent has
+  // no stat command), and the fields above are defaults, not facts.
+  bool stat_known = true;
 };
 
 struct CommandResult {

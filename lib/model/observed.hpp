@@ -68,6 +68,7 @@ struct FileState {
   unsigned mode = 0644;
   unsigned uid = 0;
   unsigned gid = 0;
+  bool stat_known = true;            // false: mode, uid and gid are defaults (FileInfo)
   std::string origin;                // human name: "dir:/x/y/etc/.../ifcfg-em2", "agent:web1:/etc/..."
 };
 
@@ -81,7 +82,7 @@ struct GuestObservation {
   std::string files_error;        // why not read (for messages)
   NetworkScripts files;
   // false: the source cannot list its directory (the agent source, which lists only through
-  // guest-exec): `files` holds only the ifcfg-/route- files of the devices named by the spec,
+  // guest-exec): `files` holds only the files (every format's) of the devices named by the spec,
   // the domain XML (eth<index>, ens<slot>) and the guest's live interfaces.
   bool listed = true;
 };

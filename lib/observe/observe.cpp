@@ -46,6 +46,7 @@ FileState file_state(FileAccess& fa, const std::string& rel, std::optional<FileI
     f.mode = info->mode;
     f.uid = info->uid;
     f.gid = info->gid;
+    f.stat_known = info->stat_known;
   }
   return f;
 }

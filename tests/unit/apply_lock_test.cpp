@@ -6,16 +6,19 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <tuple>
 
 #include "apply/base64.hpp"
 #include "apply/host_lock.hpp"
 #include "apply/journal.hpp"
 #include "apply/state_dir.hpp"
 #include "test_support.hpp"
+#include "util/errors.hpp"
 
 namespace fs = std::filesystem;
 using namespace mvt;
 using mvt::test::TempDir;
+using mvt::test::contains;
 
 TEST_CASE("lock: a second holder is refused with pid and start time, released on destruction" *
           doctest::test_suite("apply")) {
@@ -132,4 +135,56 @@ TEST_CASE("journal: records round-trip, a torn last line is ignored, unfinished 
   // A finished journal is simply replaced.
   apply::JournalWriter w3(state, "kvm1", "A3", "digest", src);
   CHECK_FALSE(w3.previous());
+}
+
+// Issue 15: an activation's connections and format come back from the journal (rollback
+// brings the restored profiles up), and a journal cannot smuggle an nmcli argument or another
+// format's commands in: the journal is refused, naming the record.
+TEST_CASE("journal: an activation's format and connections round-trip, forged ones are refused" *
+          doctest::test_suite("apply")) {
+  const std::string u = "5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03";
+  auto journal_with = [&](const TempDir& t, const std::string& format,
+                          const std::vector<std::string>& restore) {
+    const auto state = t.path() / "state";
+    apply::HostSources src{"test:///default", "none", {{"web1", "dir:/tmp/x"}}};
+    apply::JournalWriter w(state, "kvm1", "A1", "digest", src);
+    apply::JournalStep s;
+    s.seq = 1;
+    s.id = "s01";
+    s.host = "kvm1";
+    s.target = "guest/web1/activation";
+    s.op.kind = plan::OpKind::Activate;
+    s.op.guest = "web1";
+    s.op.method = plan::ActivationMethod::RestartNetwork;
+    s.op.config_format = format;
+    s.op.profiles = {u};
+    s.op.restore_profiles = restore;
+    w.step_started(s);
+    w.step_done(1);
+    return state / "kvm1.journal";
+  };
+  {
+    TempDir t;
+    const auto j = apply::read_journal(journal_with(t, "keyfile", {u}));
+    REQUIRE(j.steps.size() == 1);
+    CHECK(j.steps[0].op.config_format == "keyfile");
+    CHECK(j.steps[0].op.profiles == std::vector<std::string>{u});
+    CHECK(j.steps[0].op.restore_profiles == std::vector<std::string>{u});
+  }
+  for (const auto& [format, restore, why] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"keyfile", "--help", "not a NetworkManager connection UUID"},
+           {"keyfile", u + ";reboot", "not a NetworkManager connection UUID"},
+           {"sh", u, "unknown config_format \"sh\""}}) {
+    CAPTURE(restore);
+    TempDir t;
+    const auto path = journal_with(t, format, {restore});
+    try {
+      (void)apply::read_journal(path);
+      FAIL("a forged activation was read back");
+    } catch (const Error& e) {
+      CHECK(contains(e.what(), why));
+      CHECK(contains(e.what(), "record"));
+    }
+  }
 }

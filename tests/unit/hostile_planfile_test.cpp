@@ -301,3 +301,42 @@ TEST_CASE("hostile: plan file - the honest plan applies and says verified" *
   CHECK(read_file(lab.lab / "guest-web1" / "etc/sysconfig/network-scripts/ifcfg-ens9")
             .find("104.50.201.84") != std::string::npos);
 }
+
+// Issue 15: an activation names NetworkManager connections to bring up (`nmcli connection up
+// uuid U`) and a format whose commands run. A plan file cannot smuggle an argument or another
+// format's commands in: each name must be a UUID and the format a registered one (the file is
+// refused as invalid), and a well-formed but forged connection is a mismatch with the spec.
+TEST_CASE("hostile: plan file - an activation's forged connection or format is refused" *
+          doctest::test_suite("hostile")) {
+  Lab lab;
+  const Tree before = lab.files();
+  const std::size_t act = step_index(lab.loaded(), "guest/web1/activation");
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"profiles", "--version"},
+           {"restore_profiles", "$(reboot)"},
+           {"profiles", "5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03 x"},
+           {"config_format", "sh"}}) {
+    CAPTURE(field);
+    plan::Plan p = lab.loaded();
+    if (field == "config_format")
+      p.steps[act].op.config_format = value;
+    else if (field == "profiles")
+      p.steps[act].op.profiles = {value};
+    else
+      p.steps[act].op.restore_profiles = {value};
+    Diagnostics d;
+    CHECK_FALSE(plan::load_plan(plan::save_plan(p), "forged.json", d));
+    REQUIRE(d.has_errors());
+    CHECK(d.items()[0].message.find(field == "config_format" ? "unknown config_format \"sh\""
+                                                             : "not a NetworkManager connection UUID") !=
+          std::string::npos);
+  }
+  auto r = lab.apply_forged([act](plan::Plan& p) {
+    p.steps[act].op.profiles = {"5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03"};
+  });
+  check_refused(lab, before, r, "step " + std::to_string(act + 1) +
+                                    " (activate guest web1): profiles differs");
+  auto k = lab.apply_forged([act](plan::Plan& p) { p.steps[act].op.config_format = "keyfile"; });
+  check_refused(lab, before, k, "step " + std::to_string(act + 1) +
+                                    " (activate guest web1): config_format differs");
+}

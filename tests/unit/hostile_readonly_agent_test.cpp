@@ -162,6 +162,7 @@ TEST_CASE("hostile: observe through the agent reads only named files, hostile na
   std::set<std::string> got;
   for (const auto& [n, _] : files) got.insert(n);
   CHECK(got == std::set<std::string>{"ifcfg-ens9", "route-ens9", "ifcfg-eth0"});
+  for (const auto& [n, f] : files) CHECK_FALSE(f.stat_known);  // no stat without guest-exec
   // Every format's directory (issue 15): the keyfile of each named device is looked for too,
   // and nothing outside the two directories is ever opened.
   const std::string kf = "/etc/NetworkManager/system-connections/";

@@ -448,6 +448,12 @@ TEST_CASE("netconf keyfile: files NetworkManager would refuse or ignore are repo
   Diagnostics ok;
   read_one(one("m.nmconnection", "[connection]\ninterface-name=ens9\n", 0600), ok);
   CHECK(ok.empty());
+  // Mode and owner unknown (read through the read-only agent): nothing said about them.
+  Diagnostics unknown;
+  auto unstat = one("m.nmconnection", "[connection]\ninterface-name=ens9\n", 0644);
+  unstat.begin()->second.stat_known = false;
+  read_one(unstat, unknown);
+  CHECK(unknown.empty());
 
   // Duplicate keys: the last counts (a warning), and is the one edited.
   Diagnostics dup;

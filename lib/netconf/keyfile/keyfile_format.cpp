@@ -78,7 +78,7 @@ class KeyfileFormat final : public netconf::Format {
       }
       for (const auto& p : f.problems())
         if (!p.bad_value) diags.warning(at(st, p.line, p.column), "keyfile.duplicate", pre + name + ": " + p.message);
-      if ((st.mode & 077) != 0 || st.uid != 0) {
+      if (st.stat_known && ((st.mode & 077) != 0 || st.uid != 0)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777);
         diags.warning(at(st), "keyfile.ignored-by-nm",
