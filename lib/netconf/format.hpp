@@ -201,8 +201,9 @@ AllDevices read_all(const NetworkScripts& files, const std::string& who, Diagnos
 //  - a named format is used as said;
 //  - auto: the keyfile format when a keyfile profile describes the device (its MAC pin, else
 //    its name) - NetworkManager uses that profile; else ifcfg when an ifcfg file does; for a
-//    device no file describes, keyfile when the machine has no ifcfg device file at all (RHEL
-//    9/10, Fedora), else ifcfg (RHEL 7/8).
+//    device no file describes, keyfile when the machine has keyfile profiles and no ifcfg
+//    device file (RHEL 9/10, Fedora), else ifcfg (RHEL 7/8, and a root with no file of
+//    either format: nothing shows NetworkManager keyfiles there).
 // `have`: the device's config in the chosen format (nullptr: none); `shadowed`: its config
 // in another format as well (NetworkManager then uses the keyfile: a warning).
 struct Choice {

@@ -79,8 +79,13 @@ const DeviceConfig* have_in(const FormatDevices* fd, const std::optional<MacAddr
 const Format& machine_format(std::string_view config_format, const AllDevices& all) {
   if (config_format != kAutoFormat)
     if (const Format* f = find_format(config_format)) return *f;
+  // Evidence, not absence: keyfile when the machine has keyfile profiles and no ifcfg device
+  // file; an empty root (a new mirror, a test root) stays with the default.
   const FormatDevices* ifcfg = devices_of(all, ifcfg_format());
-  return ifcfg && !ifcfg->devices.empty() ? ifcfg_format() : keyfile_format();
+  const FormatDevices* kf = devices_of(all, keyfile_format());
+  const bool has_ifcfg = ifcfg && !ifcfg->devices.empty();
+  const bool has_keyfile = kf && !kf->devices.empty();
+  return has_keyfile && !has_ifcfg ? keyfile_format() : ifcfg_format();
 }
 
 Choice choose(std::string_view config_format, const AllDevices& all,

@@ -47,12 +47,25 @@ const std::string kNode = R"(<node>
 struct Case {
   TempDir dir;
   std::string spec;
-  explicit Case(const std::string& nic_line, const std::string& dev = "bond0.100") {
+  // keyfile: the host's NetworkManager profiles (tests/data/host-nic-kinds/keyfile, made by
+  // NetworkManager) instead of its ifcfg files.
+  explicit Case(const std::string& nic_line, const std::string& dev = "bond0.100",
+                bool keyfile = false) {
     write_file(dir.path() / "node.xml", kNode);
     const fs::path scripts = dir.path() / "root/etc/sysconfig/network-scripts";
     fs::create_directories(scripts);
-    for (const char* f : {"ifcfg-bond0.100", "ifcfg-bond0", "ifcfg-em3", "ifcfg-em4"})
-      fs::copy_file(source_dir() / "tests/data/host-nic-kinds" / f, scripts / f);
+    if (keyfile) {
+      const fs::path kf = dir.path() / "root/etc/NetworkManager/system-connections";
+      fs::create_directories(kf);
+      for (const char* f : {"bond0.100.nmconnection", "bond0.nmconnection",
+                            "bond0-port-em3.nmconnection", "bond0-port-em4.nmconnection"}) {
+        fs::copy_file(source_dir() / "tests/data/host-nic-kinds/keyfile" / f, kf / f);
+        fs::permissions(kf / f, fs::perms(0600));
+      }
+    } else {
+      for (const char* f : {"ifcfg-bond0.100", "ifcfg-bond0", "ifcfg-em3", "ifcfg-em4"})
+        fs::copy_file(source_dir() / "tests/data/host-nic-kinds" / f, scripts / f);
+    }
     spec = "version: 1\n"
            "hosts:\n"
            "  kvm1:\n"
@@ -148,4 +161,36 @@ TEST_CASE("host NIC kinds plan: the spec's kind against the file and the live ho
     CHECK(contains(r.err, "direct.dev bond0.200 is not a NIC of the host"));
     CHECK(contains(r.err, "it is a VLAN on bond0: the VLAN exists once its config brings it up"));
   }
+}
+
+TEST_CASE("host NIC kinds plan, keyfile: bond0.100's NetworkManager profile stays a VLAN that "
+          "comes up, a port is refused" * doctest::test_suite("host-nic-kinds")) {
+  for (const std::string line : {"      bond0.100: {config: unconfigured}\n",
+                                 "      bond0.100: {config: unconfigured, kind: vlan, parent: bond0, id: 100}\n"}) {
+    INFO("spec line: ", line);
+    Case c(line, "bond0.100", true);
+    const auto r = c.run("plan", {"--detailed-exitcode"});
+    INFO(r.out, r.err);
+    CHECK(r.exit_code == 2);
+    const auto at = r.out.find("host/kvm1/nic/bond0.100  (update file)");
+    REQUIRE(at != std::string::npos);
+    const std::string step = r.out.substr(at, r.out.find("\n  s0", at) - at);
+    CHECK(contains(step, "~ ipv4.method: \"manual\" -> \"disabled\""));
+    CHECK(contains(step, "- ipv4.address1 = \"198.51.100.2/24\""));
+    CHECK(contains(step, "~ ipv6.method: \"auto\" -> \"disabled\""));
+    CHECK_FALSE(contains(step, "vlan."));
+    CHECK_FALSE(contains(step, "connection.type"));
+    CHECK_FALSE(contains(step, "connection.autoconnect"));
+    CHECK(contains(step, "its NetworkManager profile leaves the vlan to the guests, up with no address"));
+    CHECK_FALSE(contains(r.out, "nic/bond0 "));
+    CHECK_FALSE(contains(r.out, "em3"));
+    CHECK_FALSE(contains(r.out, "ifcfg-"));
+  }
+  // A port of the bond as direct.dev: the error names the bond and the profile's line.
+  Case p("      em3: {config: unconfigured}\n", "em3", true);
+  const auto r = p.run("plan");
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "NIC em3 is a port of bond0 ("));
+  CHECK(contains(r.err, "bond0-port-em3.nmconnection:6)"));
 }

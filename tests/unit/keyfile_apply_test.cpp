@@ -3,12 +3,15 @@
 // executor, re-planned empty, and rolled back byte for byte. The activation's commands are
 // recorded instead of run: a dir: root stands in for the guest here (the test driver cannot
 // boot a guest and a unit test cannot run nmcli against it); the real NetworkManager guest
-// runs them in tests/system/nm_apply_test.cpp.
+// runs them in tests/system/nm_apply_test.cpp. The host's profiles are loaded and activated by
+// the real NetworkManager, isolated (tests/data/keyfile/generate.sh --check --up).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "apply/executor.hpp"
@@ -68,6 +71,36 @@ struct Case {
     return plan::load_plan(read_file(out), "plan.out", d);
   }
 };
+
+// generate.sh --check DIR [--up DEVICES] (tests/data/keyfile/generate.sh): what an isolated
+// NetworkManager 1.42 made of the profiles in DIR ("FILE" -> property -> value) and, with
+// `up`, of its veth devices ("DEVICE" -> GENERAL.STATE, GENERAL.CONNECTION, addr: the `ip -j
+// addr` JSON). nullopt (said loudly) where NetworkManager cannot run here.
+std::optional<std::map<std::string, std::map<std::string, std::string>>> nm_up(
+    const fs::path& dir, const std::string& up) {
+  std::vector<std::string> argv{"/bin/bash",
+                                (test::source_dir() / "tests/data/keyfile/generate.sh").string(),
+                                "--check", dir.string()};
+  if (!up.empty()) argv.insert(argv.end(), {"--up", up});
+  const auto r = test::run(argv);
+  if (r.exit_code == 77) {
+    MESSAGE("SKIPPED: NetworkManager cannot run isolated here: " << r.err);
+    return std::nullopt;
+  }
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::map<std::string, std::map<std::string, std::string>> out;
+  std::istringstream in(r.out);
+  std::string line, cur;
+  while (std::getline(in, line)) {
+    if (line.rfind("=== device ", 0) == 0)
+      cur = line.substr(11);
+    else if (line.rfind("== ", 0) == 0)
+      cur = line.substr(3);
+    else if (auto k = line.find(':'); k != std::string::npos && !cur.empty())
+      out[cur][line.substr(0, k)] = line.substr(k + 1);
+  }
+  return out;
+}
 
 std::string uuid_of(const std::string& text) {
   const auto at = text.find("\nuuid=");
@@ -146,6 +179,19 @@ TEST_CASE("keyfile guest and host: planned, applied with NetworkManager's activa
   CHECK(contains(em2, "id=Wired connection 2\n"));
   CHECK(mode_of(c.host() / kKf / "Wired connection 2.nmconnection") == 0600);
   CHECK_FALSE(fs::exists(c.host() / kKf / "em2.nmconnection"));
+  // The real NetworkManager (isolated, generate.sh --check --up) loads the host's profiles
+  // and brings em2 up with no address of either family (em1, config: host, keeps its own).
+  if (auto nm = nm_up(c.host() / kKf, "em1=18:66:da:9f:96:d6,em2=18:66:da:9f:96:d7")) {
+    CHECK(nm->at("em2").at("GENERAL.STATE") == "100 (connected)");
+    CHECK(nm->at("em2").at("GENERAL.CONNECTION") == "Wired connection 2");
+    const auto em2 = nlohmann::json::parse(nm->at("em2").at("addr"));
+    CHECK(em2.at(0).at("operstate") == "UP");
+    CHECK(em2.at(0).at("addr_info").empty());
+    CHECK(nm->at("Wired connection 2.nmconnection").at("ipv4.method") == "disabled");
+    CHECK(nm->at("Wired connection 2.nmconnection").at("ipv6.method") == "disabled");
+    CHECK(nm->at("em1").at("GENERAL.STATE") == "100 (connected)");
+    CHECK(contains(nm->at("em1").at("addr"), "\"local\":\"198.51.100.10\""));
+  }
   // Activation: one reload, then each written profile up by UUID; nothing else ran.
   std::vector<std::vector<std::string>> want{{"nmcli", "connection", "reload"}};
   for (const auto& u : act->op.profiles) want.push_back({"nmcli", "connection", "up", "uuid", u});
@@ -167,6 +213,8 @@ TEST_CASE("keyfile guest and host: planned, applied with NetworkManager's activa
   CHECK(read_file(c.guest() / kKf / "eth0.nmconnection") == eth0_before);
   CHECK_FALSE(fs::exists(c.guest() / kKf / "ens8.nmconnection"));
   CHECK(read_file(c.host() / kKf / "Wired connection 2.nmconnection") == em2_before);
+  if (auto nm = nm_up(c.host() / kKf, ""))  // NetworkManager reads DHCP again
+    CHECK(nm->at("Wired connection 2.nmconnection").at("ipv4.method") == "auto");
   std::vector<std::vector<std::string>> back{{"nmcli", "connection", "reload"}};
   for (const auto& u : act->op.restore_profiles) back.push_back({"nmcli", "connection", "up", "uuid", u});
   CHECK(guest.runs == back);

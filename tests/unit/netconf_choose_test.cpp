@@ -66,14 +66,16 @@ TEST_CASE("netconf choose: auto picks the keyfile NetworkManager uses, else ifcf
     CHECK(chosen("auto", f, kMac9, "ens9") == "ifcfg");
   }
   SUBCASE("no file for the device: ifcfg where the machine has ifcfg files (RHEL 7/8), keyfile "
-          "where it has none (RHEL 9/10, Fedora)") {
+          "where it has only keyfiles (RHEL 9/10, Fedora), ifcfg where it has neither") {
     NetworkScripts f;
     add_ifcfg(f, "lo");
     CHECK(chosen("auto", f, kMac9, "ens9") == "ifcfg");
+    add_keyfile(f, "eth0.nmconnection", "eth0");
+    CHECK(chosen("auto", f, kMac9, "ens9") == "ifcfg");  // both: ifcfg-lo says network-scripts
     NetworkScripts g;
     add_keyfile(g, "eth0.nmconnection", "eth0");
     CHECK(chosen("auto", g, kMac9, "ens9") == "keyfile");
-    CHECK(chosen("auto", {}, kMac9, "ens9") == "keyfile");
+    CHECK(chosen("auto", {}, kMac9, "ens9") == "ifcfg");  // an empty root: no evidence
     Diagnostics d;
     CHECK(netconf::machine_format("auto", netconf::read_all(f, "", d)).name() == "ifcfg");
     CHECK(netconf::machine_format("auto", netconf::read_all(g, "", d)).name() == "keyfile");

@@ -18,13 +18,21 @@
 # NetworkManager and prints, for each profile it accepted, "== FILE" then nmcli's terse
 # "property:value" lines (':' in values escaped as "\:"); a profile NetworkManager refused
 # is missing from the output. Exit 77: cannot run here (not root, a tool missing).
+# generate.sh --check DIR --up IF[=MAC][,...]  also gives that NetworkManager a veth device
+# named IF (with that MAC) for each (peer IFp, inside the namespace only) and lets it
+# autoconnect them: it
+# then prints "=== device IF", the device's GENERAL.STATE and GENERAL.CONNECTION, and
+# `ip -j addr show dev IF` (sysfs is mounted read-only there, so NetworkManager runs without
+# udev, as in a container, and manages the veth devices).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 check=
 host=
+up=
 if [ "${1:-}" = --check ]; then
   check=$(cd "$2" && pwd)
   out=$here
+  if [ "${3:-}" = --up ]; then up=$4; fi
 elif [ "${1:-}" = --host ]; then
   host=1
   out=$2
@@ -39,7 +47,7 @@ if [ "${MVT_KEYFILE_INNER:-}" != 1 ]; then
   tmp=$(mktemp -d /tmp/mvt-nm-keyfile.XXXXXX)
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$out"
-  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) MVT_CHECK=$check MVT_HOST=$host \
+  MVT_KEYFILE_INNER=1 MVT_TMP=$tmp MVT_OUT=$(cd "$out" && pwd) MVT_CHECK=$check MVT_HOST=$host MVT_UP=$up \
     unshare --net --mount --uts --fork --kill-child "$0"
   exit $?
 fi
@@ -56,6 +64,17 @@ done
 : >"$tmp/resolv.conf"
 mount --bind "$tmp/resolv.conf" /etc/resolv.conf
 hostname mvt-keyfile-fixtures
+if [ -n "${MVT_UP:-}" ]; then
+  mount -t sysfs -o ro sysfs /sys
+  for spec in ${MVT_UP//,/ }; do
+    i=${spec%%=*}
+    if [ "$i" != "$spec" ]; then
+      ip link add "$i" address "${spec#*=}" type veth peer name "${i}p"
+    else
+      ip link add "$i" type veth peer name "${i}p"
+    fi
+  done
+fi
 
 mkdir -p "$tmp/conns"
 chmod 700 "$tmp/conns"
@@ -119,6 +138,18 @@ if [ -n "${MVT_CHECK:-}" ]; then
       *) f=$fields,connection.type,connection.autoconnect,connection.master ;;
     esac
     nmcli -t -f "$f" connection show uuid "$uuid"
+  done
+  for spec in ${MVT_UP//,/ }; do
+    i=${spec%%=*}
+    state=
+    for _ in $(seq 150); do
+      state=$(nmcli -g GENERAL.STATE device show "$i" 2>/dev/null || true)
+      case $state in 100*) break ;; esac
+      sleep 0.2
+    done
+    echo "=== device $i"
+    nmcli -t -f GENERAL.STATE,GENERAL.CONNECTION device show "$i"
+    echo "addr:$(ip -j addr show dev "$i")"
   done
   kill "$nm"
   wait "$nm" || true
