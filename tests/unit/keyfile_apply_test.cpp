@@ -231,6 +231,7 @@ TEST_CASE("keyfile guest: show imports it, and the plan of its output is empty" 
   INFO(shown.err);
   REQUIRE(shown.exit_code == 0);
   CHECK(contains(shown.out, "config_format: keyfile"));
+  CHECK(contains(shown.out, "em2: {mac: \"18:66:da:9f:96:d7\", config: unconfigured}"));
   CHECK(contains(shown.out, "104.50.201.83/29"));
   CHECK(contains(shown.out, "2001:db8:0:9::84/64"));
   const auto out = c.dir / "shown.yaml";

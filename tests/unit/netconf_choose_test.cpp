@@ -3,10 +3,16 @@
 // files of its root, which hold every format's files side by side.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <set>
+
+#include "files/dir_source.hpp"
 #include "netconf/format.hpp"
 #include "netconf/ifcfg/ifcfg_format.hpp"
 #include "netconf/keyfile/keyfile_format.hpp"
 #include "netconf_keyfile_support.hpp"
+#include "observe/observe.hpp"
+#include "util/errors.hpp"
 
 using namespace mvt;
 using mvt::test::contains;
@@ -159,4 +165,33 @@ TEST_CASE("netconf: connection UUIDs for nmcli are 8-4-4-4-12 hex digits, nothin
                           "5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03 ", "5fb06bd0x0bb0-7ffb-45f1-d6edd65f3e03",
                           "5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e0g", "ens9"})
     CHECK_MESSAGE(!netconf::is_connection_uuid(bad), bad);
+}
+
+TEST_CASE("netconf: a root is read in every format's directory, and one name in both is an "
+          "error naming both files" * doctest::test_suite("netconf")) {
+  test::TempDir t;
+  const auto ns = t.path() / "etc/sysconfig/network-scripts";
+  const auto kf = t.path() / "etc/NetworkManager/system-connections";
+  std::filesystem::create_directories(ns);
+  std::filesystem::create_directories(kf);
+  test::write_file(ns / "ifcfg-eth0", "DEVICE=eth0\nBOOTPROTO=dhcp\n");
+  test::write_file(ns / "readme-ifcfg-rh.txt", "not a config file\n");
+  test::write_file(kf / "ens9.nmconnection", "[connection]\ninterface-name=ens9\n");
+  test::write_file(kf / "ens9.nmconnection.bak", "[connection]\ninterface-name=ens9\n");
+  DirSource root(t.path());
+  const auto files = read_network_scripts(root);
+  std::set<std::string> names;
+  for (const auto& [n, f] : files) names.insert(n + " " + f.path);
+  CHECK(names == std::set<std::string>{"ens9.nmconnection " + (kf.lexically_relative(t.path()) / "ens9.nmconnection").string(),
+                                       "ifcfg-eth0 etc/sysconfig/network-scripts/ifcfg-eth0"});
+  // "ifcfg-a.nmconnection" is a name both formats read: in both directories it is refused.
+  test::write_file(ns / "ifcfg-a.nmconnection", "DEVICE=a.nmconnection\n");
+  test::write_file(kf / "ifcfg-a.nmconnection", "[connection]\ninterface-name=a\n");
+  try {
+    (void)read_network_scripts(root);
+    FAIL("two files of one name were read");
+  } catch (const Error& e) {
+    CHECK(contains(e.what(), "system-connections/ifcfg-a.nmconnection: a file of the same name is in "));
+    CHECK(contains(e.what(), "network-scripts/ifcfg-a.nmconnection"));
+  }
 }
