@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "netconf/ifcfg/interface_facts.hpp"
+#include "netconf/keyfile/keyfile_format.hpp"
+#include "netconf/keyfile/keyfile_profile.hpp"
 #include "util/hash.hpp"
 
 namespace mvt::bench {
@@ -24,7 +26,23 @@ void write_text(const fs::path& p, const std::string& text) {
 
 std::string direct_dev(int k) { return k % 2 == 0 ? "em2" : "em1"; }
 
+std::string realistic_dev(int i, int k) {
+  if (k == 1 || (k == 2 && i % 2 == 0)) return "em1";
+  return "em2";
+}
+
+MacvtapMode realistic_mode(int i, int k) {
+  static const MacvtapMode m[] = {MacvtapMode::Private, MacvtapMode::Vepa, MacvtapMode::Bridge};
+  return m[(i + k) % 3];
+}
+
 }  // namespace
+
+std::string mode_name(const Shape& s) { return s.realistic ? "realistic" : "clean"; }
+
+bool pending_change(int i, const Shape& s) {
+  return s.realistic && (i % 10 == 0 || i % 20 == 5);
+}
 
 std::string guest_name(int i) { return fmt::format("mvtbench-{:05d}", i); }
 std::string host_name(int h) { return fmt::format("bench-h{:02d}", h); }
@@ -44,10 +62,10 @@ std::vector<GuestInterface> guest_interfaces(int i, const Shape& s, bool extra) 
     GuestInterface g;
     g.name = fmt::format("ens{}", 3 + k);
     g.kind = InterfaceKind::Direct;
-    g.source_dev = direct_dev(k);
-    g.mode = MacvtapMode::Private;
+    g.source_dev = s.realistic ? realistic_dev(i, k) : direct_dev(k);
+    g.mode = s.realistic ? realistic_mode(i, k) : MacvtapMode::Private;
     g.mac = guest_mac(i, k, s);
-    g.model = "virtio";
+    g.model = s.realistic && i % 5 == 0 ? "e1000" : "virtio";
     Ipv4Config ip = Ipv4Config::make_static(
         *Cidr::parse(fmt::format("10.{}.{}.{}/16", k, i / 250, i % 250 + 2)));
     if (k == 0) ip.gateway = Ipv4::parse(fmt::format("10.{}.255.254", k));
@@ -70,20 +88,33 @@ std::vector<GuestInterface> guest_interfaces(int i, const Shape& s, bool extra) 
   return out;
 }
 
+std::vector<GuestInterface> live_interfaces(int i, const Shape& s) {
+  auto out = guest_interfaces(i, s);
+  if (!s.realistic || out.empty()) return out;
+  if (i % 10 == 0)  // the file still has the old address
+    out[0].ip.ipv4 = Ipv4Config::make_static(
+        *Cidr::parse(fmt::format("10.0.{}.{}/16", i / 250, i % 250 + 2 + 1)),
+        out[0].ip.ipv4->gateway);
+  if (i % 20 == 5)  // the domain still has the old mode
+    out[0].mode = out[0].mode == MacvtapMode::Private ? MacvtapMode::Vepa : MacvtapMode::Private;
+  return out;
+}
+
 std::string stamp(int i, const Shape& s) {
-  return fmt::format("{} guest {} interfaces {}", kGeneratorVersion, i, s.interfaces);
+  return fmt::format("{} guest {} interfaces {}{}", kGeneratorVersion, i, s.interfaces,
+                     s.realistic ? " realistic" : "");
 }
 
 namespace {
 
 std::string interfaces_xml(int i, const Shape& s, const char* indent) {
   std::string out;
-  for (const auto& g : guest_interfaces(i, s)) {
+  for (const auto& g : live_interfaces(i, s)) {
     out += fmt::format(
         "{0}<interface type='direct'>\n{0}  <mac address='{1}'/>\n"
-        "{0}  <source dev='{2}' mode='private'/>\n{0}  <model type='virtio'/>\n"
+        "{0}  <source dev='{2}' mode='{3}'/>\n{0}  <model type='{4}'/>\n"
         "{0}</interface>\n",
-        indent, g.mac->str(), g.source_dev);
+        indent, g.mac->str(), g.source_dev, to_string(g.mode), g.model.value_or("virtio"));
   }
   return out;
 }
@@ -126,9 +157,10 @@ std::string test_node_xml(int h, const Shape& s) {
 namespace {
 
 std::string yaml_interface(const GuestInterface& g) {
-  std::string out = fmt::format("          - name: {}\n            direct: {{dev: {}, mode: private}}\n"
-                                "            mac: \"{}\"\n            model: virtio\n",
-                                g.name, g.source_dev, g.mac->str());
+  std::string out = fmt::format("          - name: {}\n            direct: {{dev: {}, mode: {}}}\n"
+                                "            mac: \"{}\"\n            model: {}\n",
+                                g.name, g.source_dev, to_string(g.mode), g.mac->str(),
+                                g.model.value_or("virtio"));
   if (g.ip.ipv4) {
     out += fmt::format("            ipv4: {{address: {}", g.ip.ipv4->address()->str());
     if (g.ip.ipv4->gateway) out += fmt::format(", gateway: {}", g.ip.ipv4->gateway->str());
@@ -147,9 +179,10 @@ std::string spec_yaml(const Shape& s, const std::vector<std::string>& uri_of_hos
   for (int h = 0; h < s.hosts; ++h) {
     out += fmt::format(
         "  {}:\n    uri: \"{}\"\n    files: dir:host\n    nics:\n"
-        "      em1: {{config: unconfigured}}\n      em2: {{config: unconfigured}}\n"
+        "      em1: {{config: {}}}\n      em2: {{config: unconfigured}}\n"
         "    guests:\n",
-        host_name(h), uri_of_host.at(static_cast<std::size_t>(h)));
+        host_name(h), uri_of_host.at(static_cast<std::size_t>(h)),
+        s.realistic ? "host" : "unconfigured");
     for (int i = h; i < s.guests; i += s.hosts) {
       out += fmt::format("      {}:\n        guest_files: dir:guests/{}\n        activate: none\n"
                          "        interfaces:\n",
@@ -172,8 +205,8 @@ GeneratedFiles write_fixture(const fs::path& dir, const Shape& s,
   write_text(r.spec_add, spec_yaml(s, uri_of_host, add_guests));
   r.files_written += 2;
 
-  const std::string want = fmt::format("{} {} {} {}\n", kGeneratorVersion, s.hosts, s.guests,
-                                       s.interfaces);
+  const std::string want = fmt::format("{} {} {} {} {}\n", kGeneratorVersion, s.hosts, s.guests,
+                                       s.interfaces, mode_name(s));
   const fs::path mark = dir / ".generated";
   if (fs::exists(mark)) {
     std::ifstream in(mark);
@@ -192,10 +225,24 @@ GeneratedFiles write_fixture(const fs::path& dir, const Shape& s,
   }
   fs::remove_all(dir / "guests");
   for (int i = 0; i < s.guests; ++i) {
+    const std::string host = host_name(i % s.hosts);
+    if (s.realistic && i % 4 == 3) {  // a RHEL 9 guest: NetworkManager keyfiles
+      const fs::path conns = dir / "guests" / guest_name(i) / keyfile::kDir;
+      fs::create_directories(conns);
+      for (const auto& g : live_interfaces(i, s)) {
+        Diagnostics d;
+        const auto e = keyfile::format().guest_edits({host, guest_name(i), g.name, *g.mac, true, &g.ip},
+                                                     nullptr, {}, "", d);
+        if (e.size() != 1) throw std::runtime_error("no keyfile for " + guest_name(i));
+        write_text(conns / e[0].name, e[0].after);
+        fs::permissions(conns / e[0].name, fs::perms(0600));
+        ++r.files_written;
+      }
+      continue;
+    }
     const fs::path scripts = dir / "guests" / guest_name(i) / ifcfg::kDir;
     fs::create_directories(scripts);
-    const std::string host = host_name(i % s.hosts);
-    for (const auto& g : guest_interfaces(i, s)) {
+    for (const auto& g : live_interfaces(i, s)) {
       const auto uuid = uuid_v5(kUuidNamespace, host + "/" + guest_name(i) + "/" + g.name);
       const auto facts = ifcfg::facts_of(g, *g.mac, uuid);
       write_text(scripts / ("ifcfg-" + g.name),

@@ -15,6 +15,21 @@
 //   guest files                  one ifcfg-ens{3+k} per interface, from the project's own
 //                                ifcfg writer (so the plan's comparison finds them equal)
 //
+// The realistic shape (Shape::realistic, issue 17 point 1) changes, still as pure functions of
+// the guest index i and interface k:
+//   NICs                         em1 `config: host` (the host's own address: the procedure's
+//                                em1 case, a warning per guest interface on it), em2
+//                                unconfigured; interface 1 on em1, interface 2 on em1 for
+//                                even i, every other one on em2
+//   modes, models                private / vepa / bridge by (i + k) % 3; e1000 on every 5th
+//                                guest, virtio elsewhere
+//   guest files                  ifcfg, and NetworkManager keyfiles on every 4th guest
+//                                (i % 4 == 3, as RHEL 9 guests beside RHEL 8 ones)
+//   pending changes              i % 10 == 0: interface 0's address in the spec differs
+//                                from its file (a file update); i % 20 == 5: interface 0's
+//                                mode differs from the domain (a define-interface)
+// so that about 15 % of the guests have a change and the plan prints warnings.
+//
 // The addresses never carry packets: guests are defined, never started.
 #include <filesystem>
 #include <string>
@@ -28,7 +43,11 @@ struct Shape {
   int hosts = 1;
   int guests = 1000;
   int interfaces = 3;
+  bool realistic = false;  // see the top
 };
+
+// "clean" / "realistic"
+std::string mode_name(const Shape& s);
 
 std::string guest_name(int i);             // "mvtbench-00042"
 std::string host_name(int h);              // "bench-h00"
@@ -39,6 +58,11 @@ std::string domain_uuid(int i);            // stable UUID of guest i's domain
 // interface, ens{3+N}, without IP configuration: the config-only addition of the apply
 // benchmark).
 std::vector<GuestInterface> guest_interfaces(int i, const Shape& s, bool extra = false);
+// The interfaces as the live state holds them (domain XML and guest files): the spec's,
+// but for the pending changes of the realistic shape.
+std::vector<GuestInterface> live_interfaces(int i, const Shape& s);
+// Whether the realistic shape gives guest i a pending change (see the top).
+bool pending_change(int i, const Shape& s);
 
 // A qemu domain (type='qemu', no disks, one <interface type='direct'> per interface) with a
 // <description> stamp naming the generator version and shape, so reuse can be checked.
