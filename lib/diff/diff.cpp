@@ -257,9 +257,7 @@ class Differ {
              bool hotplug) {
     const std::string& h = hspec.name;
     cs_.guests.push_back({h, g.name, ds.running, hotplug, g.activate,
-                          g.config_format != kAutoFormat
-                              ? g.config_format
-                              : std::string(netconf::default_format().name())});
+                          std::string(netconf::machine_format(g.config_format, {}).name())});
     cs_.fingerprint[h + "/domain/" + g.name + "/inactive"] =
         xml_digest(ds.inactive_sha256, ds.inactive_xml);
     const bool live_known = ds.running && ds.live.has_value();

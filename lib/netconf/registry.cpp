@@ -53,25 +53,17 @@ const FormatDevices* devices_of(const AllDevices& all, const Format& f) {
   return nullptr;
 }
 
-// The device's config in one format: its MAC pin, else its name (a file pinning another MAC
-// describes another device).
-const DeviceConfig* describing(const FormatDevices* fd, const std::optional<MacAddress>& mac,
-                               std::string_view device) {
+// The device's config in one format: its MAC pin, else its name - only a file that pins no
+// other MAC (what describes the device: one pinning another MAC describes another device),
+// or with `any_pin` any file of that name (what a format's edits start from: it re-pins).
+const DeviceConfig* lookup(const FormatDevices* fd, const std::optional<MacAddress>& mac,
+                           std::string_view device, bool any_pin) {
   if (!fd) return nullptr;
   if (mac)
     if (const DeviceConfig* d = by_mac(fd->devices, *mac)) return d;
   for (const auto& d : fd->devices)
-    if (d.device == device && (!d.mac || !mac)) return &d;
+    if (d.device == device && (any_pin || !d.mac || !mac)) return &d;
   return nullptr;
-}
-
-// What a format's edits start from: its MAC pin, else its name (the format then re-pins).
-const DeviceConfig* have_in(const FormatDevices* fd, const std::optional<MacAddress>& mac,
-                            std::string_view device) {
-  if (!fd) return nullptr;
-  if (mac)
-    if (const DeviceConfig* d = by_mac(fd->devices, *mac)) return d;
-  return by_device(fd->devices, device);
 }
 
 }  // namespace
@@ -92,8 +84,8 @@ Choice choose(std::string_view config_format, const AllDevices& all,
               const std::optional<MacAddress>& mac, std::string_view device) {
   const FormatDevices* kf = devices_of(all, keyfile_format());
   const FormatDevices* ic = devices_of(all, ifcfg_format());
-  const DeviceConfig* in_kf = describing(kf, mac, device);
-  const DeviceConfig* in_ic = describing(ic, mac, device);
+  const DeviceConfig* in_kf = lookup(kf, mac, device, false);
+  const DeviceConfig* in_ic = lookup(ic, mac, device, false);
   Choice c;
   if (config_format != kAutoFormat && find_format(config_format))
     c.format = find_format(config_format);
@@ -103,7 +95,7 @@ Choice choose(std::string_view config_format, const AllDevices& all,
     c.format = &ifcfg_format();
   else
     c.format = &machine_format(kAutoFormat, all);
-  c.have = have_in(devices_of(all, *c.format), mac, device);
+  c.have = lookup(devices_of(all, *c.format), mac, device, true);
   if (in_kf && in_ic) {
     const bool kf_chosen = c.format == &keyfile_format();
     c.shadowed = kf_chosen ? in_ic : in_kf;
@@ -121,7 +113,7 @@ std::vector<std::pair<const Format*, const DeviceConfig*>> merged(const AllDevic
     if (&fd == kf) continue;
     for (const auto& d : fd.devices) {
       // described by a keyfile already (its MAC, else its name): NetworkManager's choice
-      if (kf && describing(kf, d.mac, d.device)) continue;
+      if (kf && lookup(kf, d.mac, d.device, false)) continue;
       out.push_back({fd.format, &d});
     }
   }

@@ -195,22 +195,10 @@ TEST_CASE("host NIC kinds, keyfile: NetworkManager 1.42 loads every profile the 
   put(edits(want("vlan300", NicKind::Vlan, "em1", 300), {}, d));
   put(edits(want("bond1", NicKind::Bond), {}, d));
   REQUIRE_FALSE(d.has_errors());
-  const auto r = test::run({"/bin/bash", (test::keyfile_fixture_dir() / "generate.sh").string(),
-                            "--check", tmp.path().string()});
-  if (r.exit_code == 77) {
-    MESSAGE("SKIPPED: NetworkManager cannot run isolated here: " << r.err);
-    return;
-  }
-  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  std::map<std::string, std::map<std::string, std::string>> nm;
-  std::istringstream in(r.out);
-  std::string line, cur;
-  while (std::getline(in, line))
-    if (line.rfind("== ", 0) == 0)
-      cur = line.substr(3);
-    else if (auto c = line.find(':'); c != std::string::npos && !cur.empty())
-      nm[cur][line.substr(0, c)] = line.substr(c + 1);
-  REQUIRE_MESSAGE(nm.size() == 5, r.out);  // a profile NetworkManager refused would be missing
+  const auto checked = test::nm_check(tmp.path(), "");
+  if (!checked) return;  // NetworkManager cannot run here (said loudly)
+  const auto& nm = *checked;
+  REQUIRE(nm.size() == 5);  // a profile NetworkManager refused would be missing
   for (const auto& [file, props] : nm) {
     CAPTURE(file);
     CHECK(props.at("connection.autoconnect") == "yes");

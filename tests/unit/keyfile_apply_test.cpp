@@ -20,6 +20,7 @@
 #include "libvirt/libvirt_hypervisor.hpp"
 #include "netconf/ifcfg/ifcfg_format.hpp"
 #include "plan/plan_file.hpp"
+#include "netconf_keyfile_support.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -71,36 +72,6 @@ struct Case {
     return plan::load_plan(read_file(out), "plan.out", d);
   }
 };
-
-// generate.sh --check DIR [--up DEVICES] (tests/data/keyfile/generate.sh): what an isolated
-// NetworkManager 1.42 made of the profiles in DIR ("FILE" -> property -> value) and, with
-// `up`, of its veth devices ("DEVICE" -> GENERAL.STATE, GENERAL.CONNECTION, addr: the `ip -j
-// addr` JSON). nullopt (said loudly) where NetworkManager cannot run here.
-std::optional<std::map<std::string, std::map<std::string, std::string>>> nm_up(
-    const fs::path& dir, const std::string& up) {
-  std::vector<std::string> argv{"/bin/bash",
-                                (test::source_dir() / "tests/data/keyfile/generate.sh").string(),
-                                "--check", dir.string()};
-  if (!up.empty()) argv.insert(argv.end(), {"--up", up});
-  const auto r = test::run(argv);
-  if (r.exit_code == 77) {
-    MESSAGE("SKIPPED: NetworkManager cannot run isolated here: " << r.err);
-    return std::nullopt;
-  }
-  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  std::map<std::string, std::map<std::string, std::string>> out;
-  std::istringstream in(r.out);
-  std::string line, cur;
-  while (std::getline(in, line)) {
-    if (line.rfind("=== device ", 0) == 0)
-      cur = line.substr(11);
-    else if (line.rfind("== ", 0) == 0)
-      cur = line.substr(3);
-    else if (auto k = line.find(':'); k != std::string::npos && !cur.empty())
-      out[cur][line.substr(0, k)] = line.substr(k + 1);
-  }
-  return out;
-}
 
 std::string uuid_of(const std::string& text) {
   const auto at = text.find("\nuuid=");
@@ -181,12 +152,12 @@ TEST_CASE("keyfile guest and host: planned, applied with NetworkManager's activa
   CHECK_FALSE(fs::exists(c.host() / kKf / "em2.nmconnection"));
   // The real NetworkManager (isolated, generate.sh --check --up) loads the host's profiles
   // and brings em2 up with no address of either family (em1, config: host, keeps its own).
-  if (auto nm = nm_up(c.host() / kKf, "em1=18:66:da:9f:96:d6,em2=18:66:da:9f:96:d7")) {
+  if (auto nm = test::nm_check(c.host() / kKf, "em1=18:66:da:9f:96:d6,em2=18:66:da:9f:96:d7")) {
     CHECK(nm->at("em2").at("GENERAL.STATE") == "100 (connected)");
     CHECK(nm->at("em2").at("GENERAL.CONNECTION") == "Wired connection 2");
-    const auto em2 = nlohmann::json::parse(nm->at("em2").at("addr"));
-    CHECK(em2.at(0).at("operstate") == "UP");
-    CHECK(em2.at(0).at("addr_info").empty());
+    const auto em2_dev = nlohmann::json::parse(nm->at("em2").at("addr"));
+    CHECK(em2_dev.at(0).at("operstate") == "UP");
+    CHECK(em2_dev.at(0).at("addr_info").empty());
     CHECK(nm->at("Wired connection 2.nmconnection").at("ipv4.method") == "disabled");
     CHECK(nm->at("Wired connection 2.nmconnection").at("ipv6.method") == "disabled");
     CHECK(nm->at("em1").at("GENERAL.STATE") == "100 (connected)");
@@ -213,7 +184,7 @@ TEST_CASE("keyfile guest and host: planned, applied with NetworkManager's activa
   CHECK(read_file(c.guest() / kKf / "eth0.nmconnection") == eth0_before);
   CHECK_FALSE(fs::exists(c.guest() / kKf / "ens8.nmconnection"));
   CHECK(read_file(c.host() / kKf / "Wired connection 2.nmconnection") == em2_before);
-  if (auto nm = nm_up(c.host() / kKf, ""))  // NetworkManager reads DHCP again
+  if (auto nm = test::nm_check(c.host() / kKf, ""))  // NetworkManager reads DHCP again
     CHECK(nm->at("Wired connection 2.nmconnection").at("ipv4.method") == "auto");
   std::vector<std::vector<std::string>> back{{"nmcli", "connection", "reload"}};
   for (const auto& u : act->op.restore_profiles) back.push_back({"nmcli", "connection", "up", "uuid", u});

@@ -130,19 +130,9 @@ class KeyfileFormat final : public netconf::Format {
       f = new_profile(want);
     }
     gateway_warnings(f, name, *want.config, pre, diags);
-    FileEdit e;
-    e.role = FileRole::GuestConfig;
-    e.action = cur ? FileAction::Update : FileAction::Create;
-    e.name = name;
-    e.path = std::string(kDir) + "/" + name;
-    e.subject = want.device;
-    if (cur) e.before = *st->bytes;
-    e.after = f.write();
-    e.mode = 0600;
-    e.enforce_mode = true;
+    FileEdit e = written(FileRole::GuestConfig, name, want.device, cur ? st : nullptr, before, f);
     e.profile_after = uuid_of(f);
     if (cur) e.profile_before = uuid_of(before);
-    e.fields = key_changes(before, f);
     return {e};
   }
 
@@ -222,17 +212,7 @@ class KeyfileFormat final : public netconf::Format {
       f.set(g, "method", "disabled");
     }
     if (cur && f.write() == *st->bytes) return {};
-    FileEdit e;
-    e.role = FileRole::HostNic;
-    e.action = cur ? FileAction::Update : FileAction::Create;
-    e.name = name;
-    e.path = std::string(kDir) + "/" + name;
-    e.subject = want.nic;
-    if (cur) e.before = *st->bytes;
-    e.after = f.write();
-    e.mode = 0600;
-    e.enforce_mode = true;
-    e.fields = key_changes(before, f);
+    FileEdit e = written(FileRole::HostNic, name, want.nic, cur ? st : nullptr, before, f);
     e.nic_kind = kind->kind;
     return {e};
   }
@@ -270,6 +250,24 @@ class KeyfileFormat final : public netconf::Format {
   }
 
  private:
+  // The edit that writes `f` as profile `name` (mode 0600, also over an existing file:
+  // NetworkManager ignores any other), replacing `st` (nullptr: a new file, `before` empty).
+  static FileEdit written(FileRole role, const std::string& name, const std::string& subject,
+                          const FileState* st, const File& before, const File& f) {
+    FileEdit e;
+    e.role = role;
+    e.action = st ? FileAction::Update : FileAction::Create;
+    e.name = name;
+    e.path = std::string(kDir) + "/" + name;
+    e.subject = subject;
+    if (st) e.before = *st->bytes;
+    e.after = f.write();
+    e.mode = 0600;
+    e.enforce_mode = true;
+    e.fields = key_changes(before, f);
+    return e;
+  }
+
   // The profiles of the wanted device: pinned to its MAC, or unpinned with its name.
   static std::vector<const DeviceConfig*> candidates(const std::vector<DeviceConfig>& devs,
                                                      const netconf::GuestWant& want) {
