@@ -204,6 +204,7 @@ int run_apply(const ApplyCliOptions& o, const GlobalOptions& g, std::ostream& ou
   try {
     apply::LiveSessionOptions lo;
     lo.file_parallel = g.parallel;
+    lo.open_timeout = std::chrono::seconds(g.host_timeout);
     live = std::make_unique<apply::LiveSession>(std::move(topo), spec.digest, std::move(lo));
   } catch (const Error& e) {
     err << "macvtapctl: error: " << terminal_safe(e.what()) << "\n";

@@ -148,6 +148,7 @@ int run_show(const GlobalOptions& g, const ShowOptions& o) {
   reconcile::Options ro;
   ro.until = reconcile::Until::Observe;
   ro.parallel = g.parallel;
+  ro.host_timeout = std::chrono::seconds(g.host_timeout);
   ro.keep_domain_xml = true;
   reconcile::Result r = reconcile::run(std::move(want), sel, ro);
   for (const auto& d : r.diagnostics.items()) std::cerr << format_diagnostic(d) << "\n";

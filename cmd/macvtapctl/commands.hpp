@@ -22,6 +22,10 @@ struct GlobalOptions {
   // --parallel N: hosts observed at once, and guests' file sources read at once within a
   // host (observe/parallel_observe.hpp).
   int parallel = 8;
+  // --host-timeout SECONDS: a host whose connection and observation take longer is
+  // reported as not observed (its call is abandoned) and the others go on; 0: no limit.
+  // Apply bounds its connection opens by it too.
+  int host_timeout = 120;
 };
 
 // Each add_* registers a subcommand on app; when it runs it stores its exit code in *rc.

@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
                  "per host)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--host-timeout", g.host_timeout,
+                 "seconds a host may take to connect and be observed before it is reported "
+                 "as not observed and the others go on (0: no limit)")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
 
   int rc = 0;
   add_validate(app, g, &rc);

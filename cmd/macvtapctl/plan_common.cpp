@@ -70,6 +70,7 @@ PlanRun compute_plan(const std::vector<std::string>& paths, const GlobalOptions&
 
   reconcile::Options o;
   o.parallel = g.parallel;
+  o.host_timeout = std::chrono::seconds(g.host_timeout);
   o.spec_digest = spec.digest;
   // Per-host progress on a terminal, for a fleet.
   if (::isatty(2) == 1)

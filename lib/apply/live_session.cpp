@@ -7,6 +7,10 @@
 #include "observe/parallel_observe.hpp"
 #include "plan/planner.hpp"
 #include "util/errors.hpp"
+#include "util/thread_pool.hpp"
+
+#include <memory>
+#include <optional>
 
 namespace mvt::apply {
 namespace {
@@ -23,17 +27,54 @@ LiveSession::LiveSession(Topology topology, std::string spec_digest, LiveSession
       options_(std::move(options)) {
   HypervisorFactory hv = options_.hypervisor;
   if (!hv) hv = [](const std::string& uri) { return LibvirtHypervisor::connect(uri, false); };
-  // Host by host: one that cannot be opened is recorded, the others are opened all the same.
-  for (const auto& [name, src] : sources_of(topology_)) {
-    try {
-      OwnedBackends one = open_backends({{name, src}}, hv, options_.files);
-      for (auto& h : one.hypervisors) owned_.hypervisors.push_back(std::move(h));
-      for (auto& f : one.files) owned_.files.push_back(std::move(f));
-      owned_.view[name] = std::move(one.view.at(name));
-    } catch (const std::exception& e) {
-      unreachable_[name] = plan::HostStatus{false, src.uri, e.what()};
+  // Host by host, several at once: one that cannot be opened (or not in time) is recorded,
+  // the others are opened all the same. A task may be abandoned at the time limit, so it
+  // owns what it uses (`work`, shared with it) and leaves its result in its own slot.
+  struct Work {
+    std::vector<std::pair<std::string, HostSources>> hosts;
+    HypervisorFactory hv;
+    FileSourceFactory files;
+    std::vector<std::optional<OwnedBackends>> opened;
+    std::vector<std::string> error;
+  };
+  auto work = std::make_shared<Work>();
+  for (auto& [name, src] : sources_of(topology_)) work->hosts.emplace_back(name, std::move(src));
+  work->hv = std::move(hv);
+  work->files = options_.files;
+  work->opened.resize(work->hosts.size());
+  work->error.resize(work->hosts.size());
+  ThreadPool::EachOptions eo;
+  eo.parallel = options_.file_parallel;
+  eo.timeout = options_.open_timeout;
+  eo.on_end = [&](std::size_t k, const ThreadPool::Outcome& out) {
+    const auto& [name, src] = work->hosts[k];
+    if (out.state == ThreadPool::Outcome::State::TimedOut) {
+      unreachable_[name] = plan::HostStatus{false, src.uri, timeout_text(options_.open_timeout) +
+                                                                " connecting"};
+      return;
     }
-  }
+    if (!work->opened[k]) {
+      unreachable_[name] = plan::HostStatus{false, src.uri, work->error[k]};
+      return;
+    }
+    OwnedBackends& one = *work->opened[k];
+    for (auto& h : one.hypervisors) owned_.hypervisors.push_back(std::move(h));
+    for (auto& f : one.files) owned_.files.push_back(std::move(f));
+    owned_.view[name] = std::move(one.view.at(name));
+    work->opened[k].reset();
+  };
+  ThreadPool::shared().run_each(
+      work->hosts.size(),
+      [work](std::size_t k) {
+        try {
+          work->opened[k] = open_backends({work->hosts[k]}, work->hv, work->files);
+        } catch (const std::exception& e) {
+          work->error[k] = e.what();
+        } catch (...) {
+          work->error[k] = "unknown failure";
+        }
+      },
+      eo);
 }
 
 diff::ChangeSet LiveSession::changes() {

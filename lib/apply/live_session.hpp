@@ -35,6 +35,11 @@ struct LiveSessionOptions {
   // Hosts observed at once, and guests whose `dir:`/local files are read at once while the
   // domains are fetched (`--parallel`); other sources are read one guest after the other.
   int file_parallel = kDefaultParallel;
+  // The hosts' connections (and file sources) are opened at once, file_parallel at a time;
+  // a host whose opening takes longer than this is recorded as unreachable ("timed out
+  // after N s connecting") and its opening is abandoned (it ends or hangs on its own; what
+  // it opens late is closed, never used). 0: no limit.
+  std::chrono::milliseconds open_timeout{0};
 };
 
 class LiveSession {

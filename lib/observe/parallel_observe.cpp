@@ -77,13 +77,13 @@ HostObservation connect_and_observe(const Host& host, const ObserveOptions& opts
   return observe_host(host, *hv, opts);
 }
 
+}  // namespace
+
 std::string timeout_text(std::chrono::milliseconds t) {
   const auto ms = t.count();
   return "timed out after " +
          (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms");
 }
-
-}  // namespace
 
 Observation observe_parallel(const Topology& desired, const ObserveOptions& opts,
                              const ParallelOptions& popts) {

@@ -57,6 +57,9 @@ inline constexpr int kDefaultParallel = 8;
 Observation observe_parallel(const Topology& desired, const ObserveOptions& opts,
                              const ParallelOptions& popts = {});
 
+// "timed out after 30 s" (or "... 200 ms"): a host's error when its time limit passed.
+std::string timeout_text(std::chrono::milliseconds t);
+
 // Names of the hosts of `obs` that could not be observed, sorted.
 std::vector<std::string> failed_hosts(const Observation& obs);
 

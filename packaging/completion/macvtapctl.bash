@@ -21,7 +21,7 @@ _macvtapctl() {
     fi
 
     local commands="validate show plan drift apply confirm rollback"
-    local global_opts="--host --connect --state-dir --color -v --verbose --parallel
+    local global_opts="--host --connect --state-dir --color -v --verbose --parallel --host-timeout
         --allow-uri --allow-uri-param --allow-root --version -h --help"
 
     # The subcommand: the first word that is one (global options come before it).
@@ -66,7 +66,7 @@ _macvtapctl() {
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --progress)
             COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --host|--connect|--parallel|--allow-uri|--allow-uri-param|--batch|--max-bytes|--guest-files)
+        --host|--connect|--parallel|--host-timeout|--allow-uri|--allow-uri-param|--batch|--max-bytes|--guest-files)
             return ;;  # a value of the operator's: nothing sensible to offer
     esac
 

@@ -343,6 +343,31 @@ TEST_CASE("fleet cli: an unreachable host is named with URI and libvirt's messag
   CHECK(f.has_guest_file(2, "ifcfg-ens9"));
 }
 
+TEST_CASE("fleet cli: a hung host (connection opens, no reply) is cut at --host-timeout while "
+          "connecting, never touched, the others are applied, exit 1" *
+          doctest::test_suite("apply")) {
+  mvt::test::HungListener hung;
+  const std::string uri = "qemu+tcp://127.0.0.1:" + std::to_string(hung.port()) + "/system";
+  Fleet f;
+  f.add(1);
+  f.add(2);
+  f.add_unreachable(3, uri);
+  std::vector<std::string> a = f.args({"apply", "--yes"});
+  a.insert(a.begin(), {"--host-timeout", "1"});
+  const auto r = run_tool_env(a);
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("host kvm3 could not be observed; it is not applied:\n  uri:   " + uri +
+                   "\n  error: timed out after 1 s connecting\n") != std::string::npos);
+  CHECK(r.out.find("  kvm1: " + kApplied6 + "\n  kvm2: " + kApplied6 + "\n  kvm3: not applied: " +
+                   "not observed (" + uri + "): timed out after 1 s connecting\n") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(f.state / "kvm3.lock"));
+  CHECK_FALSE(fs::exists(f.state / "kvm3.journal"));
+  CHECK(apply::read_host_journal(f.state, "kvm1")->status == "applied");
+  CHECK(apply::read_host_journal(f.state, "kvm2")->status == "applied");
+}
+
 TEST_CASE("fleet: an unreachable host (a node file that does not exist) is recorded, not "
           "thrown, the others are planned and applied" * doctest::test_suite("apply")) {
   Fleet f;

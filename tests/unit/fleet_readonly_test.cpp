@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -166,6 +167,42 @@ TEST_CASE("fleet: plan names the unreachable host in text and plans the other tw
   const auto b = nlohmann::json::parse(two.out);
   CHECK(a["steps"] == b["steps"]);
   CHECK(a["steps"].size() >= 5);
+}
+
+TEST_CASE("fleet: a hung host (connection opens, no reply) is cut at --host-timeout, the "
+          "others are planned and drifted, the run ends" * doctest::test_suite("fleet")) {
+  // kvm3 listens but never answers: without a time limit libvirt's first call waits forever.
+  HungListener hung;
+  const std::string uri = "qemu+tcp://127.0.0.1:" + std::to_string(hung.port()) + "/system";
+  TempDir d;
+  write_fleet(d.path(), uri);
+  for (const std::string cmd : {"plan", "drift"}) {
+    INFO(cmd);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_tool(args(d.path(), {"--color", "never", "--host-timeout", "1", cmd}, {}));
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.rfind("host kvm3: NOT OBSERVED (" + uri + "): timed out after 1 s\n", 0) == 0);
+    CHECK(has(r.out, "1 host NOT OBSERVED: kvm3.\n"));
+    CHECK(has(r.out, "+ guest/web1/interface/ens9  (add to persistent config)"));
+    CHECK(has(r.out, "+ guest/web2/interface/ens10  (add to persistent config)"));
+    CHECK(has(r.err, "host kvm3: not observed (" + uri + "): timed out after 1 s"));
+    // A functional bound, not a speed figure: the hung call is abandoned, not waited for
+    // (run_tool gives up at 60 s).
+    CHECK(took < 30);
+  }
+  // JSON names the reason too; and `show -f` of the spec comments the host at the top.
+  const auto j = nlohmann::json::parse(
+      run_tool(args(d.path(), {"--host-timeout", "1", "plan"}, {"--format", "json"})).out);
+  CHECK(j["hosts"]["kvm3"]["error"] == "timed out after 1 s");
+  CHECK(j["hosts"]["kvm1"]["status"] == "observed");
+  const auto show = run_tool({"--host-timeout", "1", "show", "-f", (d.path() / "spec.yaml").string()});
+  CHECK(show.exit_code == 1);
+  CHECK(has(show.out, "# host kvm3: NOT OBSERVED (" + uri + "): timed out after 1 s"));
+  CHECK(has(show.out, "  kvm1:\n"));
+  // The option is checked: a negative or non-numeric limit is refused before any host.
+  CHECK(run_tool(args(d.path(), {"--host-timeout", "-1", "plan"}, {})).exit_code == 1);
+  CHECK(run_tool(args(d.path(), {"--host-timeout", "soon", "plan"}, {})).exit_code == 1);
 }
 
 TEST_CASE("fleet: plan JSON carries each host's status and validates" *

@@ -1,5 +1,10 @@
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -87,6 +92,26 @@ void write_file(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << bytes;
   if (!f) throw std::runtime_error("cannot write " + p.string());
+}
+
+HungListener::HungListener() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("HungListener: socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;  // any free port
+  socklen_t len = sizeof a;
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("HungListener: cannot listen on 127.0.0.1");
+  }
+  port_ = ntohs(a.sin_port);
+}
+
+HungListener::~HungListener() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace mvt::test

@@ -45,6 +45,22 @@ RunResult run_tool(const std::vector<std::string>& args, const std::string& inpu
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& bytes);
 
+// A TCP endpoint on 127.0.0.1 that never answers: it listens (so the kernel completes the
+// handshake) but never accepts nor reads, as a libvirtd that hung. A client's connection
+// opens, its first call waits for a reply forever. No packet leaves the machine.
+class HungListener {
+ public:
+  HungListener();  // throws std::runtime_error when it cannot listen
+  ~HungListener();
+  HungListener(const HungListener&) = delete;
+  HungListener& operator=(const HungListener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 // Whether `needle` occurs in `hay`.
 inline bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
