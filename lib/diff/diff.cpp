@@ -409,6 +409,8 @@ class Differ {
       if (fmt.name() != netconf::default_format().name())
         cs_.guests.back().config_format = std::string(fmt.name());
       netconf::GuestWant gw{h, g.name, w.name, r.mac, pin_mac(w), &w.ip};
+      for (const auto& fd : all)
+        if (fd.format == &fmt) gw.known = &fd.devices;
       for (const auto& n : fmt.watched(gw, c.have, files))
         cs_.fingerprint[fp + n] = fact_digest(find_file(files, n));
       for (auto& e : fmt.guest_edits(gw, c.have, files, who, cs_.diagnostics)) {

@@ -222,9 +222,11 @@ void LibvirtHypervisor::visit_all_domains(const DomainVisitor& v) {
   // Several calls in flight on the one connection: each call is a round trip to the daemon
   // (over ssh for a remote host), and libvirtd answers concurrent calls of one client on
   // several workers (up to its max_client_requests, 5 by default; more simply queue there).
-  // A small host stays on this thread.
-  constexpr std::size_t kInFlight = 6, kPerThread = 32;
-  const std::size_t threads = std::min(kInFlight, owned.size() / kPerThread);
+  // Small hosts too: over a remote link each call costs a round trip (at 10 ms RTT, 50
+  // running domains one call at a time took 1.9 s, six at a time 0.4 s), and a thread costs
+  // microseconds.
+  constexpr std::size_t kInFlight = 6;
+  const std::size_t threads = std::min(kInFlight, owned.size());
   if (threads <= 1) {
     for (std::size_t k = 0; k < owned.size(); ++k) one(k);
     return;

@@ -88,6 +88,10 @@ struct GuestWant {
   MacAddress mac;
   bool pin_mac = false;  // write the MAC pin even into an existing file that has none
   const InterfaceConfig* config = nullptr;
+  // What read() of this format found in the same `files`, when the caller has it (read_all):
+  // a format that matches the device among all of them uses it rather than parse every file
+  // again for each device (nullptr: it reads them itself).
+  const std::vector<DeviceConfig>* known = nullptr;
 };
 
 // The desired state of one `config: unconfigured` host NIC.

@@ -28,12 +28,16 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
+#include <tuple>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "netconf/ifcfg/ifcfg_format.hpp"
+#include "bench_fleet.hpp"
 #include "bench_libvirt.hpp"
 #include "bench_measure.hpp"
 #include "bench_topology.hpp"
@@ -62,6 +66,16 @@ struct Options {
   // Which generated shapes (bench_topology.hpp): the clean one (no warning, no change) and
   // the realistic one (issue 17 point 1); both by default, clean first.
   std::vector<bool> realistic{false, true};
+  // (f) the fleet over real links (issue 17 point 3): H hosts x G guests, each host its own
+  // libvirtd in a network namespace behind a 10 ms RTT link (bench_fleet.hpp).
+  int fleet_hosts = 0;  // 0: no fleet figures
+  int fleet_guests = 0;  // per host
+  int fleet_unreachable = 1;
+  int fleet_timeout = 5;   // --host-timeout of the runs with an unreachable host
+  int fleet_parallel = 0;  // --parallel of the fleet runs; 0: one per host
+  double fleet_rtt_ms = 10;
+  bool fleet_only = false;
+  bool fleet_hold = false;  // bring the fleet up, write its specs, wait for SIGINT (profiling)
 };
 
 void usage() {
@@ -86,6 +100,17 @@ void usage() {
       "  --inputs-only         only (e): validate a 1 MB spec of 100,000 unknown keys, plan a\n"
       "                        guest whose ifcfg has 200,000 lines (no libvirtd needed)\n"
       "  --no-inputs           skip (e)\n"
+      "  --fleet HxG           (f): H hosts of G guests each, every host its own libvirtd in a\n"
+      "                        network namespace reached over TCP across a link with injected\n"
+      "                        latency (root; e.g. 20x200)\n"
+      "  --fleet-only          only (f)\n"
+      "  --fleet-hold          bring the fleet up, write its specs, print their paths and wait\n"
+      "                        for Ctrl-C (to profile the tool by hand)\n"
+      "  --fleet-unreachable U hosts whose link drops every packet, added for the unreachable\n"
+      "                        runs (default 1)\n"
+      "  --fleet-timeout S     --host-timeout of those runs (default 5)\n"
+      "  --fleet-parallel P    --parallel of the fleet runs (default: every host at once)\n"
+      "  --fleet-rtt MS        the links' round-trip time (default 10)\n"
       "  --mode clean|realistic|both\n"
       "                        the generated topology (default both): clean matches the live\n"
       "                        state exactly; realistic spreads guests over a `config: host`\n"
@@ -123,6 +148,20 @@ Options parse(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--inputs-only") o.inputs_only = true;
     else if (a == "--no-inputs") o.inputs = false;
+    else if (a == "--fleet") {
+      const std::string v = value();
+      const auto x = v.find('x');
+      if (x == std::string::npos) throw std::runtime_error("--fleet wants HxG, e.g. 20x200");
+      o.fleet_hosts = std::stoi(v.substr(0, x));
+      o.fleet_guests = std::stoi(v.substr(x + 1));
+      if (o.fleet_hosts < 1 || o.fleet_guests < 1) throw std::runtime_error("--fleet wants HxG >= 1x1");
+    }
+    else if (a == "--fleet-only") o.fleet_only = true;
+    else if (a == "--fleet-hold") o.fleet_only = o.fleet_hold = true;
+    else if (a == "--fleet-unreachable") o.fleet_unreachable = std::stoi(value());
+    else if (a == "--fleet-timeout") o.fleet_timeout = std::stoi(value());
+    else if (a == "--fleet-parallel") o.fleet_parallel = std::stoi(value());
+    else if (a == "--fleet-rtt") o.fleet_rtt_ms = std::stod(value());
     else if (a == "--mode") {
       const std::string m = value();
       if (m == "clean") o.realistic = {false};
@@ -133,6 +172,7 @@ Options parse(int argc, char** argv) {
     else if (a == "-h" || a == "--help") { usage(); std::exit(0); }
     else throw std::runtime_error("unknown option " + a + " (see --help)");
   }
+  if (o.fleet_only && o.fleet_hosts == 0) throw std::runtime_error("--fleet-only needs --fleet HxG");
   if (o.uri != "test" && o.hosts != 1 && !o.inputs_only)
     throw std::runtime_error("--hosts > 1 needs --uri test (one libvirtd is one host)");
   std::sort(o.guests.begin(), o.guests.end());
@@ -344,6 +384,222 @@ SizeResult measure_size(const Options& o, int guests, bool realistic,
   return res;
 }
 
+// (f) the fleet over real links (issue 17 point 3). Each host is its own libvirtd behind a
+// link with the given RTT (bench_fleet.hpp); plan and drift run over the realistic shape,
+// apply over the clean one (one interface added on one guest of each host).
+struct FleetRun {
+  double wall_s = 0;
+  int exit_code = 0;
+  long rss_kb = 0;
+  std::string said;  // last line of stdout
+  // CPU seconds during the run: the tool's, the daemons' and the links' (they all share
+  // this machine's cores; real hosts would not).
+  double cpu_tool = 0, cpu_daemons = 0, cpu_links = 0;
+};
+struct FleetResult {
+  int hosts = 0, guests = 0, unreachable = 0, parallel = 0, timeout_s = 0;
+  double rtt_ms = 0;        // measured: one TCP handshake to host 0
+  double setup_s = 0;       // namespaces, links and daemons
+  double floor_one_s = 0;   // the C API, one call at a time, host 0
+  double single_slowest_s = 0, single_median_s = 0;  // `plan` of one host alone
+  FleetRun single_slowest;  // the slowest one's run (its CPU figures)
+  std::string single_slowest_host;
+  FleetRun plan, drift, plan_unreachable, drift_unreachable, apply;
+  double apply_single_s = 0;  // apply of host 0's one change alone
+};
+
+FleetRun median_run(std::vector<FleetRun> v) {
+  std::sort(v.begin(), v.end(), [](const FleetRun& a, const FleetRun& b) { return a.wall_s < b.wall_s; });
+  return v[v.size() / 2];
+}
+
+FleetResult measure_fleet(const Options& o) {
+  FleetResult res;
+  res.hosts = o.fleet_hosts;
+  res.guests = o.fleet_guests;
+  res.unreachable = o.fleet_unreachable;
+  res.parallel = o.fleet_parallel > 0 ? o.fleet_parallel : o.fleet_hosts + o.fleet_unreachable;
+  res.timeout_s = o.fleet_timeout;
+  const fs::path base = fs::absolute(fs::path(o.workdir) / "fleet");
+  fs::create_directories(base);
+  fs::permissions(o.workdir, fs::perms(0755));  // the daemons (uid 65534) read node files
+  FleetOptions fo;
+  fo.hosts = o.fleet_hosts;
+  fo.unreachable = o.fleet_unreachable;
+  fo.one_way_delay = std::chrono::microseconds(static_cast<long>(o.fleet_rtt_ms * 500.0));
+  fo.workdir = base;
+  std::unique_ptr<Fleet> fleet;
+  res.setup_s = seconds_of([&] { fleet = std::make_unique<Fleet>(fo); });
+  res.rtt_ms = static_cast<double>(fleet->measured_rtt(0).count()) / 1000.0;
+  log("(f) fleet up: " + std::to_string(fleet->total()) + " libvirtd (" +
+      std::to_string(o.fleet_unreachable) + " unreachable), " + fmt_s(res.setup_s) +
+      " s; RTT to host 0: " + fmt_x(res.rtt_ms) + " ms");
+
+  // The fixtures: realistic (plan, drift) and clean (apply), node files readable by the
+  // daemons.
+  auto fixture = [&](bool realistic, int add) {
+    Shape s{o.fleet_hosts, o.fleet_hosts * o.fleet_guests, o.interfaces, realistic};
+    const fs::path dir = base / (std::to_string(s.hosts) + "x" + std::to_string(o.fleet_guests) +
+                                 "-" + mode_name(s));
+    fs::create_directories(dir);
+    std::vector<std::string> uris;
+    for (int h = 0; h < s.hosts; ++h) {
+      const fs::path node = dir / ("node-" + host_name(h) + ".xml");
+      std::ofstream(node, std::ios::trunc) << test_node_xml(h, s);
+      fs::permissions(node, fs::perms(0644));
+      uris.push_back(fleet->uri(h, node));
+    }
+    const GeneratedFiles files = write_fixture(dir, s, uris, add);
+    return std::make_tuple(s, dir, uris, files);
+  };
+  const auto [rs, rdir, ruris, rfiles] = fixture(true, 0);
+  const auto [cs, cdir, curis, cfiles] = fixture(false, o.fleet_hosts);  // one guest per host
+  std::vector<fs::path> single;
+  for (int h = 0; h < rs.hosts; ++h) single.push_back(write_host_spec(rdir, rs, ruris, h));
+  // spec.yaml and, after it, the unreachable hosts (a guest each), whose links drop packets.
+  const fs::path spec_unreachable = rdir / "spec-unreachable.yaml";
+  {
+    std::ifstream in(rfiles.spec);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (int u = 0; u < o.fleet_unreachable; ++u) {
+      const int h = o.fleet_hosts + u;
+      text += "  " + host_name(h) + ":\n    uri: \"" + fleet->uri(h, rdir / ("node-" + host_name(0) + ".xml")) +
+              "\"\n    nics:\n      em2: {config: unconfigured}\n    guests:\n      mvtbench-lost" +
+              std::to_string(u) + ":\n        interfaces:\n          - name: ens3\n"
+              "            direct: {dev: em2, mode: private}\n";
+    }
+    std::ofstream(spec_unreachable, std::ios::trunc) << text;
+  }
+  if (o.fleet_hold) {
+    std::cout << "fleet up: " << rfiles.spec.string() << " (every host), "
+              << spec_unreachable.string() << " (and the unreachable ones), " << single.front().string()
+              << " (one host), " << cfiles.spec_add.string() << " (apply); Ctrl-C ends it" << std::endl;
+    for (;;) {
+      check_interrupted();
+      ::usleep(200000);
+    }
+  }
+  const std::string par = std::to_string(res.parallel);
+  const std::string out = (rdir / "tool.out").string(), err = (rdir / "tool.err").string();
+  auto tool = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv{o.macvtapctl, "--parallel", par, "--host-timeout",
+                                  std::to_string(o.fleet_timeout)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const Fleet::Cpu before = fleet->cpu();
+    const auto c = run_child(argv, out, err);
+    const Fleet::Cpu after = fleet->cpu();
+    return FleetRun{c.wall_s, c.exit_code, c.max_rss_kb, last_line(out), c.cpu_s,
+                    after.daemons - before.daemons, after.links - before.links};
+  };
+  ::sync();
+  tool({"plan", "-f", rfiles.spec.string()});  // settle
+  std::vector<FleetRun> plan, drift, plan_u, drift_u;
+  std::vector<double> floor_t, single_max, single_med;
+  for (int r = 0; r < o.runs; ++r) {
+    check_interrupted();
+    floor_t.push_back(seconds_of([&] { floor_list_xml({ruris.front()}); }));
+    std::vector<double> one;
+    double worst = 0;
+    for (int h = 0; h < rs.hosts; ++h) {
+      check_interrupted();
+      const auto c = tool({"plan", "-f", single[static_cast<std::size_t>(h)].string()});
+      one.push_back(c.wall_s);
+      if (c.wall_s > worst) {
+        worst = c.wall_s;
+        res.single_slowest_host = host_name(h);
+        res.single_slowest = c;
+      }
+    }
+    single_max.push_back(worst);
+    single_med.push_back(median(one));
+    plan.push_back(tool({"plan", "-f", rfiles.spec.string()}));
+    drift.push_back(tool({"drift", "-f", rfiles.spec.string()}));
+    plan_u.push_back(tool({"plan", "-f", spec_unreachable.string()}));
+    drift_u.push_back(tool({"drift", "-f", spec_unreachable.string()}));
+    log("(f) run " + std::to_string(r + 1) + ": slowest single host " + fmt_s(worst) +
+        " s; plan " + fmt_s(plan.back().wall_s) + " s, drift " + fmt_s(drift.back().wall_s) +
+        " s; with " + std::to_string(o.fleet_unreachable) + " unreachable: plan " +
+        fmt_s(plan_u.back().wall_s) + " s (exit " + std::to_string(plan_u.back().exit_code) +
+        "), drift " + fmt_s(drift_u.back().wall_s) + " s");
+  }
+  res.floor_one_s = median(floor_t);
+  res.single_slowest_s = median(single_max);
+  res.single_median_s = median(single_med);
+  res.plan = median_run(plan);
+  res.drift = median_run(drift);
+  res.plan_unreachable = median_run(plan_u);
+  res.drift_unreachable = median_run(drift_u);
+
+  // apply: one interface added to one guest of each host (the test driver keeps a define
+  // for the connection's life: apply's own verification sees it, the next run starts over).
+  std::vector<FleetRun> ap;
+  std::vector<double> ap1;
+  for (int r = 0; r < o.runs; ++r) {
+    check_interrupted();
+    auto clean_up = [&] {
+      for (int i = 0; i < o.fleet_hosts; ++i)
+        fs::remove(cdir / "guests" / guest_name(i) / mvt::ifcfg::kDir /
+                   ("ifcfg-ens" + std::to_string(3 + o.interfaces)));
+    };
+    const fs::path state = cdir / "state";
+    fs::remove_all(state);
+    ap.push_back(tool({"--state-dir", state.string(), "apply", "-f", cfiles.spec_add.string(), "--yes"}));
+    clean_up();
+    fs::remove_all(state);
+    ap1.push_back(tool({"--state-dir", state.string(), "--host", host_name(0), "apply", "-f",
+                        cfiles.spec_add.string(), "--yes"}).wall_s);
+    clean_up();
+    log("(f) apply run " + std::to_string(r + 1) + ": " + std::to_string(o.fleet_hosts) +
+        " hosts " + fmt_s(ap.back().wall_s) + " s (exit " + std::to_string(ap.back().exit_code) +
+        "), host 0 alone " + fmt_s(ap1.back()) + " s");
+  }
+  res.apply = median_run(ap);
+  res.apply_single_s = median(ap1);
+  return res;
+}
+
+void report_fleet(const FleetResult& f) {
+  const int total_guests = f.hosts * f.guests;
+  std::cout << "\n(f) fleet over real links (issue 17 point 3): " << f.hosts << " hosts x "
+            << f.guests << " guests (" << total_guests << "), realistic shape; each host its own "
+            << "libvirtd in a network namespace, test+tcp:// over a link of " << fmt_x(f.rtt_ms)
+            << " ms RTT (measured); --parallel " << f.parallel << "; medians; setup "
+            << fmt_s(f.setup_s) << " s\n";
+  std::cout << "  one host alone (plan of its own spec): slowest " << fmt_s(f.single_slowest_s)
+            << " s (" << f.single_slowest_host << " in the last run), median "
+            << fmt_s(f.single_median_s) << " s; libvirt C API, one call at a time (list, "
+            << "then each inactive XML), host 0: " << fmt_s(f.floor_one_s) << " s\n";
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto cpu = [&](const FleetRun& r) {
+    const double all = r.cpu_tool + r.cpu_daemons + r.cpu_links;
+    return "CPU: tool " + fmt_s(r.cpu_tool) + " s, daemons " + fmt_s(r.cpu_daemons) +
+           " s, links " + fmt_s(r.cpu_links) + " s; / " + std::to_string(cores) + " cores = " +
+           fmt_s(all / cores) + " s";
+  };
+  std::cout << "  (the slowest single host's " << cpu(f.single_slowest) << ")\n";
+  auto line = [&](const char* what, const FleetRun& r) {
+    std::cout << "  " << what << ": " << fmt_s(r.wall_s) << " s (exit " << r.exit_code << ", "
+              << r.rss_kb / 1024 << " MB; " << cpu(r) << ")";
+    if (!r.said.empty()) std::cout << "\n      said: " << r.said;
+    std::cout << "\n";
+  };
+  line("plan, every host", f.plan);
+  line("drift, every host", f.drift);
+  std::cout << "  with " << f.unreachable << " more host" << (f.unreachable == 1 ? "" : "s")
+            << " unreachable (its link drops every packet; --host-timeout " << f.timeout_s << "):\n";
+  line("  plan", f.plan_unreachable);
+  line("  drift", f.drift_unreachable);
+  line("apply, one interface added on one guest of each host", f.apply);
+  std::cout << "  apply of host 0's change alone: " << fmt_s(f.apply_single_s) << " s\n";
+  std::cout << "  ratios (target <= 1.3): plan/slowest single host = "
+            << fmt_x(f.plan.wall_s / f.single_slowest_s) << ", drift/slowest single host = "
+            << fmt_x(f.drift.wall_s / f.single_slowest_s) << "; with the unreachable host: "
+            << "plan - timeout = " << fmt_s(f.plan_unreachable.wall_s - f.timeout_s)
+            << " s, drift - timeout = " << fmt_s(f.drift_unreachable.wall_s - f.timeout_s)
+            << " s; apply/(hosts x one host alone) = "
+            << fmt_x(f.apply.wall_s / (f.hosts * f.apply_single_s)) << "\n";
+}
+
 // (e) bounded inputs (issue 12): linear parsing of hostile sizes, target < 1 s each.
 struct InputsResult {
   std::size_t spec_bytes = 0;
@@ -501,7 +757,7 @@ int main(int argc, char** argv) {
   std::vector<SizeResult> results;
   std::optional<ApplyResult> apply;
   try {
-    if (!o.inputs_only) {
+    if (!o.inputs_only && !o.fleet_only) {
       // The apply figure (config-only additions) on the first size of the first shape.
       for (std::size_t m = 0; m < o.realistic.size(); ++m)
         for (std::size_t k = 0; k < o.guests.size(); ++k) {
@@ -511,9 +767,12 @@ int main(int argc, char** argv) {
         }
     }
     std::optional<InputsResult> inputs;
-    if (o.inputs || o.inputs_only) inputs = measure_inputs(o);
-    if (!o.inputs_only) report(o, results, apply);
+    if ((o.inputs || o.inputs_only) && !o.fleet_only) inputs = measure_inputs(o);
+    std::optional<FleetResult> fleet;
+    if (o.fleet_hosts > 0 && !o.inputs_only) fleet = measure_fleet(o);
+    if (!o.inputs_only && !o.fleet_only) report(o, results, apply);
     if (inputs) report_inputs(*inputs);
+    if (fleet) report_fleet(*fleet);
   } catch (const Interrupted&) {
     std::cerr << "macvtapctl_bench: interrupted\n";
     rc = 130;
@@ -521,7 +780,7 @@ int main(int argc, char** argv) {
     std::cerr << "macvtapctl_bench: " << e.what() << "\n";
     rc = 1;
   }
-  if (o.uri != "test" && !o.inputs_only && (!o.keep || rc != 0)) {
+  if (o.uri != "test" && !o.inputs_only && !o.fleet_only && (!o.keep || rc != 0)) {
     std::string err;
     const int n = remove_all_bench_domains(o.uri, &err);
     log("undefined " + std::to_string(n) + " mvtbench-* domains" + (err.empty() ? "" : ": " + err));

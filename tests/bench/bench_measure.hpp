@@ -13,6 +13,7 @@ struct ChildResult {
   double wall_s = 0;
   long max_rss_kb = 0;  // rusage.ru_maxrss of the child
   int exit_code = -1;   // 128 + signal when killed
+  double cpu_s = 0;     // user + system time of the child (its threads included)
 };
 // Spawns argv (argv[0] searched in PATH when it has no '/'), stdin from /dev/null, stdout and
 // stderr to the given files ("" = /dev/null). Throws std::runtime_error when it cannot spawn.

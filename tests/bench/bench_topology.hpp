@@ -87,4 +87,9 @@ struct GeneratedFiles {
 GeneratedFiles write_fixture(const std::filesystem::path& dir, const Shape& s,
                              const std::vector<std::string>& uri_of_host, int add_guests);
 
+// Writes dir/spec-<host>.yaml: host h alone, as in spec.yaml (same URIs, same files under
+// dir, written by write_fixture first): the single-host baseline of a fleet.
+std::filesystem::path write_host_spec(const std::filesystem::path& dir, const Shape& s,
+                                      const std::vector<std::string>& uri_of_host, int h);
+
 }  // namespace mvt::bench

@@ -1,6 +1,8 @@
 #include "netconf/ifcfg/ifcfg_file.hpp"
 
+
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,6 +43,19 @@ File File::parse(std::string_view text) {
   File f;
   f.text_ = std::string(text);
   f.reparse();
+  return f;
+}
+
+std::shared_ptr<const File> File::parse_shared(std::string_view text) {
+  // A small ring per thread: a guest's files are read and then edited on one thread.
+  constexpr std::size_t kKept = 8;
+  thread_local std::array<std::shared_ptr<const File>, kKept> kept;
+  thread_local std::size_t next = 0;
+  for (const auto& f : kept)
+    if (f && f->text_ == text) return f;
+  auto f = std::make_shared<const File>(parse(text));
+  kept[next] = f;
+  next = (next + 1) % kKept;
   return f;
 }
 

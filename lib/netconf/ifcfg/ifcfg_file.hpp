@@ -22,6 +22,7 @@
 //    statements.
 //  - edits (set/unset) splice only the affected bytes; new keys are appended; new values
 //    are quoted so that `bash -c '. FILE'` yields exactly the value (quote()).
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ struct Problem {
 class File {
  public:
   static File parse(std::string_view text);
+  // parse() shared: the last few texts parsed so on this thread are kept (whole text
+  // compared), so that the readers of one device in a plan (read, the sourcing check, the
+  // edit, its warnings) parse its file once rather than four times.
+  static std::shared_ptr<const File> parse_shared(std::string_view text);
   std::string write() const;
 
   // Decoded value of the last assignment of key; nullopt when absent or unsafe.

@@ -220,7 +220,8 @@ bool says_unconfigured(const File& f, NicKind kind) {
 DeviceConfig read_device(const std::string& suffix, const FileState& st, const NetworkScripts& files,
                          const std::string& who, Diagnostics& diags) {
   DeviceConfig d;
-  const File f = File::parse(*st.bytes);
+  const auto shared = File::parse_shared(*st.bytes);
+  const File& f = *shared;
   report_unsafe(f, st, who, diags);
   auto line = [&](const char* k) { return at(st.origin, f.line_of(k)); };
   auto dev = f.get("DEVICE");
@@ -473,7 +474,8 @@ class IfcfgFormat final : public netconf::Format {
     const bool route_only = !cfg.manages_settings();
     if (!route_only || moved) {
       if (!sourced_check(who + ": " + name, base, false, diags)) return out;
-      auto e = settings_edit(want, base, own ? name : "ifcfg-" + want.device, moved != nullptr && !own);
+      auto e = settings_edit(want, base, own ? name : "ifcfg-" + want.device, moved != nullptr && !own,
+                             have);
       command_warnings(who + ": " + name, base, e ? &e->after : nullptr, false, diags);
       if (e) out.push_back(std::move(*e));
     }
@@ -598,17 +600,25 @@ class IfcfgFormat final : public netconf::Format {
  private:
   // The device's ifcfg: a new file with everything the spec declares, or an existing one
   // (`base`, possibly the file of the old name when `renamed`) with only what differs.
+  // `have`: the device as read() found it; used as the file's current config when it is
+  // this very file of this device (else the file is read here).
   static std::optional<FileEdit> settings_edit(const netconf::GuestWant& want, const FileState* base,
-                                               const std::string& name, bool renamed) {
+                                               const std::string& name, bool renamed,
+                                               const DeviceConfig* have) {
     const InterfaceConfig& cfg = *want.config;
     const auto before_text = bytes_of(base);
-    const File before = File::parse(before_text.value_or(""));
+    const auto before_shared = File::parse_shared(before_text.value_or(""));
+    const File& before = *before_shared;
     std::string after;
     File f = before;
     if (before_text) {
       Diagnostics scratch;
       const FileState& st = *base;
-      const DeviceConfig cur = read_device(want.device, st, {}, "", scratch);
+      const bool known = have && !renamed && have->device == want.device &&
+                         !have->files.empty() && have->files.front() == name;
+      const DeviceConfig read_here =
+          known ? DeviceConfig{} : read_device(want.device, st, {}, "", scratch);
+      const DeviceConfig& cur = known ? *have : read_here;
       InterfaceFacts facts = differing_facts(cfg, cur.config);
       facts.device = want.device;
       // HWADDR pins the name to the device (the eth0/eth1 instability): kept right in a file

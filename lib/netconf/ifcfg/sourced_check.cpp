@@ -46,7 +46,8 @@ bool sourced_check(const std::string& who, const FileState* have, bool route, Di
   if (!have || !have->bytes) return true;
   const std::string& text = *have->bytes;
   if (route && !route_file_is_sourced(text)) return true;
-  const File before = File::parse(text);
+  const auto shared = File::parse_shared(text);
+  const File& before = *shared;
   const LineTable lines(text);
   int refused = 0;
   for (const auto& p : before.problems()) {
@@ -71,7 +72,8 @@ void command_warnings(const std::string& who, const FileState* have, const std::
   if (!have || !have->bytes) return;
   const std::string& text = *have->bytes;
   if (route && !route_file_is_sourced(text)) return;
-  const File before = File::parse(text);
+  const auto shared = File::parse_shared(text);
+  const File& before = *shared;
   // Command substitutions the new content keeps (keys the spec does not manage).
   std::set<std::string> kept;
   {

@@ -94,11 +94,22 @@ class KeyfileFormat final : public netconf::Format {
     return out;
   }
 
+  // The profiles of `files` as read() finds them: the caller's (want.known), else read into
+  // `own`.
+  const std::vector<DeviceConfig>& devices_of(const netconf::GuestWant& want,
+                                              const NetworkScripts& files,
+                                              std::vector<DeviceConfig>& own) const {
+    if (want.known) return *want.known;
+    Diagnostics scratch;
+    own = read(files, "", scratch);
+    return own;
+  }
+
   std::vector<FileEdit> guest_edits(const netconf::GuestWant& want, const DeviceConfig* have,
                                     const NetworkScripts& files, const std::string& who,
                                     Diagnostics& diags) const override {
-    Diagnostics scratch;
-    const auto devs = read(files, "", scratch);
+    std::vector<DeviceConfig> own;
+    const auto& devs = devices_of(want, files, own);
     const auto cands = candidates(devs, want);
     const std::string pre = who.empty() ? "" : who + ": ";
     if (cands.size() > 1) {
@@ -138,8 +149,8 @@ class KeyfileFormat final : public netconf::Format {
 
   std::vector<std::string> watched(const netconf::GuestWant& want, const DeviceConfig*,
                                    const NetworkScripts& files) const override {
-    Diagnostics scratch;
-    const auto devs = read(files, "", scratch);
+    std::vector<DeviceConfig> own;
+    const auto& devs = devices_of(want, files, own);
     std::vector<std::string> out;
     for (const auto* d : candidates(devs, want)) out.push_back(d->files.front());
     if (out.empty()) out.push_back(new_name(want.device, files));
