@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,18 @@
 
 namespace mvt {
 namespace {
+
+// A directory path opened in one call with no symbolic link in any component
+// (RESOLVE_NO_SYMLINKS) and, relative to a root, never above it (RESOLVE_BENEATH): what the
+// component-by-component walks below check, in one system call instead of one per component
+// (at 1,000 guests, 8,000 fewer calls per plan). -1 with errno on failure: the caller then
+// walks, which says exactly why (a symlink, not a directory, ...).
+int open_dir_resolved(int dirfd, const std::string& path, bool beneath) {
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0);
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+}
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -96,6 +110,7 @@ UniqueFd DirSource::open_root_no_follow() const {
     return AccessError(name_ + ": cannot open root directory " + root + ": " + why);
   };
   if (root.empty()) throw fail("empty path");
+  if (const int fd = open_dir_resolved(AT_FDCWD, root, false); fd >= 0) return UniqueFd(fd);
   UniqueFd cur(::open(root.front() == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cur) throw fail(errno_text(errno));
   std::string shown = root.front() == '/' ? "/" : "";
@@ -140,6 +155,13 @@ void DirSource::refuse_link(int dirfd, const std::string& name, const std::strin
 std::optional<UniqueFd> DirSource::open_dirs(const std::string& rel,
                                              const std::vector<std::string>& parts,
                                              std::size_t count) {
+  if (count > 0) {
+    std::string path = parts[0];
+    for (std::size_t i = 1; i < count; ++i) path += "/" + parts[i];
+    const int fd = open_dir_resolved(root_fd(), path, true);
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno == ENOENT) return std::nullopt;  // a missing component (a symlink gives ELOOP)
+  }
   UniqueFd cur(::fcntl(root_fd(), F_DUPFD_CLOEXEC, 0));
   if (!cur) throw SystemError("dup: " + errno_text(errno), errno);
   std::string shown;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "util/errors.hpp"
@@ -86,6 +87,24 @@ std::vector<DomainPtr> list_all(virConnectPtr conn, const std::string& uri) {
 struct LibvirtHypervisor::Impl {
   ConnectPtr conn;
   bool test_driver = false;
+  // The handles of the last listing (visit_all_domains), by name: a step that reads a
+  // domain observed moments before skips its lookup, one round trip of two (issue 17). A
+  // handle names the domain by UUID too, so one undefined and defined again meanwhile is
+  // not found through it and is looked up by name (domain_xml).
+  std::mutex handles_mutex;
+  std::unordered_map<std::string, DomainPtr> handles;
+
+  // A new reference to the listed handle of `name`, else null.
+  DomainPtr listed(const std::string& name) {
+    std::lock_guard<std::mutex> lock(handles_mutex);
+    auto it = handles.find(name);
+    if (it == handles.end() || virDomainRef(it->second.get()) != 0) return nullptr;
+    return DomainPtr(it->second.get());
+  }
+  void forget(const std::string& name) {
+    std::lock_guard<std::mutex> lock(handles_mutex);
+    handles.erase(name);
+  }
 
   // The domain, or null when it does not exist (other failures throw).
   DomainPtr lookup(const std::string& name) {
@@ -166,10 +185,18 @@ std::vector<DomainSummary> LibvirtHypervisor::list_domains() {
 }
 
 std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name, bool inactive) {
+  const unsigned flags = inactive ? VIR_DOMAIN_XML_INACTIVE : 0;
+  if (DomainPtr d = impl_->listed(name)) {
+    virResetLastError();
+    CharPtr xml(virDomainGetXMLDesc(d.get(), flags));
+    if (xml) return std::string(xml.get());
+    if (last_code() != VIR_ERR_NO_DOMAIN) throw last_error("cannot read the XML of domain " + name);
+    impl_->forget(name);  // gone, or defined again under another UUID: look it up
+  }
   DomainPtr d = impl_->lookup(name);
   if (!d) return std::nullopt;
   virResetLastError();
-  CharPtr xml(virDomainGetXMLDesc(d.get(), inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
+  CharPtr xml(virDomainGetXMLDesc(d.get(), flags));
   if (!xml) {
     if (last_code() == VIR_ERR_NO_DOMAIN) return std::nullopt;
     throw last_error("cannot read the XML of domain " + name);
@@ -180,6 +207,16 @@ std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name
 void LibvirtHypervisor::visit_all_domains(const DomainVisitor& v) {
   const std::vector<DomainPtr> owned = list_all(impl_->conn.get(), uri_);
   v.listed(owned.size());
+  {
+    std::unordered_map<std::string, DomainPtr> handles;
+    handles.reserve(owned.size());
+    for (const auto& d : owned) {
+      const char* name = virDomainGetName(d.get());
+      if (name && virDomainRef(d.get()) == 0) handles.emplace(name, DomainPtr(d.get()));
+    }
+    std::lock_guard<std::mutex> lock(impl_->handles_mutex);
+    impl_->handles = std::move(handles);
+  }
 
   // Per domain: name, UUID and ID come with the listing (no round trip); a shut-off domain
   // (ID -1) costs one call (its inactive XML), a running one three (state, both XMLs).

@@ -307,3 +307,24 @@ TEST_CASE("ifcfg edits: appending after an unterminated quote is refused" *
   CHECK(f.write() == "A=2\nB=fixed\n");
   CHECK(f.problems().empty());
 }
+
+TEST_CASE("ifcfg: parse_shared gives one parse per text on a thread, equal to parse" *
+          doctest::test_suite("ifcfg")) {
+  const std::string a = "DEVICE=ens3\nIPADDR=192.0.2.5\n";
+  const std::string b = "DEVICE=ens4\nIPADDR=192.0.2.6\n";
+  const auto pa = File::parse_shared(a);
+  const auto pb = File::parse_shared(b);
+  CHECK(pa.get() == File::parse_shared(std::string(a)).get());  // same text, other buffer
+  CHECK(pa.get() != pb.get());
+  CHECK(pa->write() == File::parse(a).write());
+  CHECK(pa->get("IPADDR") == std::optional<std::string>("192.0.2.5"));
+  CHECK(pb->get("DEVICE") == std::optional<std::string>("ens4"));
+  // Texts that differ in one byte are two files.
+  std::string c = a;
+  c.back() = ' ';
+  CHECK(File::parse_shared(c).get() != pa.get());
+  // Many other texts later, the first is parsed again (a bounded ring), still equal.
+  for (int k = 0; k < 20; ++k) File::parse_shared("K" + std::to_string(k) + "=1\n");
+  const auto again = File::parse_shared(a);
+  CHECK(again->write() == a);
+}

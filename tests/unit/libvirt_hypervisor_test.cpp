@@ -173,3 +173,41 @@ TEST_CASE("libvirt: the one-pass read of a large host keeps several calls in fli
   }
   CHECK(names.size() == 200);
 }
+
+TEST_CASE("libvirt: after a listing, a domain is read through its listed handle, fresh; one "
+          "defined after the listing is looked up by name" * doctest::test_suite("libvirt")) {
+  auto hv = LibvirtHypervisor::connect(modes_uri(), false);
+  Hypervisor::DomainVisitor v;
+  v.listed = [](std::size_t) {};
+  v.domain = [](std::size_t, DomainXml&&) {};
+  hv->visit_all_domains(v);  // keeps the handles
+  // bridge1 changed after the listing (same UUID): the handle reads what libvirt has now.
+  auto before = hv->domain_xml("bridge1", true);
+  REQUIRE(before);
+  const auto ifs = xml::parse_interfaces(*before, "bridge1");
+  REQUIRE_FALSE(ifs.empty());
+  auto edited = *before;
+  const std::string from = "<memory unit='KiB'>";
+  const auto at = edited.find(from);
+  REQUIRE(at != std::string::npos);
+  edited.replace(at, edited.find("</memory>", at) - at, from + "262144");
+  hv->define_xml(edited);
+  const auto after = hv->domain_xml("bridge1", true);
+  REQUIRE(after);
+  CHECK(after->find("<memory unit='KiB'>262144</memory>") != std::string::npos);
+  // A domain the listing did not see: found by name all the same.
+  std::string fresh = *before;
+  const auto n0 = fresh.find("<name>bridge1</name>");
+  REQUIRE(n0 != std::string::npos);
+  fresh.replace(n0, std::string("<name>bridge1</name>").size(), "<name>later1</name>");
+  const auto u0 = fresh.find("<uuid>");
+  REQUIRE(u0 != std::string::npos);
+  fresh.erase(u0, fresh.find("</uuid>", u0) + 7 - u0);  // a new UUID
+  const auto m0 = fresh.find("<mac address=");
+  if (m0 != std::string::npos) fresh.erase(m0, fresh.find("/>", m0) + 2 - m0);
+  hv->define_xml(fresh);
+  const auto later = hv->domain_xml("later1", true);
+  REQUIRE(later);
+  CHECK(later->find("<name>later1</name>") != std::string::npos);
+  CHECK_FALSE(hv->domain_xml("no-such-guest", true));
+}
