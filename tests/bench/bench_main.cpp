@@ -17,6 +17,11 @@
 // validate` of a 1 MB spec of 100,000 unknown keys, and `macvtapctl plan` of one guest
 // (test driver, dir: roots) whose ifcfg file has 200,000 lines. Every figure is the median
 // of the runs. --inputs-only runs (e) alone (no libvirtd, no root).
+// (f) with --fleet HxG (issue 17 point 3): H hosts of G guests, each its own libvirtd in a
+// network namespace behind a link of 10 ms RTT (bench_fleet.hpp), plus unreachable ones:
+// plan of each host alone, plan and drift of all at once, the same with the unreachable
+// hosts and --host-timeout, apply of one change per host; with the CPU of the tool, the
+// daemons and the links (they share this machine's cores).
 // The mvtbench-* domains are undefined at the end, on failure and on SIGINT/SIGTERM, unless
 // --keep (then the next run reuses the ones that are defined identically).
 #include <unistd.h>
