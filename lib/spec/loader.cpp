@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "spec/decode.hpp"
 #include "spec/rules.hpp"
@@ -239,9 +241,16 @@ LoadResult load(const std::vector<std::string>& paths) {
     check_rules(r.topology, d);
   };
   if (total >= 64 * 1024) {
-    parallel_for(2, 2, [&](std::size_t k) {
-      if (k == 0) r.digest = digest_of();
-      else decode();
+    // The decode runs on the calling thread (whichever index it takes), so that the
+    // topology is allocated in the arena of the tree it consumes and reuses that memory as
+    // it is freed; on a worker's arena the two added up (`validate` of 10,000 guests: 143 MB
+    // of RSS instead of 94). Only when a worker takes both indices does it decode.
+    const auto caller = std::this_thread::get_id();
+    std::atomic<bool> decoded{false}, digested{false};
+    parallel_for(2, 2, [&](std::size_t) {
+      if (std::this_thread::get_id() == caller && !decoded.exchange(true)) decode();
+      else if (!digested.exchange(true)) r.digest = digest_of();
+      else if (!decoded.exchange(true)) decode();
     });
   } else {
     r.digest = digest_of();

@@ -174,7 +174,7 @@ TEST_CASE("libvirt: the one-pass read of a large host keeps several calls in fli
   CHECK(names.size() == 200);
 }
 
-TEST_CASE("libvirt: after a listing, a domain is read through its listed handle, fresh; one "
+TEST_CASE("libvirt: after a listing, a domain is read through its listed handle, fresh, and one "
           "defined after the listing is looked up by name" * doctest::test_suite("libvirt")) {
   auto hv = LibvirtHypervisor::connect(modes_uri(), false);
   Hypervisor::DomainVisitor v;
