@@ -185,23 +185,19 @@ std::vector<DomainSummary> LibvirtHypervisor::list_domains() {
 }
 
 std::optional<std::string> LibvirtHypervisor::domain_xml(const std::string& name, bool inactive) {
-  const unsigned flags = inactive ? VIR_DOMAIN_XML_INACTIVE : 0;
-  if (DomainPtr d = impl_->listed(name)) {
-    virResetLastError();
-    CharPtr xml(virDomainGetXMLDesc(d.get(), flags));
-    if (xml) return std::string(xml.get());
-    if (last_code() != VIR_ERR_NO_DOMAIN) throw last_error("cannot read the XML of domain " + name);
-    impl_->forget(name);  // gone, or defined again under another UUID: look it up
-  }
-  DomainPtr d = impl_->lookup(name);
+  // Through the listed handle first; one that finds no domain (gone, or defined again under
+  // another UUID) is forgotten and the name looked up.
+  DomainPtr d = impl_->listed(name);
+  const bool listed = d != nullptr;
+  if (!d) d = impl_->lookup(name);
   if (!d) return std::nullopt;
   virResetLastError();
-  CharPtr xml(virDomainGetXMLDesc(d.get(), flags));
-  if (!xml) {
-    if (last_code() == VIR_ERR_NO_DOMAIN) return std::nullopt;
-    throw last_error("cannot read the XML of domain " + name);
-  }
-  return std::string(xml.get());
+  CharPtr xml(virDomainGetXMLDesc(d.get(), inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
+  if (xml) return std::string(xml.get());
+  if (last_code() != VIR_ERR_NO_DOMAIN) throw last_error("cannot read the XML of domain " + name);
+  if (!listed) return std::nullopt;
+  impl_->forget(name);
+  return domain_xml(name, inactive);
 }
 
 void LibvirtHypervisor::visit_all_domains(const DomainVisitor& v) {

@@ -1,6 +1,5 @@
 #include "netconf/ifcfg/ifcfg_file.hpp"
 
-
 #include <algorithm>
 #include <array>
 #include <stdexcept>
